@@ -1,0 +1,104 @@
+/**
+ * Every error Sluice raises is a KafkaError: a stable string `code`, a `retriable` flag that is
+ * false unless Kafka says otherwise, and for broker errors the broker's numeric code and name.
+ * Classes are branded with Symbol.for so `instanceof` works across two copies of the library.
+ */
+const BRAND = Symbol.for('sluice.KafkaError')
+
+export interface KafkaErrorOptions {
+  retriable?: boolean
+  cause?: unknown
+  /** Kafka's numeric error code, for errors the broker reported. */
+  errorCode?: number
+}
+
+export class KafkaError extends Error {
+  /** Stable identifier, e.g. `NOT_LEADER_OR_FOLLOWER` or `ERR_CONFIG`. */
+  readonly code: string
+  readonly retriable: boolean
+  /** Kafka's numeric error code when a broker reported it; -1 for client-side errors. */
+  readonly errorCode: number
+
+  constructor(message: string, code: string, options: KafkaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.retriable = options.retriable ?? false
+    this.errorCode = options.errorCode ?? -1
+  }
+
+  override get name(): string {
+    return this.constructor.name
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false
+    if (this === KafkaError) return (value as Record<symbol, unknown>)[BRAND] === true
+    return Function.prototype[Symbol.hasInstance].call(this, value)
+  }
+}
+Object.defineProperty(KafkaError.prototype, BRAND, { value: true })
+
+/** An invalid producer configuration; raised at construction. */
+export class ConfigError extends KafkaError {
+  readonly option: string
+  constructor(option: string, message: string) {
+    super(`invalid config '${option}': ${message}`, 'ERR_CONFIG')
+    this.option = option
+  }
+}
+
+/** A malformed or unexpected byte sequence from a broker. The connection that got it is closed. */
+export class ProtocolError extends KafkaError {
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, 'ERR_PROTOCOL', options)
+  }
+}
+
+/** The connection failed or closed; requests on it may or may not have reached the broker. */
+export class NetworkError extends KafkaError {
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, 'ERR_NETWORK', { retriable: true, ...options })
+  }
+}
+
+/** No response within `request.timeout.ms`. */
+export class RequestTimeoutError extends KafkaError {
+  constructor(message: string) {
+    super(message, 'ERR_REQUEST_TIMEOUT', { retriable: true })
+  }
+}
+
+/** A client-side wait exceeded its bound (`max.block.ms`, `delivery.timeout.ms`, a close timeout). */
+export class TimeoutError extends KafkaError {
+  constructor(message: string, code = 'ERR_TIMEOUT', options: KafkaErrorOptions = {}) {
+    super(message, code, { retriable: true, ...options })
+  }
+}
+
+/** A key, value or header could not be serialized; only that record fails. */
+export class SerializationError extends KafkaError {
+  constructor(message: string, cause?: unknown) {
+    super(message, 'ERR_SERIALIZATION', { cause })
+  }
+}
+
+/** A single record is larger than `max.request.size` or `buffer.memory`; only that record fails. */
+export class RecordTooLargeError extends KafkaError {
+  constructor(message: string) {
+    super(message, 'RECORD_TOO_LARGE', { errorCode: 10 })
+  }
+}
+
+/** The producer was closed before or while the operation ran. */
+export class ProducerClosedError extends KafkaError {
+  constructor(message = 'the producer is closed') {
+    super(message, 'ERR_PRODUCER_CLOSED')
+  }
+}
+
+/** An error the broker reported by code; see protocol/error-codes.ts for the table. */
+export class BrokerError extends KafkaError {
+  constructor(name: string, errorCode: number, retriable: boolean, message: string) {
+    super(message, name, { retriable, errorCode })
+  }
+}
