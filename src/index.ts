@@ -1,1 +1,26 @@
-export const VERSION = '0.1.0'
+export type { ClusterSnapshot } from './cluster/cluster-snapshot.js'
+export {
+  BrokerError,
+  ConfigError,
+  KafkaError,
+  NetworkError,
+  ProducerClosedError,
+  ProtocolError,
+  RecordTooLargeError,
+  RequestTimeoutError,
+  SerializationError,
+  TimeoutError,
+} from './errors.js'
+export type { Acks, CompressionType, ProducerConfig, ProducerConfigInput } from './producer/config.js'
+export type { CustomPartitioner, PartitionArgs, PartitionerFn } from './producer/partitioner.js'
+export { Producer } from './producer/producer.js'
+export type {
+  HeaderValue,
+  ProducerRecord,
+  RecordHeaders,
+  RecordMetadata,
+  SendCallback,
+} from './producer/record.js'
+export { SERIALIZERS, type Serializer, type SerializerName } from './producer/serializers.js'
+export { murmur2, partitionForKey, toPositive } from './protocol/murmur2.js'
+export { VERSION } from './version.js'

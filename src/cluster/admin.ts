@@ -1,0 +1,80 @@
+import { KafkaError } from '../errors.js'
+import { ConnectionPool } from '../network/connection-pool.js'
+import { brokerError, ErrorCode } from '../protocol/error-codes.js'
+import { CreateTopics } from '../protocol/messages/create-topics.js'
+import type { BrokerAddress } from '../network/connection-pool.js'
+
+export interface NewTopic {
+  name: string
+  partitions: number
+  replicationFactor?: number
+  configs?: Record<string, string>
+}
+
+/**
+ * Creates topics (for tests, benchmarks and the CLI; the producer never creates topics itself).
+ * An existing topic is not an error. Resolves once the request has been accepted; callers that
+ * need the leaders elected wait for them through metadata.
+ */
+export async function createTopics(
+  bootstrapServers: readonly BrokerAddress[],
+  topics: readonly NewTopic[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  const pool = new ConnectionPool({
+    clientId: 'sluice-admin',
+    requestTimeoutMs: timeoutMs + 5_000,
+    connectTimeoutMs: 10_000,
+    reconnectBackoffMs: 50,
+    reconnectBackoffMaxMs: 1_000,
+  })
+  try {
+    let lastError: unknown = null
+    for (const addr of bootstrapServers) {
+      let conn: Awaited<ReturnType<ConnectionPool['get']>>
+      try {
+        conn = await pool.get(addr)
+      } catch (err) {
+        lastError = err
+        continue
+      }
+      const res = await conn.send(CreateTopics, {
+        topics: topics.map((t) => ({
+          name: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: t.replicationFactor ?? -1,
+          assignments: [],
+          configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+        timeoutMs,
+        validateOnly: false,
+      })
+      for (const t of res.topics) {
+        if (t.errorCode === ErrorCode.NONE || t.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) continue
+        const detail = t.errorMessage ? `: ${t.errorMessage}` : ''
+        throw brokerError(t.errorCode, `creating topic '${t.name}'${detail}`)
+      }
+      return
+    }
+    throw new KafkaError(
+      `could not reach any of ${bootstrapServers.map((a) => `${a.host}:${a.port}`).join(', ')} to create topics`,
+      'ERR_NETWORK',
+      { retriable: true, cause: lastError },
+    )
+  } finally {
+    pool.close()
+  }
+}
+
+/** Parses "host:port,host:port" (also [ipv6]:port). */
+export function parseBrokerList(list: string): BrokerAddress[] {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s)
+      if (m === null) throw new KafkaError(`'${s}' is not host:port`, 'ERR_CONFIG')
+      return { host: m[1]!, port: Number(m[2]) }
+    })
+}

@@ -1,0 +1,219 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { KafkaError, ProducerClosedError, TimeoutError } from '../errors.js'
+import { backoffMs } from '../network/backoff.js'
+import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
+import { errorForCode, ErrorCode } from '../protocol/error-codes.js'
+import { Metadata, type MetadataResponse } from '../protocol/messages/metadata.js'
+import { type BrokerMetadata, ClusterSnapshot, type PartitionMetadata, type TopicMetadata } from './cluster-snapshot.js'
+
+export interface MetadataManagerOptions {
+  bootstrapServers: readonly BrokerAddress[]
+  metadataMaxAgeMs: number
+  retryBackoffMs: number
+  retryBackoffMaxMs: number
+  allowAutoCreateTopics: boolean
+}
+
+/**
+ * Keeps the producer's view of the cluster: brokers, and the partitions and leaders of the
+ * topics it produces to. Refreshes on demand (coalesced: many callers share one request) and
+ * every `metadata.max.age.ms`.
+ */
+export class MetadataManager {
+  readonly #pool: ConnectionPool
+  readonly #options: MetadataManagerOptions
+  #snapshot = ClusterSnapshot.empty()
+  readonly #topics = new Set<string>()
+  #inflight: Promise<ClusterSnapshot> | null = null
+  #again = false
+  #timer: NodeJS.Timeout | null = null
+  #closed = false
+  #lastError: Error | null = null
+  #failures = 0
+
+  constructor(pool: ConnectionPool, options: MetadataManagerOptions) {
+    this.#pool = pool
+    this.#options = options
+  }
+
+  get snapshot(): ClusterSnapshot {
+    return this.#snapshot
+  }
+
+  /** The error of the last failed refresh, cleared by a successful one. */
+  get lastError(): Error | null {
+    return this.#lastError
+  }
+
+  /** Fetches fresh metadata for every topic of interest. Concurrent calls share one request. */
+  refresh(): Promise<ClusterSnapshot> {
+    if (this.#closed) return Promise.reject(new ProducerClosedError())
+    if (this.#inflight !== null) {
+      // Whoever asks while a request is out may know something newer than that request: run
+      // one more after it.
+      this.#again = true
+      return this.#inflight
+    }
+    const run = this.#fetch().finally(() => {
+      this.#inflight = null
+      if (this.#again && !this.#closed) {
+        this.#again = false
+        this.refresh().catch(() => {})
+      }
+    })
+    this.#inflight = run
+    return run
+  }
+
+  /**
+   * Resolves with the topic's metadata once it is known with at least one partition; retries
+   * with backoff until `deadline` (epoch ms), then fails naming the topic (or, when no broker
+   * could be reached, the servers tried).
+   */
+  async waitForTopic(topic: string, deadline: number): Promise<TopicMetadata> {
+    this.#topics.add(topic)
+    this.#scheduleAgeRefresh()
+    const startedAt = Date.now()
+    let attempts = 0
+    for (;;) {
+      const known = this.#snapshot.topic(topic)
+      if (known !== undefined && known.partitions.length > 0 && known.errorCode === ErrorCode.NONE) return known
+      if (known !== undefined && known.errorCode !== ErrorCode.NONE) {
+        const info = errorForCode(known.errorCode)
+        if (!info.retriable && known.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+          throw new KafkaError(`metadata for topic '${topic}' failed: ${info.name}: ${info.message}`, info.name, {
+            errorCode: known.errorCode,
+          })
+        }
+      }
+      if (Date.now() >= deadline) throw this.#timeoutFor(topic, startedAt)
+      if (attempts > 0) {
+        const wait = Math.min(
+          backoffMs(this.#options.retryBackoffMs, this.#options.retryBackoffMaxMs, attempts - 1),
+          deadline - Date.now(),
+        )
+        if (wait > 0) await sleep(wait, undefined, { ref: false })
+        if (this.#closed) throw new ProducerClosedError()
+      }
+      attempts++
+      await this.refresh().catch(() => {})
+    }
+  }
+
+  #timeoutFor(topic: string, startedAt: number): TimeoutError {
+    const waited = `${Date.now() - startedAt} ms`
+    if (this.#snapshot.brokers.size === 0) {
+      const servers = this.#options.bootstrapServers.map((s) => `${s.host}:${s.port}`).join(', ')
+      const last = this.#lastError === null ? '' : ` (last error: ${this.#lastError.message})`
+      return new TimeoutError(
+        `no broker could be reached to get metadata for topic '${topic}' within ${waited}; tried bootstrap servers ${servers}${last}`,
+        'ERR_METADATA_TIMEOUT',
+        { cause: this.#lastError ?? undefined },
+      )
+    }
+    const t = this.#snapshot.topic(topic)
+    const why =
+      t === undefined || t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+        ? 'the topic does not exist (and was not auto-created)'
+        : t.errorCode !== ErrorCode.NONE
+          ? `the broker reports ${errorForCode(t.errorCode).name}`
+          : 'it has no partitions'
+    return new TimeoutError(`topic '${topic}' not present in metadata after ${waited}: ${why}`, 'ERR_METADATA_TIMEOUT')
+  }
+
+  async #fetch(): Promise<ClusterSnapshot> {
+    const candidates = this.#candidates()
+    let lastError: Error | null = null
+    for (const addr of candidates) {
+      if (this.#closed) throw new ProducerClosedError()
+      try {
+        const conn = await this.#pool.get(addr)
+        const res = await conn.send(Metadata, {
+          topics: [...this.#topics].map((name) => ({ topicId: null, name })),
+          allowAutoTopicCreation: this.#options.allowAutoCreateTopics,
+          includeClusterAuthorizedOperations: false,
+          includeTopicAuthorizedOperations: false,
+        })
+        this.#snapshot = this.#merge(res)
+        this.#lastError = null
+        this.#failures = 0
+        return this.#snapshot
+      } catch (err) {
+        lastError = err instanceof Error ? err : new Error(String(err))
+      }
+    }
+    this.#failures++
+    this.#lastError = lastError ?? new Error('no broker to ask for metadata')
+    throw this.#lastError
+  }
+
+  // Known brokers with an open connection first, then the other known brokers, then the
+  // bootstrap servers (which are also how the producer finds its way back after losing them all).
+  #candidates(): BrokerAddress[] {
+    const open: BrokerAddress[] = []
+    const rest: BrokerAddress[] = []
+    for (const b of this.#snapshot.brokers.values()) {
+      ;(this.#pool.peek(b) !== null ? open : rest).push(b)
+    }
+    shuffle(rest)
+    const bootstrap = [...this.#options.bootstrapServers]
+    shuffle(bootstrap)
+    // A failing broker is tried again only after its backoff; skip it when others are ready.
+    const ready = (a: BrokerAddress) => this.#pool.readyAt(a) <= Date.now()
+    const ordered = [...open, ...rest.filter(ready), ...bootstrap.filter(ready)]
+    if (ordered.length > 0) return ordered
+    return [...rest, ...bootstrap]
+  }
+
+  #merge(res: MetadataResponse): ClusterSnapshot {
+    const brokers = new Map<number, BrokerMetadata>()
+    for (const b of res.brokers) brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })
+    const topics = new Map(this.#snapshot.topics)
+    for (const t of res.topics) {
+      if (t.name === null) continue
+      const partitions: PartitionMetadata[] = []
+      for (const p of t.partitions) {
+        partitions[p.partitionIndex] = {
+          partition: p.partitionIndex,
+          leader: p.leaderId,
+          leaderEpoch: p.leaderEpoch,
+          replicas: p.replicaNodes,
+          isr: p.isrNodes,
+          errorCode: p.errorCode,
+        }
+      }
+      // A partition list with holes would break partition counting; treat the topic as unknown.
+      const complete = partitions.length === t.partitions.length
+      topics.set(t.name, {
+        name: t.name,
+        topicId: t.topicId ?? null,
+        errorCode: complete ? t.errorCode : ErrorCode.LEADER_NOT_AVAILABLE,
+        partitions: complete ? partitions : [],
+      })
+    }
+    return new ClusterSnapshot(brokers, topics, res.clusterId ?? null, res.controllerId ?? -1, Date.now())
+  }
+
+  #scheduleAgeRefresh(): void {
+    if (this.#timer !== null || this.#closed) return
+    this.#timer = setInterval(() => {
+      this.refresh().catch(() => {})
+    }, this.#options.metadataMaxAgeMs)
+    this.#timer.unref()
+  }
+
+  close(): void {
+    this.#closed = true
+    if (this.#timer !== null) clearInterval(this.#timer)
+    this.#timer = null
+  }
+}
+
+function shuffle<T>(a: T[]): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    const t = a[i]!
+    a[i] = a[j]!
+    a[j] = t
+  }
+}

@@ -1,0 +1,87 @@
+import { NetworkError, ProtocolError } from '../errors.js'
+import { brokerError, ErrorCode } from '../protocol/error-codes.js'
+import { type ApiDescriptor, pickVersion } from '../protocol/codec.js'
+import { ApiVersions } from '../protocol/messages/api-versions.js'
+import { VERSION } from '../version.js'
+import { Connection, type ConnectionOptions } from './connection.js'
+
+/**
+ * A connection whose API versions have been negotiated with ApiVersions: `versionOf(api)` is the
+ * highest version both sides support.
+ */
+export class BrokerConnection {
+  readonly connection: Connection
+  readonly #versions = new Map<number, { min: number; max: number }>()
+
+  private constructor(connection: Connection) {
+    this.connection = connection
+  }
+
+  static async open(options: ConnectionOptions): Promise<BrokerConnection> {
+    const connection = new Connection(options)
+    await connection.connect()
+    const bc = new BrokerConnection(connection)
+    try {
+      await bc.#negotiate()
+    } catch (err) {
+      connection.close(err instanceof Error ? err : new NetworkError(String(err)))
+      throw err
+    }
+    return bc
+  }
+
+  async #negotiate(): Promise<void> {
+    let version = ApiVersions.maxVersion
+    for (;;) {
+      const res = await this.connection.send(ApiVersions, version, {
+        clientSoftwareName: 'sluice',
+        clientSoftwareVersion: VERSION,
+      })
+      if (res.errorCode === ErrorCode.UNSUPPORTED_VERSION && version > 0) {
+        // The broker answers in v0 with the versions it supports; retry at its highest.
+        const own = res.apiKeys.find((k) => k.apiKey === ApiVersions.apiKey)
+        version = Math.min(own?.maxVersion ?? 0, version - 1)
+        continue
+      }
+      if (res.errorCode !== ErrorCode.NONE) throw brokerError(res.errorCode, 'ApiVersions')
+      for (const k of res.apiKeys) this.#versions.set(k.apiKey, { min: k.minVersion, max: k.maxVersion })
+      return
+    }
+  }
+
+  /** The version to use for `api`, or a ProtocolError naming both ranges when there is none. */
+  versionOf(api: ApiDescriptor<unknown, unknown>): number {
+    const broker = this.#versions.get(api.apiKey)
+    const v = broker === undefined ? null : pickVersion(api, broker.min, broker.max)
+    if (v === null) {
+      const theirs = broker === undefined ? 'not at all' : `v${broker.min}-v${broker.max}`
+      throw new ProtocolError(
+        `broker ${this.connection.address} supports ${api.name} ${theirs}; Sluice needs v${api.minVersion}-v${api.maxVersion}`,
+      )
+    }
+    return v
+  }
+
+  supports(api: ApiDescriptor<unknown, unknown>): boolean {
+    const broker = this.#versions.get(api.apiKey)
+    return broker !== undefined && pickVersion(api, broker.min, broker.max) !== null
+  }
+
+  send<Req, Res>(api: ApiDescriptor<Req, Res>, body: Req, expectResponse = true): Promise<Res> {
+    let version: number
+    try {
+      version = this.versionOf(api as ApiDescriptor<unknown, unknown>)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.connection.send(api, version, body, expectResponse)
+  }
+
+  get isOpen(): boolean {
+    return this.connection.isOpen
+  }
+
+  close(reason?: Error): void {
+    this.connection.close(reason)
+  }
+}

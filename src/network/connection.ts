@@ -1,0 +1,241 @@
+import { connect as netConnect, type Socket } from 'node:net'
+import { KafkaError, NetworkError, ProtocolError, RequestTimeoutError } from '../errors.js'
+import { type ApiDescriptor, decodeResponse, encodeRequest, readCorrelationId } from '../protocol/codec.js'
+import { Writer } from '../protocol/writer.js'
+import { FrameDecoder } from './frame-decoder.js'
+
+export interface ConnectionOptions {
+  host: string
+  port: number
+  clientId: string | null
+  /** Bound on each request's wait for its response (`request.timeout.ms`). */
+  requestTimeoutMs: number
+  /** Bound on the TCP connect (`socket.connection.setup.timeout.ms`). */
+  connectTimeoutMs: number
+  sendBufferBytes?: number
+  receiveBufferBytes?: number
+  /** Largest response frame accepted before the stream is declared corrupt. */
+  maxFrameBytes?: number
+}
+
+interface Pending {
+  api: ApiDescriptor<unknown, unknown>
+  version: number
+  resolve: (value: unknown) => void
+  reject: (err: Error) => void
+  deadline: number
+}
+
+const DEFAULT_MAX_FRAME = 512 * 1024 * 1024
+
+/**
+ * One TCP connection to one broker. Requests are pipelined and matched to responses by
+ * correlation id; writes made in the same tick are coalesced into one socket write. When the
+ * connection fails, every pending request fails with a retriable NetworkError, and the
+ * connection is dead for good: the owner opens a new one (see BrokerConnections).
+ */
+export class Connection {
+  readonly host: string
+  readonly port: number
+  readonly #options: ConnectionOptions
+  #socket: Socket | null = null
+  readonly #pending = new Map<number, Pending>()
+  #nextCorrelationId = 0
+  readonly #out = new Writer(64 * 1024)
+  #flushScheduled = false
+  readonly #decoder: FrameDecoder
+  #closedWith: Error | null = null
+  #timer: NodeJS.Timeout | null = null
+  #onClose: ((err: Error) => void) | null = null
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options
+    this.host = options.host
+    this.port = options.port
+    this.#decoder = new FrameDecoder(options.maxFrameBytes ?? DEFAULT_MAX_FRAME)
+  }
+
+  get address(): string {
+    return this.host.includes(':') ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`
+  }
+
+  get isOpen(): boolean {
+    return this.#socket !== null && this.#closedWith === null
+  }
+
+  get closedWith(): Error | null {
+    return this.#closedWith
+  }
+
+  /** Requests written and still waiting for their response. */
+  get inFlight(): number {
+    return this.#pending.size
+  }
+
+  /** Called once when the connection closes, with the reason. */
+  onClose(listener: (err: Error) => void): void {
+    this.#onClose = listener
+  }
+
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect({ host: this.host, port: this.port, noDelay: true })
+      const timer = setTimeout(() => {
+        fail(new NetworkError(`connecting to ${this.address} timed out after ${this.#options.connectTimeoutMs} ms`))
+      }, this.#options.connectTimeoutMs)
+      const fail = (err: Error) => {
+        clearTimeout(timer)
+        socket.destroy()
+        this.#closedWith ??= err
+        reject(err)
+      }
+      socket.once('error', (err) => fail(new NetworkError(`cannot connect to ${this.address}: ${err.message}`, { cause: err })))
+      socket.once('connect', () => {
+        clearTimeout(timer)
+        socket.removeAllListeners('error')
+        if (this.#closedWith !== null) {
+          socket.destroy()
+          reject(this.#closedWith)
+          return
+        }
+        this.#attach(socket)
+        resolve()
+      })
+    })
+  }
+
+  #attach(socket: Socket): void {
+    this.#socket = socket
+    const { sendBufferBytes, receiveBufferBytes } = this.#options
+    // Node exposes no setter for SO_SNDBUF/SO_RCVBUF on a client socket; the values are kept
+    // for a later native path and the kernel's autotuning applies meanwhile.
+    void sendBufferBytes
+    void receiveBufferBytes
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.#decoder.push(chunk, (frame) => this.#onFrame(frame))
+      } catch (err) {
+        const cause = err instanceof KafkaError ? err : new ProtocolError(String(err), { cause: err })
+        this.close(
+          new NetworkError(`malformed response from ${this.address}: ${(cause as Error).message}`, { cause }),
+        )
+      }
+    })
+    socket.on('error', (err) => {
+      this.close(new NetworkError(`connection to ${this.address} failed: ${err.message}`, { cause: err }))
+    })
+    socket.on('close', () => {
+      this.close(new NetworkError(`connection to ${this.address} was closed by the broker`))
+    })
+  }
+
+  /**
+   * Sends a request. With `expectResponse: false` (Produce with acks=0) the promise resolves
+   * with `undefined` once the bytes are handed to the socket.
+   */
+  send<Req, Res>(
+    api: ApiDescriptor<Req, Res>,
+    version: number,
+    body: Req,
+    expectResponse = true,
+  ): Promise<Res> {
+    if (this.#closedWith !== null || this.#socket === null) {
+      return Promise.reject(this.#closedWith ?? new NetworkError(`connection to ${this.address} is not open`))
+    }
+    const correlationId = this.#nextCorrelationId
+    this.#nextCorrelationId = (correlationId + 1) & 0x7fffffff
+    try {
+      encodeRequest(this.#out, api, version, correlationId, this.#options.clientId, body)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    this.#scheduleFlush()
+    if (!expectResponse) return Promise.resolve(undefined as Res)
+    return new Promise<Res>((resolve, reject) => {
+      this.#pending.set(correlationId, {
+        api: api as ApiDescriptor<unknown, unknown>,
+        version,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        deadline: Date.now() + this.#options.requestTimeoutMs,
+      })
+      this.#armTimer()
+    })
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return
+    this.#flushScheduled = true
+    queueMicrotask(() => this.#flush())
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false
+    if (this.#out.length === 0 || this.#socket === null || this.#closedWith !== null) return
+    // The socket keeps the buffer until the kernel takes it, so hand it a copy and reuse ours.
+    this.#socket.write(this.#out.toBuffer())
+    this.#out.reset()
+  }
+
+  #onFrame(frame: Buffer): void {
+    const correlationId = readCorrelationId(frame)
+    const pending = this.#pending.get(correlationId)
+    if (pending === undefined) {
+      throw new ProtocolError(`response with unknown correlation id ${correlationId}`)
+    }
+    this.#pending.delete(correlationId)
+    // A decode failure is thrown to the data handler, which closes the connection: the stream
+    // position can no longer be trusted.
+    const response = decodeResponse(pending.api, pending.version, frame)
+    pending.resolve(response)
+  }
+
+  // One timer for the whole connection, re-armed for the earliest deadline; cheaper than a
+  // timer per request when hundreds are in flight.
+  #armTimer(): void {
+    if (this.#timer !== null) return
+    this.#timer = setTimeout(() => this.#checkTimeouts(), this.#options.requestTimeoutMs)
+    this.#timer.unref?.()
+  }
+
+  #checkTimeouts(): void {
+    this.#timer = null
+    const now = Date.now()
+    let earliest = Number.POSITIVE_INFINITY
+    for (const [, p] of this.#pending) {
+      if (p.deadline <= now) {
+        // As in the Java client: a timed-out request means the connection can't be trusted to
+        // answer in order any more, so it is closed and everything pending on it fails.
+        this.close(
+          new RequestTimeoutError(
+            `${p.api.name} request to ${this.address} got no response within ${this.#options.requestTimeoutMs} ms`,
+          ),
+        )
+        return
+      }
+      if (p.deadline < earliest) earliest = p.deadline
+    }
+    if (earliest !== Number.POSITIVE_INFINITY) {
+      this.#timer = setTimeout(() => this.#checkTimeouts(), Math.max(1, earliest - now))
+      this.#timer.unref?.()
+    }
+  }
+
+  /** Closes the connection; pending requests fail with `reason` (a retriable NetworkError by default). */
+  close(reason: Error = new NetworkError(`connection to ${this.address} was closed`)): void {
+    if (this.#closedWith !== null && this.#socket === null) return
+    const first = this.#closedWith === null
+    this.#closedWith ??= reason
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer)
+      this.#timer = null
+    }
+    const socket = this.#socket
+    this.#socket = null
+    socket?.destroy()
+    const pending = [...this.#pending.values()]
+    this.#pending.clear()
+    for (const p of pending) p.reject(reason)
+    if (first) this.#onClose?.(reason)
+  }
+}

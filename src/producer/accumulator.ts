@@ -1,0 +1,131 @@
+import type { RecordHeader } from '../records/record-batch-builder.js'
+import { type Completion, ProducerBatch } from './producer-batch.js'
+
+/** The batches of one partition waiting to be sent, oldest first, and those in flight. */
+export class PartitionQueue {
+  readonly topic: string
+  readonly partition: number
+  readonly batches: ProducerBatch[] = []
+  inFlight = 0
+  /** Idempotence: the sequence the next new batch of this partition starts at. */
+  nextSequence = 0
+
+  constructor(topic: string, partition: number) {
+    this.topic = topic
+    this.partition = partition
+  }
+}
+
+export interface AccumulatorOptions {
+  batchSize: number
+  lingerMs: number
+}
+
+export interface AppendResult {
+  /** Bytes the record took in its batch. */
+  bytes: number
+  /** The record started a new batch (the previous one, if any, is full). */
+  newBatch: boolean
+}
+
+/**
+ * Per-partition batches. A batch is ready to send when it is full (a later batch exists behind
+ * it), when `linger.ms` has passed since it was opened, or while a flush or close is under way.
+ */
+export class RecordAccumulator {
+  readonly #options: AccumulatorOptions
+  readonly #queues = new Map<string, PartitionQueue[]>()
+  /** Every queue in creation order; the sender walks it round-robin. */
+  readonly queues: PartitionQueue[] = []
+  /** Batches not yet completed or failed, queued or in flight. */
+  readonly incomplete = new Set<ProducerBatch>()
+  #flushing = 0
+
+  constructor(options: AccumulatorOptions) {
+    this.#options = options
+  }
+
+  queue(topic: string, partition: number): PartitionQueue {
+    let byPartition = this.#queues.get(topic)
+    if (byPartition === undefined) {
+      byPartition = []
+      this.#queues.set(topic, byPartition)
+    }
+    let q = byPartition[partition]
+    if (q === undefined) {
+      q = new PartitionQueue(topic, partition)
+      byPartition[partition] = q
+      this.queues.push(q)
+    }
+    return q
+  }
+
+  append(
+    topic: string,
+    partition: number,
+    timestamp: number,
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: readonly RecordHeader[],
+    completion: Completion,
+    now: number,
+  ): AppendResult {
+    const q = this.queue(topic, partition)
+    const last = q.batches[q.batches.length - 1]
+    if (last !== undefined && !last.isClosed) {
+      const bytes = last.tryAppend(timestamp, key, value, headers, completion, this.#options.batchSize)
+      if (bytes >= 0) return { bytes, newBatch: false }
+    }
+    const batch = new ProducerBatch(topic, partition, now, this.#options.batchSize)
+    const bytes = batch.tryAppend(timestamp, key, value, headers, completion, this.#options.batchSize)
+    q.batches.push(batch)
+    this.incomplete.add(batch)
+    return { bytes, newBatch: true }
+  }
+
+  /** Whether the head batch of `q` may be sent now, and if not, when it will be (ms epoch). */
+  readyAt(q: PartitionQueue): number {
+    const head = q.batches[0]
+    if (head === undefined) return Number.POSITIVE_INFINITY
+    const notBefore = head.retryAt
+    if (head.attempts > 0 || q.batches.length > 1 || head.isClosed || this.#flushing > 0) return notBefore
+    if (head.sizeInBytes >= this.#options.batchSize) return notBefore
+    return Math.max(notBefore, head.createdMs + this.#options.lingerMs)
+  }
+
+  /** Puts a batch that must be retried back in order (by sequence, else by creation). */
+  reenqueue(batch: ProducerBatch): void {
+    const q = this.queue(batch.topic, batch.partition)
+    let i = 0
+    while (i < q.batches.length && comesBefore(q.batches[i]!, batch)) i++
+    q.batches.splice(i, 0, batch)
+  }
+
+  beginFlush(): void {
+    this.#flushing++
+  }
+
+  endFlush(): void {
+    this.#flushing--
+  }
+
+  get flushing(): boolean {
+    return this.#flushing > 0
+  }
+
+  /** Resolves when every batch incomplete at the time of the call is done. */
+  awaitIncomplete(): Promise<void> {
+    if (this.incomplete.size === 0) return Promise.resolve()
+    return Promise.all([...this.incomplete].map((b) => b.whenDone())).then(() => {})
+  }
+
+  done(batch: ProducerBatch): void {
+    this.incomplete.delete(batch)
+  }
+}
+
+// A retried batch goes before every batch not yet sent and after those sent earlier than it.
+function comesBefore(queued: ProducerBatch, retried: ProducerBatch): boolean {
+  if (queued.baseSequence >= 0 && retried.baseSequence >= 0) return queued.baseSequence < retried.baseSequence
+  return queued.attempts > 0 && queued.createdMs <= retried.createdMs
+}

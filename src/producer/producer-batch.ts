@@ -1,0 +1,152 @@
+import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
+import type { RecordMetadata, SendCallback } from './record.js'
+
+/** How one record learns its outcome: a promise's settle functions, or a user callback. */
+export interface Deferred {
+  resolve: (md: RecordMetadata) => void
+  reject: (err: Error) => void
+}
+export type Completion = Deferred | SendCallback | null
+
+/**
+ * The records queued for one partition that will travel in one RecordBatch. Records are encoded
+ * into the batch's buffer as they are appended; the batch is closed (header and CRC filled in)
+ * once, when it is first drained, and the same bytes are resent on retries.
+ */
+export class ProducerBatch {
+  readonly topic: string
+  readonly partition: number
+  readonly createdMs: number
+  readonly #builder: RecordBatchBuilder
+  readonly #completions: Completion[] = []
+  readonly #timestamps: number[] = []
+  #encoded: Buffer | null = null
+  #done = false
+  #whenDone: Promise<void> | null = null
+  #signalDone: (() => void) | null = null
+
+  /** Produce attempts made so far. */
+  attempts = 0
+  /** Not to be sent again before this time (retry backoff). */
+  retryAt = 0
+  /** Idempotence: the sequence of the first record, assigned when first drained; -1 if none. */
+  baseSequence = -1
+  producerId = -1n
+  producerEpoch = -1
+
+  constructor(topic: string, partition: number, createdMs: number, capacity: number) {
+    this.topic = topic
+    this.partition = partition
+    this.createdMs = createdMs
+    this.#builder = new RecordBatchBuilder(capacity)
+  }
+
+  get recordCount(): number {
+    return this.#builder.recordCount
+  }
+
+  get sizeInBytes(): number {
+    return this.#encoded?.length ?? this.#builder.sizeInBytes
+  }
+
+  get isClosed(): boolean {
+    return this.#encoded !== null
+  }
+
+  get isDone(): boolean {
+    return this.#done
+  }
+
+  /**
+   * Appends a record if it fits within `maxBytes` (a first record always fits). Returns the
+   * bytes it took, or -1 when it does not fit.
+   */
+  tryAppend(
+    timestamp: number,
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: readonly RecordHeader[],
+    completion: Completion,
+    maxBytes: number,
+  ): number {
+    const b = this.#builder
+    if (b.recordCount > 0) {
+      const size = RecordBatchBuilder.sizeOfRecord(timestamp - b.firstTimestamp, b.recordCount, key, value, headers)
+      if (b.sizeInBytes + size > maxBytes) return -1
+    }
+    const n = b.append(timestamp, key, value, headers)
+    this.#completions.push(completion)
+    this.#timestamps.push(timestamp)
+    return n
+  }
+
+  /** The encoded RecordBatch; built on first call with the producer identity set on the batch. */
+  encode(transactional: boolean): Buffer {
+    if (this.#encoded === null) {
+      // A copy: the builder's buffer is not ours to keep once the batch leaves.
+      this.#encoded = Buffer.from(
+        this.#builder.build({
+          producerId: this.producerId,
+          producerEpoch: this.producerEpoch,
+          baseSequence: this.baseSequence,
+          transactional,
+        }),
+      )
+    }
+    return this.#encoded
+  }
+
+  /** Success: each record gets its offset and timestamp (the broker's when LogAppendTime). */
+  complete(baseOffset: bigint, logAppendTimeMs: number): void {
+    if (this.#done) return
+    this.#finish()
+    const n = this.#completions.length
+    const known = baseOffset >= 0n
+    for (let i = 0; i < n; i++) {
+      const c = this.#completions[i]
+      if (c === null || c === undefined) continue
+      const md: RecordMetadata = {
+        topic: this.topic,
+        partition: this.partition,
+        offset: known ? baseOffset + BigInt(i) : -1n,
+        timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : this.#timestamps[i]!,
+      }
+      if (typeof c === 'function') safeCall(c, null, md)
+      else c.resolve(md)
+    }
+  }
+
+  fail(err: Error): void {
+    if (this.#done) return
+    this.#finish()
+    for (const c of this.#completions) {
+      if (c === null) continue
+      if (typeof c === 'function') safeCall(c, err, null)
+      else c.reject(err)
+    }
+  }
+
+  /** Resolves when the batch has completed or failed (never rejects); used by flush(). */
+  whenDone(): Promise<void> {
+    if (this.#done) return Promise.resolve()
+    this.#whenDone ??= new Promise((resolve) => {
+      this.#signalDone = resolve
+    })
+    return this.#whenDone
+  }
+
+  #finish(): void {
+    this.#done = true
+    this.#signalDone?.()
+  }
+}
+
+// As in the Java client, a callback that throws is reported and never breaks delivery of the
+// batch's other records.
+function safeCall(cb: SendCallback, err: Error | null, md: RecordMetadata | null): void {
+  try {
+    cb(err, md)
+  } catch (e) {
+    process.emitWarning(`a send callback threw: ${(e as Error)?.stack ?? e}`, 'SluiceCallbackWarning')
+  }
+}

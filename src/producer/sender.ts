@@ -1,0 +1,405 @@
+import type { MetadataManager } from '../cluster/metadata-manager.js'
+import { KafkaError, ProducerClosedError, TimeoutError } from '../errors.js'
+import { backoffMs } from '../network/backoff.js'
+import type { BrokerConnection } from '../network/broker-connection.js'
+import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
+import { brokerError, ErrorCode, errorForCode } from '../protocol/error-codes.js'
+import { InitProducerId } from '../protocol/messages/init-producer-id.js'
+import { Produce, type ProduceRequest, type ProduceResponse } from '../protocol/messages/produce.js'
+import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
+import type { ProducerConfig } from './config.js'
+import type { ProducerBatch } from './producer-batch.js'
+
+/** Errors after which the partition's leader may have moved: refresh metadata before retrying. */
+const STALE_METADATA_ERRORS = new Set<number>([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+])
+
+const SEQUENCE_WRAP = 2 ** 31
+
+interface ProducerIdentity {
+  producerId: bigint
+  producerEpoch: number
+}
+
+/**
+ * Drains ready batches from the accumulator into one Produce request per leader broker, keeps at
+ * most `max.in.flight.requests.per.connection` requests in flight on each connection, and
+ * completes, retries (with backoff, within `delivery.timeout.ms`) or fails each batch by the
+ * broker's answer.
+ */
+export class Sender {
+  readonly #acc: RecordAccumulator
+  readonly #metadata: MetadataManager
+  readonly #pool: ConnectionPool
+  readonly #config: ProducerConfig
+  readonly #idempotent: boolean
+  #identity: ProducerIdentity | null = null
+  #identityPending: Promise<void> | null = null
+  #scheduled = false
+  #timer: NodeJS.Timeout | null = null
+  #timerAt = Number.POSITIVE_INFINITY
+  #cursor = 0
+  #fatal: Error | null = null
+  readonly #connecting = new Set<string>()
+
+  constructor(acc: RecordAccumulator, metadata: MetadataManager, pool: ConnectionPool, config: ProducerConfig) {
+    this.#acc = acc
+    this.#metadata = metadata
+    this.#pool = pool
+    this.#config = config
+    this.#idempotent = config.enableIdempotence
+  }
+
+  /** Runs the drain loop soon (once per tick however often it is called). */
+  wakeup(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      try {
+        this.#run()
+      } catch (err) {
+        // A bug in the drain loop must not take the process down; fail what is queued instead.
+        this.#failAll(err instanceof Error ? err : new Error(String(err)))
+      }
+    })
+  }
+
+  #run(): void {
+    const now = Date.now()
+    const snapshot = this.#metadata.snapshot
+    const queues = this.#acc.queues
+    const byLeader = new Map<number, PartitionQueue[]>()
+    let nextWake = Number.POSITIVE_INFINITY
+    let needMetadata = false
+    const n = queues.length
+    const start = n === 0 ? 0 : this.#cursor % n
+    this.#cursor = start + 1
+    for (let k = 0; k < n; k++) {
+      const q = queues[(start + k) % n]!
+      this.#expireQueued(q, now)
+      if (q.batches.length === 0) continue
+      const readyAt = this.#acc.readyAt(q)
+      if (readyAt > now) {
+        if (readyAt < nextWake) nextWake = readyAt
+        continue
+      }
+      if (!this.#idempotent && this.#config.maxInFlightRequestsPerConnection === 1 && q.inFlight > 0) continue
+      const leader = snapshot.topic(q.topic)?.partitions[q.partition]?.leader ?? -1
+      if (leader < 0 || !snapshot.brokers.has(leader)) {
+        needMetadata = true
+        continue
+      }
+      let group = byLeader.get(leader)
+      if (group === undefined) {
+        group = []
+        byLeader.set(leader, group)
+      }
+      group.push(q)
+    }
+    if (needMetadata) this.#refreshMetadata()
+    // Queued batches also expire: wake up in time to fail them.
+    for (const q of queues) {
+      const head = q.batches[0]
+      if (head !== undefined) nextWake = Math.min(nextWake, head.createdMs + this.#config.deliveryTimeoutMs)
+    }
+    if (nextWake !== Number.POSITIVE_INFINITY) this.#wakeAt(nextWake)
+    if (byLeader.size === 0) return
+
+    if (this.#idempotent && this.#identity === null) {
+      this.#acquireIdentity()
+      return
+    }
+    for (const [leaderId, group] of byLeader) {
+      const broker = snapshot.brokers.get(leaderId)!
+      const conn = this.#pool.peek(broker)
+      if (conn === null) {
+        this.#connect(broker)
+        continue
+      }
+      this.#drainTo(conn, group, now)
+    }
+  }
+
+  #drainTo(conn: BrokerConnection, group: PartitionQueue[], now: number): void {
+    const maxInFlight = this.#config.maxInFlightRequestsPerConnection
+    while (conn.connection.inFlight < maxInFlight && conn.isOpen) {
+      const batches: ProducerBatch[] = []
+      let size = 0
+      for (const q of group) {
+        const head = q.batches[0]
+        if (head === undefined || this.#acc.readyAt(q) > now) continue
+        if (!this.#idempotent && maxInFlight === 1 && q.inFlight > 0) continue
+        this.#prepare(q, head)
+        const bytes = head.encode(false).length
+        // One batch always goes, however large; more only while the request stays in bounds.
+        if (batches.length > 0 && size + bytes > this.#config.maxRequestSize) continue
+        q.batches.shift()
+        batches.push(head)
+        size += bytes
+      }
+      if (batches.length === 0) return
+      this.#send(conn, batches)
+    }
+  }
+
+  /** Stamps producer identity and sequence on a batch the first time it is drained. */
+  #prepare(q: PartitionQueue, batch: ProducerBatch): void {
+    if (batch.isClosed || !this.#idempotent || this.#identity === null) return
+    batch.producerId = this.#identity.producerId
+    batch.producerEpoch = this.#identity.producerEpoch
+    batch.baseSequence = q.nextSequence
+    q.nextSequence = (q.nextSequence + batch.recordCount) % SEQUENCE_WRAP
+  }
+
+  #send(conn: BrokerConnection, batches: ProducerBatch[]): void {
+    const version = conn.versionOf(Produce)
+    const useTopicIds = version >= 13
+    const topicData: ProduceRequest['topicData'] = []
+    const byTopic = new Map<string, ProduceRequest['topicData'][number]>()
+    const snapshot = this.#metadata.snapshot
+    for (const b of batches) {
+      b.attempts++
+      this.#acc.queue(b.topic, b.partition).inFlight++
+      let t = byTopic.get(b.topic)
+      if (t === undefined) {
+        const topicId = useTopicIds ? (snapshot.topic(b.topic)?.topicId ?? null) : null
+        t = { name: b.topic, topicId: topicId ?? ZERO_UUID, partitionData: [] }
+        byTopic.set(b.topic, t)
+        topicData.push(t)
+      }
+      t.partitionData.push({ index: b.partition, records: b.encode(false) })
+    }
+    const acks = this.#config.acks
+    const request: ProduceRequest = {
+      transactionalId: null,
+      acks,
+      timeoutMs: this.#config.requestTimeoutMs,
+      topicData,
+    }
+    conn.send(Produce, request, acks !== 0).then(
+      (res) => {
+        if (acks === 0) for (const b of batches) this.#finish(b, () => b.complete(-1n, -1))
+        else this.#onResponse(res, batches, useTopicIds)
+        this.wakeup()
+      },
+      (err: Error) => {
+        for (const b of batches) this.#retryOrFail(b, err, true)
+        this.wakeup()
+      },
+    )
+  }
+
+  #onResponse(res: ProduceResponse, batches: ProducerBatch[], useTopicIds: boolean): void {
+    const snapshot = this.#metadata.snapshot
+    const answered = new Set<ProducerBatch>()
+    for (const t of res.responses) {
+      for (const p of t.partitionResponses) {
+        const batch = batches.find(
+          (b) =>
+            b.partition === p.index &&
+            (useTopicIds ? sameId(snapshot.topic(b.topic)?.topicId ?? null, t.topicId) : b.topic === t.name),
+        )
+        if (batch === undefined || answered.has(batch)) continue
+        answered.add(batch)
+        this.#onPartitionResult(batch, p)
+      }
+    }
+    for (const b of batches) {
+      if (!answered.has(b)) {
+        this.#retryOrFail(
+          b,
+          new KafkaError(`the broker's Produce response did not mention ${b.topic}-${b.partition}`, 'ERR_PROTOCOL', {
+            retriable: true,
+          }),
+          true,
+        )
+      }
+    }
+  }
+
+  #onPartitionResult(batch: ProducerBatch, p: ProduceResponse['responses'][number]['partitionResponses'][number]): void {
+    const code = p.errorCode
+    if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+      this.#finish(batch, () => batch.complete(p.baseOffset, Number(p.logAppendTimeMs)))
+      return
+    }
+    const detail = p.errorMessage ? `: ${p.errorMessage}` : ''
+    const err = brokerError(code, `producing to ${batch.topic}-${batch.partition}${detail}`)
+    if (STALE_METADATA_ERRORS.has(code)) this.#refreshMetadata()
+    const retriable =
+      errorForCode(code).retriable || (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && this.#earlierUnacked(batch))
+    this.#retryOrFail(batch, err, retriable)
+  }
+
+  // With idempotence, a batch refused as out of order is retriable while an earlier batch of the
+  // same partition has not landed yet: it will land on retry and this one after it.
+  #earlierUnacked(batch: ProducerBatch): boolean {
+    for (const b of this.#acc.incomplete) {
+      if (b !== batch && b.topic === batch.topic && b.partition === batch.partition && b.baseSequence >= 0) {
+        if (b.baseSequence < batch.baseSequence) return true
+      }
+    }
+    return false
+  }
+
+  #retryOrFail(batch: ProducerBatch, err: Error, retriable: boolean): void {
+    const q = this.#acc.queue(batch.topic, batch.partition)
+    q.inFlight--
+    const now = Date.now()
+    const deadline = batch.createdMs + this.#config.deliveryTimeoutMs
+    const isRetriable = retriable && (err instanceof KafkaError ? err.retriable || retriable : true)
+    if (isRetriable && batch.attempts <= this.#config.retries && now < deadline && this.#fatal === null) {
+      if (err instanceof KafkaError && err.code === 'ERR_NETWORK') this.#refreshMetadata()
+      batch.retryAt = now + backoffMs(this.#config.retryBackoffMs, this.#config.retryBackoffMaxMs, batch.attempts - 1)
+      this.#acc.reenqueue(batch)
+      return
+    }
+    const final =
+      isRetriable && now >= deadline
+        ? new TimeoutError(
+            `${batch.recordCount} record(s) for ${batch.topic}-${batch.partition} expired: not delivered within delivery.timeout.ms=${this.#config.deliveryTimeoutMs} (last error: ${err.message})`,
+            'ERR_DELIVERY_TIMEOUT',
+            { cause: err },
+          )
+        : err
+    batch.fail(final)
+    this.#acc.done(batch)
+  }
+
+  #finish(batch: ProducerBatch, settle: () => void): void {
+    this.#acc.queue(batch.topic, batch.partition).inFlight--
+    settle()
+    this.#acc.done(batch)
+  }
+
+  /** Fails queued batches that waited longer than delivery.timeout.ms (those not in flight). */
+  #expireQueued(q: PartitionQueue, now: number): void {
+    const limit = this.#config.deliveryTimeoutMs
+    while (q.batches.length > 0) {
+      const head = q.batches[0]!
+      if (now - head.createdMs < limit) return
+      q.batches.shift()
+      head.fail(
+        new TimeoutError(
+          `${head.recordCount} record(s) for ${q.topic}-${q.partition} expired after ${now - head.createdMs} ms waiting to be sent (delivery.timeout.ms=${limit})`,
+          'ERR_DELIVERY_TIMEOUT',
+        ),
+      )
+      this.#acc.done(head)
+    }
+  }
+
+  #wakeAt(at: number): void {
+    if (this.#timer !== null && this.#timerAt <= at) return
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timerAt = at
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null
+        this.#timerAt = Number.POSITIVE_INFINITY
+        this.wakeup()
+      },
+      Math.max(0, at - Date.now()),
+    )
+  }
+
+  #refreshMetadata(): void {
+    this.#metadata.refresh().then(
+      () => this.wakeup(),
+      () => this.#wakeAt(Date.now() + this.#config.retryBackoffMs),
+    )
+  }
+
+  #connect(broker: BrokerAddress): void {
+    const k = `${broker.host}:${broker.port}`
+    if (this.#connecting.has(k)) return
+    this.#connecting.add(k)
+    this.#pool.get(broker).then(
+      () => {
+        this.#connecting.delete(k)
+        this.wakeup()
+      },
+      () => {
+        this.#connecting.delete(k)
+        // The leader may have gone; learn where the partitions went, then try again.
+        this.#refreshMetadata()
+        this.#wakeAt(Math.max(this.#pool.readyAt(broker), Date.now() + this.#config.retryBackoffMs))
+      },
+    )
+  }
+
+  #acquireIdentity(): void {
+    this.#identityPending ??= this.#initProducerId().then(
+      (id) => {
+        this.#identity = id
+        this.#identityPending = null
+        this.wakeup()
+      },
+      (err: Error) => {
+        this.#identityPending = null
+        if (err instanceof KafkaError && !err.retriable) this.#failAll(err)
+        else this.#wakeAt(Date.now() + this.#config.retryBackoffMs)
+      },
+    )
+  }
+
+  async #initProducerId(): Promise<ProducerIdentity> {
+    const brokers = [...this.#metadata.snapshot.brokers.values()]
+    const broker = brokers.find((b) => this.#pool.peek(b) !== null) ?? brokers[0]
+    if (broker === undefined) throw new KafkaError('no broker known to ask for a producer id', 'ERR_NETWORK', { retriable: true })
+    const conn = await this.#pool.get(broker)
+    const res = await conn.send(InitProducerId, {
+      transactionalId: null,
+      transactionTimeoutMs: this.#config.transactionTimeoutMs,
+      producerId: -1n,
+      producerEpoch: -1,
+      enable2Pc: false,
+      keepPreparedTxn: false,
+    })
+    if (res.errorCode !== ErrorCode.NONE) throw brokerError(res.errorCode, 'InitProducerId')
+    return { producerId: res.producerId, producerEpoch: res.producerEpoch }
+  }
+
+  /** Fails every queued batch and every later send (in-flight ones settle with their responses). */
+  #failAll(err: Error): void {
+    this.#fatal = err
+    this.abortQueued(err)
+  }
+
+  /** Fails everything still queued with `err`; used when close() gives up. */
+  abortQueued(err: Error): void {
+    for (const q of this.#acc.queues) {
+      while (q.batches.length > 0) {
+        const b = q.batches.shift()!
+        b.fail(err)
+        this.#acc.done(b)
+      }
+    }
+  }
+
+  get fatalError(): Error | null {
+    return this.#fatal
+  }
+
+  /** Stops the loop; batches whose requests fail from now on fail instead of being retried. */
+  close(): void {
+    this.#fatal ??= new ProducerClosedError('the producer was closed before the record was delivered')
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+  }
+}
+
+const ZERO_UUID = new Uint8Array(16)
+
+function sameId(a: Uint8Array | null, b: Uint8Array | null | undefined): boolean {
+  if (a === null || b === null || b === undefined || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

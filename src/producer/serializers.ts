@@ -1,0 +1,94 @@
+import { SerializationError } from '../errors.js'
+
+/** Turns a key or value into bytes; null stays null (a null key or a tombstone value). */
+export type Serializer = (data: unknown, topic: string) => Uint8Array | null
+
+export type SerializerName = 'buffer' | 'string' | 'json' | 'int' | 'long'
+
+/** Buffer/Uint8Array as is; strings as UTF-8. The default for keys and values. */
+const bufferSerializer: Serializer = (data) => {
+  if (data === null || data === undefined) return null
+  if (data instanceof Uint8Array) return data
+  if (typeof data === 'string') return Buffer.from(data, 'utf8')
+  throw new TypeError(`expected a Buffer, Uint8Array or string, got ${describe(data)}`)
+}
+
+const stringSerializer: Serializer = (data) => {
+  if (data === null || data === undefined) return null
+  if (typeof data !== 'string') throw new TypeError(`expected a string, got ${describe(data)}`)
+  return Buffer.from(data, 'utf8')
+}
+
+const jsonSerializer: Serializer = (data) => {
+  if (data === null || data === undefined) return null
+  const text = JSON.stringify(data)
+  if (text === undefined) throw new TypeError(`${describe(data)} has no JSON form`)
+  return Buffer.from(text, 'utf8')
+}
+
+/** Java's IntegerSerializer: 4 bytes big-endian. */
+const intSerializer: Serializer = (data) => {
+  if (data === null || data === undefined) return null
+  if (typeof data !== 'number' || !Number.isInteger(data) || data < -0x80000000 || data > 0x7fffffff) {
+    throw new TypeError(`expected a 32-bit integer, got ${describe(data)}`)
+  }
+  const b = Buffer.allocUnsafe(4)
+  b.writeInt32BE(data, 0)
+  return b
+}
+
+/** Java's LongSerializer: 8 bytes big-endian; accepts a bigint or a safe integer. */
+const longSerializer: Serializer = (data) => {
+  if (data === null || data === undefined) return null
+  let v: bigint
+  if (typeof data === 'bigint') v = data
+  else if (typeof data === 'number' && Number.isSafeInteger(data)) v = BigInt(data)
+  else throw new TypeError(`expected a bigint or safe integer, got ${describe(data)}`)
+  if (v < -(2n ** 63n) || v >= 2n ** 63n) throw new TypeError(`${v} does not fit in 64 bits`)
+  const b = Buffer.allocUnsafe(8)
+  b.writeBigInt64BE(v, 0)
+  return b
+}
+
+export const SERIALIZERS: Readonly<Record<SerializerName, Serializer>> = {
+  buffer: bufferSerializer,
+  string: stringSerializer,
+  json: jsonSerializer,
+  int: intSerializer,
+  long: longSerializer,
+}
+
+export function resolveSerializer(s: Serializer | SerializerName): Serializer {
+  return typeof s === 'function' ? s : SERIALIZERS[s]
+}
+
+/** Runs a serializer; any failure becomes a SerializationError naming the topic and part. */
+export function serialize(
+  serializer: Serializer,
+  data: unknown,
+  topic: string,
+  what: 'key' | 'value',
+): Uint8Array | null {
+  let out: unknown
+  try {
+    out = serializer(data, topic)
+  } catch (err) {
+    throw new SerializationError(
+      `cannot serialize the ${what} of a record for topic '${topic}': ${(err as Error).message ?? err}`,
+      err,
+    )
+  }
+  if (out !== null && !(out instanceof Uint8Array)) {
+    throw new SerializationError(
+      `the ${what} serializer for topic '${topic}' returned ${describe(out)}; it must return a Uint8Array or null`,
+    )
+  }
+  return out
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`
+  return `${typeof v} ${String(v).slice(0, 40)}`
+}
