@@ -1,5 +1,5 @@
 import { MetadataManager } from '../cluster/metadata-manager.js'
-import type { TopicMetadata } from '../cluster/cluster-snapshot.js'
+import type { PartitionMetadata, TopicMetadata } from '../cluster/cluster-snapshot.js'
 import { KafkaError, ProducerClosedError, RecordTooLargeError, TimeoutError } from '../errors.js'
 import { ConnectionPool } from '../network/connection-pool.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
@@ -209,6 +209,23 @@ export class Producer {
     const r = this.#accumulator.append(topic, partition, timestamp, key, value, headers, completion, Date.now())
     if (available !== null) this.#partitioner.onAppend(topic, partition, r.bytes, count, available)
     this.#sender.wakeup()
+  }
+
+  /**
+   * The partitions of `topic` with their leaders, from fresh metadata; waits up to
+   * `max.block.ms` for the topic to appear.
+   */
+  async partitionsFor(topic: string): Promise<readonly PartitionMetadata[]> {
+    if (this.#closed) throw new ProducerClosedError()
+    const deadline = Date.now() + this.config.maxBlockMs
+    await this.#metadata.waitForTopic(topic, deadline)
+    await this.#metadata.refresh().catch(() => {})
+    return (await this.#metadata.waitForTopic(topic, deadline)).partitions
+  }
+
+  /** Counters under the Java producer's metric names. */
+  metrics(): Readonly<Record<string, number>> {
+    return this.#sender.metrics()
   }
 
   /** Resolves when every record sent before the call has completed (successfully or not). */

@@ -47,6 +47,11 @@ export class Sender {
   #cursor = 0
   #fatal: Error | null = null
   readonly #connecting = new Set<string>()
+  #requestTotal = 0
+  #recordSendTotal = 0
+  #recordRetryTotal = 0
+  #recordErrorTotal = 0
+  #batchTotal = 0
 
   constructor(acc: RecordAccumulator, metadata: MetadataManager, pool: ConnectionPool, config: ProducerConfig) {
     this.#acc = acc
@@ -176,6 +181,7 @@ export class Sender {
       }
       t.partitionData.push({ index: b.partition, records: b.encode(false) })
     }
+    this.#requestTotal++
     const acks = this.#config.acks
     const request: ProduceRequest = {
       transactionalId: null,
@@ -257,6 +263,7 @@ export class Sender {
     const isRetriable = retriable && (err instanceof KafkaError ? err.retriable || retriable : true)
     if (isRetriable && batch.attempts <= this.#config.retries && now < deadline && this.#fatal === null) {
       if (err instanceof KafkaError && err.code === 'ERR_NETWORK') this.#refreshMetadata()
+      this.#recordRetryTotal += batch.recordCount
       batch.retryAt = now + backoffMs(this.#config.retryBackoffMs, this.#config.retryBackoffMaxMs, batch.attempts - 1)
       this.#acc.reenqueue(batch)
       return
@@ -269,12 +276,15 @@ export class Sender {
             { cause: err },
           )
         : err
+    this.#recordErrorTotal += batch.recordCount
     batch.fail(final)
     this.#acc.done(batch)
   }
 
   #finish(batch: ProducerBatch, settle: () => void): void {
     this.#acc.queue(batch.topic, batch.partition).inFlight--
+    this.#recordSendTotal += batch.recordCount
+    this.#batchTotal++
     settle()
     this.#acc.done(batch)
   }
@@ -381,6 +391,17 @@ export class Sender {
         b.fail(err)
         this.#acc.done(b)
       }
+    }
+  }
+
+  metrics(): Readonly<Record<string, number>> {
+    return {
+      'request-total': this.#requestTotal,
+      'record-send-total': this.#recordSendTotal,
+      'record-retry-total': this.#recordRetryTotal,
+      'record-error-total': this.#recordErrorTotal,
+      'batch-total': this.#batchTotal,
+      'records-per-request-avg': this.#requestTotal === 0 ? 0 : this.#recordSendTotal / this.#requestTotal,
     }
   }
 
