@@ -537,7 +537,11 @@ export function decodeResponse<Res>(api: ApiDescriptor<unknown, Res>, version: n
     // A broker that does not support our ApiVersions version answers in v0 (with
     // UNSUPPORTED_VERSION and its own range), whatever version we asked in.
     if (api.apiKey === API_VERSIONS_KEY && version > 0 && err instanceof ProtocolError) {
-      return decodeResponseAt(api, 0, frame)
+      try {
+        return decodeResponseAt(api, 0, frame)
+      } catch {
+        // Not a v0 answer either: report the failure at the version we asked for.
+      }
     }
     throw err
   }
