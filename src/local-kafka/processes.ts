@@ -108,33 +108,42 @@ export function launchJava(launch: JavaLaunch): number {
   }
 }
 
-/** True when `pid` is a live (not zombie) process whose command line contains `marker`. */
-export function isRunning(pid: number | null, marker: string): boolean {
-  if (pid === null || pid <= 0) return false
+/** True while `pid` exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
-  let stat: string
-  let cmdline: string
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const state = stat.charAt(stat.lastIndexOf(')') + 2)
+    return state !== 'Z' && state !== 'X'
+  } catch (err) {
+    // Without /proc (not Linux) the kill probe is all there is; on Linux a vanished entry means gone.
+    return process.platform !== 'linux' && (err as NodeJS.ErrnoException).code !== 'ENOENT'
+  }
+}
+
+/**
+ * True when `pid` is alive and its command line contains `marker`. Only for identifying a pid
+ * from a state file: a process that is exiting may already show an empty command line.
+ */
+export function isRunning(pid: number | null, marker: string): boolean {
+  if (pid === null || pid <= 0 || !isAlive(pid)) return false
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)
   } catch {
     return process.platform !== 'linux' // no /proc: trust the pid
   }
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-  if (state === 'Z' || state === 'X') return false
-  return cmdline.includes(marker)
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Waits until the process is gone; false if it is still there after `timeoutMs`. */
-export async function waitForExit(pid: number, marker: string, timeoutMs: number): Promise<boolean> {
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
-  while (isRunning(pid, marker)) {
+  while (isAlive(pid)) {
     if (Date.now() > deadline) return false
     await sleep(50)
   }
@@ -152,9 +161,9 @@ export async function stopProcess(
   try {
     process.kill(pid, signal)
   } catch {}
-  if (await waitForExit(pid, marker, signal === 'SIGKILL' ? 30_000 : graceMs)) return
+  if (await waitForExit(pid, signal === 'SIGKILL' ? 30_000 : graceMs)) return
   try {
     process.kill(pid, 'SIGKILL')
   } catch {}
-  if (!(await waitForExit(pid, marker, 30_000))) throw new Error(`process ${pid} survived SIGKILL`)
+  if (!(await waitForExit(pid, 30_000))) throw new Error(`process ${pid} survived SIGKILL`)
 }

@@ -7,7 +7,7 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { join } from 'node:path'
 import { kafkaCacheRoot } from './distribution.js'
 import type { NodeRole } from './node-config.js'
-import { isRunning } from './processes.js'
+import { isAlive } from './processes.js'
 
 export interface NodeState {
   nodeId: number
@@ -89,7 +89,7 @@ export async function withNameLock<T>(name: string, timeoutMs: number, fn: () =>
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
     const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10)
-    if (Number.isFinite(holder) && holder !== process.pid && !isRunning(holder, '')) {
+    if (Number.isFinite(holder) && holder !== process.pid && !isAlive(holder)) {
       await rm(lock, { force: true })
       continue
     }
