@@ -39,12 +39,13 @@ export async function runPerf(argv: string[]): Promise<number> {
     process.stdout.write(HELP)
     return 0
   }
-  const numRecords = positiveInt(values['num-records'], '--num-records')
-  const recordSize = positiveInt(values['record-size'], '--record-size')
-  const partitions = positiveInt(values.partitions, '--partitions')
-  const throughput = Number(values.throughput)
+  const topic = values.topic ?? 'sluice-perf'
+  const numRecords = positiveInt(values['num-records'] ?? '', '--num-records')
+  const recordSize = positiveInt(values['record-size'] ?? '', '--record-size')
+  const partitions = positiveInt(values.partitions ?? '', '--partitions')
+  const throughput = Number(values.throughput ?? -1)
   const props: Record<string, string> = {}
-  for (const kv of values['producer-props']) {
+  for (const kv of values['producer-props'] ?? []) {
     const i = kv.indexOf('=')
     if (i <= 0) throw new Error(`--producer-props expects key=value, got '${kv}'`)
     props[kv.slice(0, i)] = kv.slice(i + 1)
@@ -61,9 +62,9 @@ export async function runPerf(argv: string[]): Promise<number> {
     process.stderr.write(`Local Kafka is up at ${bootstrap}\n`)
   }
   try {
-    await createTopics(parseBrokerList(bootstrap), [{ name: values.topic, partitions }])
+    await createTopics(parseBrokerList(bootstrap), [{ name: topic, partitions }])
     const producer = new Producer({ 'bootstrap.servers': bootstrap, ...props })
-    const result = await produce(producer, values.topic, numRecords, recordSize, throughput)
+    const result = await produce(producer, topic, numRecords, recordSize, throughput)
     await producer.close()
     process.stdout.write(result)
     return 0
@@ -95,7 +96,7 @@ async function produce(
   let windowLatency = 0
   let windowMax = 0
 
-  const done = (sentAt: number, index: number) => (err: Error | null, _md: RecordMetadata | null) => {
+  const done = (sentAt: number) => (err: Error | null, _md: RecordMetadata | null) => {
     const now = performance.now()
     outstanding--
     if (err !== null) {
@@ -117,7 +118,6 @@ async function produce(
         windowCount = windowBytes = windowLatency = windowMax = 0
       }
     }
-    void index
     if (wake !== null && outstanding < window / 2) {
       const w = wake
       wake = null
@@ -133,7 +133,7 @@ async function produce(
       if (due > now + 1) await new Promise((r) => setTimeout(r, due - now))
     }
     outstanding++
-    producer.send({ topic, value: payload }, done(performance.now(), i))
+    producer.send({ topic, value: payload }, done(performance.now()))
   }
   await producer.flush()
   const elapsed = (performance.now() - start) / 1000
