@@ -93,14 +93,16 @@ export class Reader {
 
   /** Zigzag varlong as a JS number (exact within +-2^53). */
   varlong(): number {
-    let result = 0
-    let mul = 1
-    for (let i = 0; i < 10; i++) {
+    // Decodes m (v or -v - 1) directly rather than the zigzag value 2m + sign, which is not
+    // exact in a double past 2^53: the first byte holds the sign bit and m's low 6 bits.
+    const b0 = this.uint8()
+    if ((b0 & 0x80) === 0) return (b0 >>> 1) ^ -(b0 & 1)
+    let m = (b0 & 0x7f) >>> 1
+    let mul = 64
+    for (let i = 1; i < 10; i++) {
       const b = this.uint8()
-      result += (b & 0x7f) * mul
-      if ((b & 0x80) === 0) {
-        return result % 2 === 0 ? result / 2 : -(result + 1) / 2
-      }
+      m += (b & 0x7f) * mul
+      if ((b & 0x80) === 0) return b0 & 1 ? -m - 1 : m
       mul *= 128
     }
     throw new ProtocolError('varlong is longer than 10 bytes')

@@ -140,10 +140,13 @@ export class Writer {
   /** Zigzag varlong of a signed safe integer (no BigInt). */
   varlong(v: number): this {
     if (v >= -0x40000000 && v < 0x40000000) return this.varint(v)
-    // zigzag in double arithmetic: 2v for v >= 0, -2v - 1 for v < 0, then base-128 digits
-    let n = v >= 0 ? v * 2 : -v * 2 - 1
+    // The zigzag value 2m + sign (m = v or -v - 1) is not exact in a double once past 2^53, so it
+    // is never formed: the first byte holds the sign bit and m's low 6 bits, the rest is m / 64.
+    const m = v >= 0 ? v : -v - 1
     this.ensure(10)
     const buf = this.buf
+    buf[this.pos++] = ((m % 64) * 2 + (v >= 0 ? 0 : 1)) | 0x80
+    let n = Math.floor(m / 64)
     while (n >= 0x80) {
       buf[this.pos++] = (n % 128) | 0x80
       n = Math.floor(n / 128)
