@@ -1,0 +1,35 @@
+export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
+
+/** A Kafka record compression codec; `id` is its value in RecordBatch attributes bits 0-2. */
+export interface Codec {
+  readonly id: number
+  readonly name: CompressionName
+  /** `level` undefined means Kafka's default for the codec. */
+  compressSync(data: Uint8Array, level: number | undefined): Buffer
+  /** Off the event loop where the implementation has an async path (zlib's threadpool). */
+  compress(data: Uint8Array, level: number | undefined): Promise<Buffer>
+  decompress(data: Uint8Array): Promise<Buffer>
+  decompressSync(data: Uint8Array): Buffer
+}
+
+/** A codec for a synchronous implementation: the async methods run it in the calling task. */
+export function syncCodec(
+  id: number,
+  name: CompressionName,
+  compressSync: (data: Uint8Array, level: number | undefined) => Buffer,
+  decompressSync: (data: Uint8Array) => Buffer,
+): Codec {
+  return {
+    id,
+    name,
+    compressSync,
+    decompressSync,
+    compress: async (data, level) => compressSync(data, level),
+    decompress: async (data) => decompressSync(data),
+  }
+}
+
+/** A Buffer over the same bytes as `data`, without copying. */
+export function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+}
