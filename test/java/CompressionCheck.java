@@ -6,6 +6,7 @@
  *                                        Compression.wrapForInput (magic v2) reads, or "error <message>"
  *   compress <type> <level|-> <base64> -> "ok <base64>" of what Kafka's Compression.wrapForOutput
  *                                        (magic v2) writes, at that level or Kafka's default
+ *   xxhash32 <base64>                  -> "ok <unsigned hash>" by lz4-java's XXHash32, seed 0
  *
  * Usage: java -cp <kafka libs>/* CompressionCheck.java < cases
  */
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
+import net.jpountz.xxhash.XXHashFactory;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.utils.internals.BufferSupplier;
@@ -73,7 +75,11 @@ public class CompressionCheck {
       if (line.isBlank()) continue;
       String[] f = line.trim().split(" ", -1);
       try {
-        if (f[0].equals("decompress")) {
+        if (f[0].equals("xxhash32")) {
+          byte[] data = f.length > 1 ? Base64.getDecoder().decode(f[1]) : new byte[0];
+          int h = XXHashFactory.fastestInstance().hash32().hash(data, 0, data.length, 0);
+          out.append("ok ").append(Integer.toUnsignedString(h));
+        } else if (f[0].equals("decompress")) {
           byte[] data = f.length > 2 ? Base64.getDecoder().decode(f[2]) : new byte[0];
           out.append(decompress(f[1], data));
         } else {
