@@ -128,14 +128,15 @@ export function lz4CompressFast(
     const mfLimit = end - MF_LIMIT
     const shift = 32 - FAST_HASH_LOG
     let ip = start
+    // LZ4's acceleration: the step grows by one every 64 failed lookups since the last match.
+    let searches = 1 << 6
     while (ip < mfLimit) {
       const seq = read32(src, ip)
       const h = Math.imul(seq, -1640531535) >>> shift
       let ref = table[h]! - base
       table[h] = base + ip
       if (ref < start || ip - ref > MAX_OFFSET || read32(src, ref) !== seq) {
-        // Skip faster through data that does not compress.
-        ip += 1 + ((ip - anchor) >>> 6)
+        ip += searches++ >>> 6
         continue
       }
       while (ip > anchor && ref > start && src[ip - 1] === src[ref - 1]) {
@@ -147,14 +148,60 @@ export function lz4CompressFast(
       d = writeSequence(src, anchor, ip, ip - ref, len, dst, d)
       ip += len
       anchor = ip
+      searches = 1 << 6
       if (ip < mfLimit) table[Math.imul(read32(src, ip - 2), -1640531535) >>> shift] = base + ip - 2
     }
   }
   return writeLastLiterals(src, anchor, end, dst, d)
 }
 
+/** State of the hash-chain compressor for the block being compressed. */
+const hc = { start: 0, base: 0, matchLimit: 0, nextToInsert: 0, attempts: 0, ref: 0 }
+
+function hcInsert(src: Uint8Array, upTo: number): void {
+  const head = hcHead!.slots
+  const chain = hcChain!
+  const shift = 32 - HC_HASH_LOG
+  for (let p = hc.nextToInsert; p <= upTo; p++) {
+    const h = Math.imul(read32(src, p), -1640531535) >>> shift
+    const prev = head[h]! - hc.base
+    const delta = p - prev
+    chain[p & MAX_OFFSET] = prev >= hc.start && delta <= MAX_OFFSET ? delta : 0
+    head[h] = hc.base + p
+  }
+  if (upTo >= hc.nextToInsert) hc.nextToInsert = upTo + 1
+}
+
+/** The longest match for `ip` among up to `hc.attempts` earlier positions; its start in `hc.ref`. */
+function hcFind(src: Uint8Array, ip: number): number {
+  hcInsert(src, ip)
+  const chain = hcChain!
+  const seq = read32(src, ip)
+  const matchLimit = hc.matchLimit
+  let bestLen = 0
+  let ref = ip - chain[ip & MAX_OFFSET]!
+  let left = hc.attempts
+  while (ref < ip && left-- > 0) {
+    if (src[ref + bestLen] === src[ip + bestLen] && read32(src, ref) === seq) {
+      let len = MIN_MATCH
+      while (ip + len < matchLimit && src[ip + len] === src[ref + len]) len++
+      if (len > bestLen) {
+        bestLen = len
+        hc.ref = ref
+        if (ip + len >= matchLimit) break
+      }
+    }
+    const delta = chain[ref & MAX_OFFSET]!
+    if (delta === 0) break
+    ref -= delta
+    if (ip - ref > MAX_OFFSET) break
+  }
+  return bestLen
+}
+
 /**
- * A hash-chain compressor (like LZ4 HC) that tries up to `attempts` earlier positions per match.
+ * A hash-chain compressor (in the spirit of LZ4 HC) that tries up to `attempts` earlier
+ * positions per match and defers a match when the next position has a longer one.
  * Returns the end offset in `dst`.
  */
 export function lz4CompressChain(
@@ -169,49 +216,29 @@ export function lz4CompressChain(
   if (end - start >= MF_LIMIT + 1) {
     hcHead ??= new Table(HC_HASH_LOG)
     hcChain ??= new Uint16Array(MAX_OFFSET + 1)
-    const chain = hcChain
-    const base = hcHead.next(start, end - start)
-    const head = hcHead.slots
-    const matchLimit = end - LAST_LITERALS
+    hc.start = start
+    hc.base = hcHead.next(start, end - start)
+    hc.matchLimit = end - LAST_LITERALS
+    hc.nextToInsert = start
+    hc.attempts = attempts
     const mfLimit = end - MF_LIMIT
-    const shift = 32 - HC_HASH_LOG
-    let nextToInsert = start
     let ip = start
     while (ip < mfLimit) {
-      while (nextToInsert <= ip) {
-        const h = Math.imul(read32(src, nextToInsert), -1640531535) >>> shift
-        const prev = head[h]! - base
-        const delta = nextToInsert - prev
-        chain[nextToInsert & MAX_OFFSET] = prev >= start && delta <= MAX_OFFSET ? delta : 0
-        head[h] = base + nextToInsert
-        nextToInsert++
-      }
-      const seq = read32(src, ip)
-      let bestLen = 0
-      let bestRef = 0
-      let ref = ip - chain[ip & MAX_OFFSET]!
-      let left = attempts
-      while (ref < ip && left-- > 0) {
-        if (src[ref + bestLen] === src[ip + bestLen] && read32(src, ref) === seq) {
-          let len = MIN_MATCH
-          while (ip + len < matchLimit && src[ip + len] === src[ref + len]) len++
-          if (len > bestLen) {
-            bestLen = len
-            bestRef = ref
-            if (ip + len >= matchLimit) break
-          }
-        }
-        const delta = chain[ref & MAX_OFFSET]!
-        if (delta === 0) break
-        ref -= delta
-        if (ip - ref > MAX_OFFSET) break
-      }
-      if (bestLen < MIN_MATCH) {
+      let len = hcFind(src, ip)
+      if (len < MIN_MATCH) {
         ip++
         continue
       }
-      d = writeSequence(src, anchor, ip, ip - bestRef, bestLen, dst, d)
-      ip += bestLen
+      let ref = hc.ref
+      while (ip + 1 < mfLimit) {
+        const next = hcFind(src, ip + 1)
+        if (next <= len) break
+        ip++
+        len = next
+        ref = hc.ref
+      }
+      d = writeSequence(src, anchor, ip, ip - ref, len, dst, d)
+      ip += len
       anchor = ip
     }
   }
