@@ -107,7 +107,8 @@ export function ruleHandler(rule: FaultRule): RequestHandler {
     if (match !== undefined && !match(req)) return undefined
     // A rule that only injects partition errors steps aside once they are used up, so that
     // later handlers get their turn.
-    if (Object.keys(action).length === 1 && faultsOf(action).every(exhausted)) return undefined
+    const onlyFaults = action.errorFor !== undefined && Object.keys(action).length === 1
+    if (onlyFaults && faultsOf(action).every(exhausted)) return undefined
     left--
     return action
   }
