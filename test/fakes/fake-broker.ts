@@ -17,7 +17,8 @@
  * ApiVersions (an unsupported version gets a v0 UNSUPPORTED_VERSION answer, as Kafka does),
  * Metadata (running brokers, topic ids; unknown topics UNKNOWN_TOPIC_OR_PARTITION, or created
  * when `autoCreateTopics`), InitProducerId (new id at epoch 0; a transactional id bumps its
- * epoch), CreateTopics, Produce (RecordBatch v2 decoded with CRC check, one batch per partition,
+ * epoch), CreateTopics, Produce (RecordBatch v2 decoded by src/records/record-batch-decoder.ts,
+ * which checks the CRC and reads only uncompressed batches: a failure is CORRUPT_MESSAGE; one batch per partition,
  * offsets assigned, NOT_LEADER_OR_FOLLOWER with a KIP-951 CurrentLeader hint and NodeEndpoints
  * when this broker isn't the leader, Kafka's idempotence checks, no response for acks=0).
  * Any other API key, or a version outside the advertised range, closes the connection and is
