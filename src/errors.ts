@@ -30,11 +30,15 @@ export class KafkaError extends Error {
     return this.constructor.name
   }
 
+  // `this` is the class instanceof was called on: the brand answers for KafkaError itself, the
+  // prototype chain for subclasses.
+  // biome-ignore-start lint/complexity/noThisInStatic: see above
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false
     if (this === KafkaError) return (value as Record<symbol, unknown>)[BRAND] === true
     return Function.prototype[Symbol.hasInstance].call(this, value)
   }
+  // biome-ignore-end lint/complexity/noThisInStatic: see above
 }
 Object.defineProperty(KafkaError.prototype, BRAND, { value: true })
 

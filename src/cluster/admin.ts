@@ -1,8 +1,8 @@
 import { KafkaError } from '../errors.js'
+import type { BrokerAddress } from '../network/connection-pool.js'
 import { ConnectionPool } from '../network/connection-pool.js'
 import { brokerError, ErrorCode } from '../protocol/error-codes.js'
 import { CreateTopics } from '../protocol/messages/create-topics.js'
-import type { BrokerAddress } from '../network/connection-pool.js'
 
 export interface NewTopic {
   name: string

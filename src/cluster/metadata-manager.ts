@@ -2,9 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaError, ProducerClosedError, TimeoutError } from '../errors.js'
 import { backoffMs } from '../network/backoff.js'
 import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
-import { errorForCode, ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode, errorForCode } from '../protocol/error-codes.js'
 import { Metadata, type MetadataResponse } from '../protocol/messages/metadata.js'
-import { type BrokerMetadata, ClusterSnapshot, type PartitionMetadata, type TopicMetadata } from './cluster-snapshot.js'
+import { timerDelay } from '../timers.js'
+import {
+  type BrokerMetadata,
+  ClusterSnapshot,
+  type PartitionMetadata,
+  type TopicMetadata,
+} from './cluster-snapshot.js'
 
 export interface MetadataManagerOptions {
   bootstrapServers: readonly BrokerAddress[]
@@ -27,9 +33,9 @@ export class MetadataManager {
   #inflight: Promise<ClusterSnapshot> | null = null
   #again = false
   #timer: NodeJS.Timeout | null = null
+  readonly #abort = new AbortController()
   #closed = false
   #lastError: Error | null = null
-  #failures = 0
 
   constructor(pool: ConnectionPool, options: MetadataManagerOptions) {
     this.#pool = pool
@@ -77,13 +83,18 @@ export class MetadataManager {
     let attempts = 0
     for (;;) {
       const known = this.#snapshot.topic(topic)
-      if (known !== undefined && known.partitions.length > 0 && known.errorCode === ErrorCode.NONE) return known
+      if (known !== undefined && known.partitions.length > 0 && known.errorCode === ErrorCode.NONE)
+        return known
       if (known !== undefined && known.errorCode !== ErrorCode.NONE) {
         const info = errorForCode(known.errorCode)
         if (!info.retriable && known.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
-          throw new KafkaError(`metadata for topic '${topic}' failed: ${info.name}: ${info.message}`, info.name, {
-            errorCode: known.errorCode,
-          })
+          throw new KafkaError(
+            `metadata for topic '${topic}' failed: ${info.name}: ${info.message}`,
+            info.name,
+            {
+              errorCode: known.errorCode,
+            },
+          )
         }
       }
       if (Date.now() >= deadline) throw this.#timeoutFor(topic, startedAt)
@@ -92,7 +103,7 @@ export class MetadataManager {
           backoffMs(this.#options.retryBackoffMs, this.#options.retryBackoffMaxMs, attempts - 1),
           deadline - Date.now(),
         )
-        if (wait > 0) await sleep(wait, undefined, { ref: false })
+        if (wait > 0) await sleep(wait, undefined, { signal: this.#abort.signal }).catch(() => {})
         if (this.#closed) throw new ProducerClosedError()
       }
       attempts++
@@ -118,7 +129,10 @@ export class MetadataManager {
         : t.errorCode !== ErrorCode.NONE
           ? `the broker reports ${errorForCode(t.errorCode).name}`
           : 'it has no partitions'
-    return new TimeoutError(`topic '${topic}' not present in metadata after ${waited}: ${why}`, 'ERR_METADATA_TIMEOUT')
+    return new TimeoutError(
+      `topic '${topic}' not present in metadata after ${waited}: ${why}`,
+      'ERR_METADATA_TIMEOUT',
+    )
   }
 
   async #fetch(): Promise<ClusterSnapshot> {
@@ -136,13 +150,11 @@ export class MetadataManager {
         })
         this.#snapshot = this.#merge(res)
         this.#lastError = null
-        this.#failures = 0
         return this.#snapshot
       } catch (err) {
         lastError = err instanceof Error ? err : new Error(String(err))
       }
     }
-    this.#failures++
     this.#lastError = lastError ?? new Error('no broker to ask for metadata')
     throw this.#lastError
   }
@@ -167,7 +179,8 @@ export class MetadataManager {
 
   #merge(res: MetadataResponse): ClusterSnapshot {
     const brokers = new Map<number, BrokerMetadata>()
-    for (const b of res.brokers) brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })
+    for (const b of res.brokers)
+      brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })
     const topics = new Map(this.#snapshot.topics)
     for (const t of res.topics) {
       if (t.name === null) continue
@@ -198,12 +211,13 @@ export class MetadataManager {
     if (this.#timer !== null || this.#closed) return
     this.#timer = setInterval(() => {
       this.refresh().catch(() => {})
-    }, this.#options.metadataMaxAgeMs)
+    }, timerDelay(this.#options.metadataMaxAgeMs))
     this.#timer.unref()
   }
 
   close(): void {
     this.#closed = true
+    this.#abort.abort()
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
   }

@@ -1,6 +1,6 @@
 import { NetworkError, ProtocolError } from '../errors.js'
-import { brokerError, ErrorCode } from '../protocol/error-codes.js'
 import { type ApiDescriptor, pickVersion } from '../protocol/codec.js'
+import { brokerError, ErrorCode } from '../protocol/error-codes.js'
 import { ApiVersions } from '../protocol/messages/api-versions.js'
 import { VERSION } from '../version.js'
 import { Connection, type ConnectionOptions } from './connection.js'

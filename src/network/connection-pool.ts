@@ -29,6 +29,7 @@ interface Slot {
 export class ConnectionPool {
   readonly #options: ConnectionPoolOptions
   readonly #slots = new Map<string, Slot>()
+  readonly #abort = new AbortController()
   #closed = false
 
   constructor(options: ConnectionPoolOptions) {
@@ -62,7 +63,7 @@ export class ConnectionPool {
   async #open(addr: BrokerAddress, slot: Slot): Promise<BrokerConnection> {
     try {
       const wait = slot.nextAttemptAt - Date.now()
-      if (wait > 0) await sleep(wait, undefined, { ref: false })
+      if (wait > 0) await sleep(wait, undefined, { signal: this.#abort.signal }).catch(() => {})
       if (this.#closed) throw new ProducerClosedError()
       const conn = await BrokerConnection.open({ ...this.#options, host: addr.host, port: addr.port })
       if (this.#closed) {
@@ -85,12 +86,14 @@ export class ConnectionPool {
   #onFailure(slot: Slot): void {
     slot.connection = null
     slot.nextAttemptAt =
-      Date.now() + backoffMs(this.#options.reconnectBackoffMs, this.#options.reconnectBackoffMaxMs, slot.failures)
+      Date.now() +
+      backoffMs(this.#options.reconnectBackoffMs, this.#options.reconnectBackoffMaxMs, slot.failures)
     slot.failures++
   }
 
   close(): void {
     this.#closed = true
+    this.#abort.abort()
     for (const slot of this.#slots.values()) slot.connection?.close()
     this.#slots.clear()
   }

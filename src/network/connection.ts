@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net'
 import { KafkaError, NetworkError, ProtocolError, RequestTimeoutError } from '../errors.js'
 import { type ApiDescriptor, decodeResponse, encodeRequest, readCorrelationId } from '../protocol/codec.js'
 import { Writer } from '../protocol/writer.js'
+import { timerDelay } from '../timers.js'
 import { FrameDecoder } from './frame-decoder.js'
 
 export interface ConnectionOptions {
@@ -81,15 +82,21 @@ export class Connection {
     return new Promise((resolve, reject) => {
       const socket = netConnect({ host: this.host, port: this.port, noDelay: true })
       const timer = setTimeout(() => {
-        fail(new NetworkError(`connecting to ${this.address} timed out after ${this.#options.connectTimeoutMs} ms`))
-      }, this.#options.connectTimeoutMs)
+        fail(
+          new NetworkError(
+            `connecting to ${this.address} timed out after ${this.#options.connectTimeoutMs} ms`,
+          ),
+        )
+      }, timerDelay(this.#options.connectTimeoutMs))
       const fail = (err: Error) => {
         clearTimeout(timer)
         socket.destroy()
         this.#closedWith ??= err
         reject(err)
       }
-      socket.once('error', (err) => fail(new NetworkError(`cannot connect to ${this.address}: ${err.message}`, { cause: err })))
+      socket.once('error', (err) =>
+        fail(new NetworkError(`cannot connect to ${this.address}: ${err.message}`, { cause: err })),
+      )
       socket.once('connect', () => {
         clearTimeout(timer)
         socket.removeAllListeners('error')
@@ -183,10 +190,10 @@ export class Connection {
     if (pending === undefined) {
       throw new ProtocolError(`response with unknown correlation id ${correlationId}`)
     }
-    this.#pending.delete(correlationId)
-    // A decode failure is thrown to the data handler, which closes the connection: the stream
-    // position can no longer be trusted.
+    // A decode failure is thrown to the data handler, which closes the connection (the stream
+    // can no longer be trusted) and so fails this request with the others still pending.
     const response = decodeResponse(pending.api, pending.version, frame)
+    this.#pending.delete(correlationId)
     pending.resolve(response)
   }
 
@@ -194,7 +201,7 @@ export class Connection {
   // timer per request when hundreds are in flight.
   #armTimer(): void {
     if (this.#timer !== null) return
-    this.#timer = setTimeout(() => this.#checkTimeouts(), this.#options.requestTimeoutMs)
+    this.#timer = setTimeout(() => this.#checkTimeouts(), timerDelay(this.#options.requestTimeoutMs))
     this.#timer.unref?.()
   }
 
@@ -216,7 +223,7 @@ export class Connection {
       if (p.deadline < earliest) earliest = p.deadline
     }
     if (earliest !== Number.POSITIVE_INFINITY) {
-      this.#timer = setTimeout(() => this.#checkTimeouts(), Math.max(1, earliest - now))
+      this.#timer = setTimeout(() => this.#checkTimeouts(), timerDelay(Math.max(1, earliest - now)))
       this.#timer.unref?.()
     }
   }

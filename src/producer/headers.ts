@@ -11,14 +11,18 @@ export function normalizeHeaders(headers: RecordHeaders | undefined, topic: stri
   if (Array.isArray(headers)) {
     for (const pair of headers as readonly (readonly [string, HeaderValue])[]) {
       if (!Array.isArray(pair) || typeof pair[0] !== 'string') {
-        throw new SerializationError(`headers for topic '${topic}' must be [key, value] pairs with string keys`)
+        throw new SerializationError(
+          `headers for topic '${topic}' must be [key, value] pairs with string keys`,
+        )
       }
       out.push({ key: pair[0], value: headerBytes(pair[1], pair[0], topic) })
     }
     return out
   }
   if (typeof headers !== 'object') {
-    throw new SerializationError(`headers for topic '${topic}' must be an object or an array of [key, value] pairs`)
+    throw new SerializationError(
+      `headers for topic '${topic}' must be an object or an array of [key, value] pairs`,
+    )
   }
   for (const key of Object.keys(headers)) {
     const v = (headers as Record<string, HeaderValue | readonly HeaderValue[]>)[key]

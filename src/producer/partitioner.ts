@@ -35,7 +35,12 @@ export class BuiltInPartitioner {
     this.#ignoreKeys = ignoreKeys
   }
 
-  partition(topic: string, keyBytes: Uint8Array | null, partitionCount: number, available: readonly number[]): number {
+  partition(
+    topic: string,
+    keyBytes: Uint8Array | null,
+    partitionCount: number,
+    available: readonly number[],
+  ): number {
     if (keyBytes !== null && !this.#ignoreKeys) return partitionForKey(keyBytes, partitionCount)
     let s = this.#sticky.get(topic)
     if (s === undefined || s.partition >= partitionCount) {
@@ -46,7 +51,13 @@ export class BuiltInPartitioner {
   }
 
   /** Counts bytes appended to the topic's sticky partition and moves on after a batch's worth. */
-  onAppend(topic: string, partition: number, bytes: number, partitionCount: number, available: readonly number[]): void {
+  onAppend(
+    topic: string,
+    partition: number,
+    bytes: number,
+    partitionCount: number,
+    available: readonly number[],
+  ): void {
     const s = this.#sticky.get(topic)
     if (s === undefined || s.partition !== partition) return
     s.bytes += bytes

@@ -71,7 +71,13 @@ export class ProducerBatch {
   ): number {
     const b = this.#builder
     if (b.recordCount > 0) {
-      const size = RecordBatchBuilder.sizeOfRecord(timestamp - b.firstTimestamp, b.recordCount, key, value, headers)
+      const size = RecordBatchBuilder.sizeOfRecord(
+        timestamp - b.firstTimestamp,
+        b.recordCount,
+        key,
+        value,
+        headers,
+      )
       if (b.sizeInBytes + size > maxBytes) return -1
     }
     const n = b.append(timestamp, key, value, headers)

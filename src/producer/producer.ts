@@ -1,8 +1,9 @@
-import { MetadataManager } from '../cluster/metadata-manager.js'
 import type { PartitionMetadata, TopicMetadata } from '../cluster/cluster-snapshot.js'
+import { MetadataManager } from '../cluster/metadata-manager.js'
 import { KafkaError, ProducerClosedError, RecordTooLargeError, TimeoutError } from '../errors.js'
 import { ConnectionPool } from '../network/connection-pool.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
+import { timerDelay } from '../timers.js'
 import { RecordAccumulator } from './accumulator.js'
 import { type ProducerConfig, type ProducerConfigInput, resolveConfig } from './config.js'
 import { normalizeHeaders } from './headers.js'
@@ -196,7 +197,8 @@ export class Producer {
         })
       }
       if (partition === undefined || partition === null) {
-        if (key === null || this.config.partitionerIgnoreKeys) available ??= this.#metadata.snapshot.availablePartitions(topic)
+        if (key === null || this.config.partitionerIgnoreKeys)
+          available ??= this.#metadata.snapshot.availablePartitions(topic)
         partition = this.#partitioner.partition(topic, key, count, available ?? [])
       }
     }
@@ -206,7 +208,16 @@ export class Producer {
         'ERR_INVALID_PARTITION',
       )
     }
-    const r = this.#accumulator.append(topic, partition, timestamp, key, value, headers, completion, Date.now())
+    const r = this.#accumulator.append(
+      topic,
+      partition,
+      timestamp,
+      key,
+      value,
+      headers,
+      completion,
+      Date.now(),
+    )
     if (available !== null) this.#partitioner.onAppend(topic, partition, r.bytes, count, available)
     this.#sender.wakeup()
   }
@@ -258,7 +269,7 @@ export class Producer {
       timeoutMs === Number.POSITIVE_INFINITY
         ? new Promise<boolean>(() => {})
         : new Promise<boolean>((resolve) => {
-            timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs))
+            timer = setTimeout(() => resolve(false), timerDelay(timeoutMs))
           })
     const done = await Promise.race([flushed, timedOut])
     if (timer !== undefined) clearTimeout(timer)
@@ -274,7 +285,8 @@ export class Producer {
     this.#metadata.close()
     this.#pool.close()
     // In-flight requests fail with the closed connections; queued ones were aborted above.
-    if (!done) this.#sender.abortQueued(new ProducerClosedError('the producer was closed before the record was sent'))
+    if (!done)
+      this.#sender.abortQueued(new ProducerClosedError('the producer was closed before the record was sent'))
   }
 }
 
@@ -282,7 +294,10 @@ function toTimestamp(t: number | Date | undefined): number {
   if (t === undefined || t === null) return Date.now()
   const ms = t instanceof Date ? t.getTime() : t
   if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
-    throw new KafkaError(`invalid record timestamp ${String(t)}: expected epoch milliseconds >= 0`, 'ERR_INVALID_RECORD')
+    throw new KafkaError(
+      `invalid record timestamp ${String(t)}: expected epoch milliseconds >= 0`,
+      'ERR_INVALID_RECORD',
+    )
   }
   return ms
 }

@@ -5,7 +5,9 @@ export type HeaderValue = string | Uint8Array | null
  * Record headers: an object (one value per key, or an array of values for a repeated key), or
  * an array of [key, value] pairs; order and repeated keys are kept as given.
  */
-export type RecordHeaders = Readonly<Record<string, HeaderValue | readonly HeaderValue[]>> | readonly (readonly [string, HeaderValue])[]
+export type RecordHeaders =
+  | Readonly<Record<string, HeaderValue | readonly HeaderValue[]>>
+  | readonly (readonly [string, HeaderValue])[]
 
 export interface ProducerRecord<K = unknown, V = unknown> {
   topic: string

@@ -6,6 +6,7 @@ import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.j
 import { brokerError, ErrorCode, errorForCode } from '../protocol/error-codes.js'
 import { InitProducerId } from '../protocol/messages/init-producer-id.js'
 import { Produce, type ProduceRequest, type ProduceResponse } from '../protocol/messages/produce.js'
+import { timerDelay } from '../timers.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
 import type { ProducerConfig } from './config.js'
 import type { ProducerBatch } from './producer-batch.js'
@@ -53,7 +54,12 @@ export class Sender {
   #recordErrorTotal = 0
   #batchTotal = 0
 
-  constructor(acc: RecordAccumulator, metadata: MetadataManager, pool: ConnectionPool, config: ProducerConfig) {
+  constructor(
+    acc: RecordAccumulator,
+    metadata: MetadataManager,
+    pool: ConnectionPool,
+    config: ProducerConfig,
+  ) {
     this.#acc = acc
     this.#metadata = metadata
     this.#pool = pool
@@ -221,16 +227,23 @@ export class Sender {
       if (!answered.has(b)) {
         this.#retryOrFail(
           b,
-          new KafkaError(`the broker's Produce response did not mention ${b.topic}-${b.partition}`, 'ERR_PROTOCOL', {
-            retriable: true,
-          }),
+          new KafkaError(
+            `the broker's Produce response did not mention ${b.topic}-${b.partition}`,
+            'ERR_PROTOCOL',
+            {
+              retriable: true,
+            },
+          ),
           true,
         )
       }
     }
   }
 
-  #onPartitionResult(batch: ProducerBatch, p: ProduceResponse['responses'][number]['partitionResponses'][number]): void {
+  #onPartitionResult(
+    batch: ProducerBatch,
+    p: ProduceResponse['responses'][number]['partitionResponses'][number],
+  ): void {
     const code = p.errorCode
     if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
       this.#finish(batch, () => batch.complete(p.baseOffset, Number(p.logAppendTimeMs)))
@@ -240,7 +253,8 @@ export class Sender {
     const err = brokerError(code, `producing to ${batch.topic}-${batch.partition}${detail}`)
     if (STALE_METADATA_ERRORS.has(code)) this.#refreshMetadata()
     const retriable =
-      errorForCode(code).retriable || (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && this.#earlierUnacked(batch))
+      errorForCode(code).retriable ||
+      (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && this.#earlierUnacked(batch))
     this.#retryOrFail(batch, err, retriable)
   }
 
@@ -264,7 +278,8 @@ export class Sender {
     if (isRetriable && batch.attempts <= this.#config.retries && now < deadline && this.#fatal === null) {
       if (err instanceof KafkaError && err.code === 'ERR_NETWORK') this.#refreshMetadata()
       this.#recordRetryTotal += batch.recordCount
-      batch.retryAt = now + backoffMs(this.#config.retryBackoffMs, this.#config.retryBackoffMaxMs, batch.attempts - 1)
+      batch.retryAt =
+        now + backoffMs(this.#config.retryBackoffMs, this.#config.retryBackoffMaxMs, batch.attempts - 1)
       this.#acc.reenqueue(batch)
       return
     }
@@ -316,7 +331,7 @@ export class Sender {
         this.#timerAt = Number.POSITIVE_INFINITY
         this.wakeup()
       },
-      Math.max(0, at - Date.now()),
+      timerDelay(at - Date.now()),
     )
   }
 
@@ -363,7 +378,8 @@ export class Sender {
   async #initProducerId(): Promise<ProducerIdentity> {
     const brokers = [...this.#metadata.snapshot.brokers.values()]
     const broker = brokers.find((b) => this.#pool.peek(b) !== null) ?? brokers[0]
-    if (broker === undefined) throw new KafkaError('no broker known to ask for a producer id', 'ERR_NETWORK', { retriable: true })
+    if (broker === undefined)
+      throw new KafkaError('no broker known to ask for a producer id', 'ERR_NETWORK', { retriable: true })
     const conn = await this.#pool.get(broker)
     const res = await conn.send(InitProducerId, {
       transactionalId: null,

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { VERSION } from '../../src/version.js'
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string
+}
 const cli = new URL('../../dist/cli/main.js', import.meta.url).pathname
 
 test('VERSION matches package.json', () => {
@@ -21,6 +23,7 @@ test('sluice --version and --help work from the built package', () => {
 test('an unknown command exits with status 2 and the help', () => {
   assert.throws(
     () => execFileSync(process.execPath, [cli, 'frobnicate'], { encoding: 'utf8', stdio: 'pipe' }),
-    (err: { status?: number; stderr?: string }) => err.status === 2 && /unknown command 'frobnicate'/.test(err.stderr ?? ''),
+    (err: { status?: number; stderr?: string }) =>
+      err.status === 2 && /unknown command 'frobnicate'/.test(err.stderr ?? ''),
   )
 })

@@ -9,7 +9,9 @@ import { Producer } from '../../src/producer/producer.js'
 export function testBootstrap(): string {
   const b = process.env.SLUICE_TEST_BOOTSTRAP
   if (b === undefined || b === '') {
-    throw new Error('SLUICE_TEST_BOOTSTRAP is not set: run the suite with `npm test`, which starts Apache Kafka')
+    throw new Error(
+      'SLUICE_TEST_BOOTSTRAP is not set: run the suite with `npm test`, which starts Apache Kafka',
+    )
   }
   return b
 }

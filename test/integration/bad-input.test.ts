@@ -28,7 +28,8 @@ describe('configuration', () => {
   test('an unknown key fails at construction, naming it', () => {
     assert.throws(
       () => new Producer({ bootstrapServers: bootstrap, lingerMss: 5 } as Record<string, unknown>),
-      (err: unknown) => err instanceof ConfigError && err.option === 'lingerMss' && /linger/.test(err.message),
+      (err: unknown) =>
+        err instanceof ConfigError && err.option === 'lingerMss' && /linger/.test(err.message),
     )
   })
 
@@ -71,7 +72,8 @@ describe('records that cannot be sent fail alone', () => {
       const ok = p.send({ topic: good, value: 'kept' })
       await assert.rejects(
         bad,
-        (err: unknown) => err instanceof TimeoutError && err.message.includes(missing) && /does not exist/.test(err.message),
+        (err: unknown) =>
+          err instanceof TimeoutError && err.message.includes(missing) && /does not exist/.test(err.message),
       )
       assert.equal((await ok).topic, good)
     } finally {
@@ -121,7 +123,9 @@ describe('records that cannot be sent fail alone', () => {
     const p = new Producer({ bootstrapServers: bootstrap })
     await p.close()
     await assert.rejects(p.send({ topic: 't', value: 'x' }), ProducerClosedError)
-    const err = await new Promise<Error | null>((resolve) => p.send({ topic: 't', value: 'x' }, (e) => resolve(e)))
+    const err = await new Promise<Error | null>((resolve) =>
+      p.send({ topic: 't', value: 'x' }, (e) => resolve(e)),
+    )
     assert.ok(err instanceof ProducerClosedError)
   })
 })

@@ -33,7 +33,17 @@ describe('producing to a real broker', () => {
       { topic, key: 'empty', value: '' },
       { topic, key: Buffer.alloc(0), value: 'empty key' },
       { topic, key: 'ünï©ødé 🚀', value: '日本語のテキスト ✓' },
-      { topic, key: 'headers', value: 'h', headers: [['a', '1'], ['a', '2'], ['bin', Buffer.from([0, 255, 1])], ['nil', null]] },
+      {
+        topic,
+        key: 'headers',
+        value: 'h',
+        headers: [
+          ['a', '1'],
+          ['a', '2'],
+          ['bin', Buffer.from([0, 255, 1])],
+          ['nil', null],
+        ],
+      },
       { topic, key: 'headers-object', value: 'h2', headers: { x: 'y', many: ['1', '2'] } },
       { topic, key: 'ts', value: 'explicit timestamp', timestamp: 1_700_000_000_123 },
       { topic, key: 'big', value: big },
@@ -52,11 +62,23 @@ describe('producing to a real broker', () => {
       assert.equal(md.topic, topic)
       assert.equal(md.partition, 0)
       assert.equal(got.offset, md.offset, `offset of record ${i}`)
-      assert.deepEqual(got.key, want.key === null ? null : Buffer.from(want.key as string | Buffer), `key of record ${i}`)
-      assert.deepEqual(got.value, want.value === null ? null : Buffer.from(want.value as string | Buffer), `value ${i}`)
+      assert.deepEqual(
+        got.key,
+        want.key === null ? null : Buffer.from(want.key as string | Buffer),
+        `key of record ${i}`,
+      )
+      assert.deepEqual(
+        got.value,
+        want.value === null ? null : Buffer.from(want.value as string | Buffer),
+        `value ${i}`,
+      )
       assert.equal(got.timestamp, md.timestamp, `timestamp of record ${i}`)
       if (want.timestamp !== undefined) assert.equal(got.timestamp, want.timestamp)
-      else assert.ok(got.timestamp >= before && got.timestamp <= after, `timestamp of record ${i} is the send time`)
+      else
+        assert.ok(
+          got.timestamp >= before && got.timestamp <= after,
+          `timestamp of record ${i} is the send time`,
+        )
     }
     assert.deepEqual(read[6]!.headers, [
       ['a', Buffer.from('1')],
@@ -80,10 +102,13 @@ describe('producing to a real broker', () => {
     const topic = uniqueTopic('keys')
     const partitions = 7
     await createTopic(topic, partitions)
-    const keys = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? randomBytes(1 + (i % 40)) : Buffer.from(`key-${i}-é`)))
+    const keys = Array.from({ length: 300 }, (_, i) =>
+      i % 3 === 0 ? randomBytes(1 + (i % 40)) : Buffer.from(`key-${i}-é`),
+    )
     const expected = await javaPartitionsForKeys(keys, partitions)
     const mds = await Promise.all(keys.map((key, i) => producer.send({ topic, key, value: `v${i}` })))
-    for (let i = 0; i < keys.length; i++) assert.equal(mds[i]!.partition, expected[i], `partition of key ${i}`)
+    for (let i = 0; i < keys.length; i++)
+      assert.equal(mds[i]!.partition, expected[i], `partition of key ${i}`)
 
     const read = await readTopic(bootstrap, topic)
     assert.equal(read.length, keys.length)
@@ -94,7 +119,11 @@ describe('producing to a real broker', () => {
     }
     for (let p = 0; p < partitions; p++) {
       const order = read.filter((r) => r.partition === p).map((r) => Number(r.value!.toString().slice(1)))
-      assert.deepEqual(order, [...order].sort((a, b) => a - b), `partition ${p} keeps send order`)
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+        `partition ${p} keeps send order`,
+      )
     }
   })
 
@@ -110,7 +139,10 @@ describe('producing to a real broker', () => {
       // Sticky: consecutive records mostly share a partition.
       let switches = 0
       for (let i = 1; i < mds.length; i++) if (mds[i]!.partition !== mds[i - 1]!.partition) switches++
-      assert.ok(switches < mds.length / 4, `sticky partitioning switched ${switches} times in ${mds.length} records`)
+      assert.ok(
+        switches < mds.length / 4,
+        `sticky partitioning switched ${switches} times in ${mds.length} records`,
+      )
     } finally {
       await p.close()
     }
@@ -128,8 +160,16 @@ describe('acks', () => {
         const mds = await Promise.all(
           Array.from({ length: n }, (_, i) => p.send({ topic, key: `k${i % 10}`, value: `value-${i}` })),
         )
-        if (acks === 0) assert.ok(mds.every((m) => m.offset === -1n), 'acks=0 reports no offsets')
-        else assert.ok(mds.every((m) => m.offset >= 0n), 'acks>=1 reports offsets')
+        if (acks === 0)
+          assert.ok(
+            mds.every((m) => m.offset === -1n),
+            'acks=0 reports no offsets',
+          )
+        else
+          assert.ok(
+            mds.every((m) => m.offset >= 0n),
+            'acks>=1 reports offsets',
+          )
         await p.flush()
       } finally {
         await p.close()
@@ -176,7 +216,12 @@ describe('batching', () => {
       const [t, i] = r.value!.toString().split(':')
       byTask.set(t!, [...(byTask.get(t!) ?? []), Number(i)])
     }
-    for (const [t, seq] of byTask) assert.deepEqual(seq, [...seq].sort((a, b) => a - b), `task ${t} in order`)
+    for (const [t, seq] of byTask)
+      assert.deepEqual(
+        seq,
+        [...seq].sort((a, b) => a - b),
+        `task ${t} in order`,
+      )
   })
 })
 

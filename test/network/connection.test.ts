@@ -8,8 +8,8 @@ import { after, describe, test } from 'node:test'
 import { NetworkError, RequestTimeoutError } from '../../src/errors.js'
 import { BrokerConnection } from '../../src/network/broker-connection.js'
 import { Connection } from '../../src/network/connection.js'
-import { ApiVersions } from '../../src/protocol/messages/api-versions.js'
 import { FrameDecoder } from '../../src/network/frame-decoder.js'
+import { ApiVersions } from '../../src/protocol/messages/api-versions.js'
 import { testBootstrap } from '../helpers/kafka.js'
 
 const servers: Server[] = []
@@ -45,11 +45,14 @@ describe('Connection', () => {
     })
     const c = new Connection(options(port))
     await c.connect()
-    await assert.rejects(c.send(ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }), (err: unknown) => {
-      assert.ok(err instanceof NetworkError, `got ${err}`)
-      assert.match(err.message, /malformed response/)
-      return true
-    })
+    await assert.rejects(
+      c.send(ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }),
+      (err: unknown) => {
+        assert.ok(err instanceof NetworkError, `got ${err}`)
+        assert.match(err.message, /malformed response/)
+        return true
+      },
+    )
     assert.equal(c.isOpen, false)
   })
 
@@ -105,7 +108,10 @@ describe('Connection', () => {
     const port = (server.address() as { port: number }).port
     await new Promise<void>((r) => server.close(() => r()))
     const c = new Connection(options(port))
-    await assert.rejects(c.connect(), (err: unknown) => err instanceof NetworkError && err.message.includes(`:${port}`))
+    await assert.rejects(
+      c.connect(),
+      (err: unknown) => err instanceof NetworkError && err.message.includes(`:${port}`),
+    )
   })
 })
 
@@ -115,9 +121,15 @@ describe('BrokerConnection against a real broker', () => {
     const bc = await BrokerConnection.open({ ...options(Number(port)), host: host! })
     try {
       assert.equal(bc.versionOf(ApiVersions), ApiVersions.maxVersion)
-      const res = await bc.send(ApiVersions, { clientSoftwareName: 'sluice-test', clientSoftwareVersion: '0' })
+      const res = await bc.send(ApiVersions, {
+        clientSoftwareName: 'sluice-test',
+        clientSoftwareVersion: '0',
+      })
       assert.equal(res.errorCode, 0)
-      assert.ok(res.apiKeys.some((k) => k.apiKey === 0 && k.maxVersion >= 11), 'the broker offers Produce v11+')
+      assert.ok(
+        res.apiKeys.some((k) => k.apiKey === 0 && k.maxVersion >= 11),
+        'the broker offers Produce v11+',
+      )
     } finally {
       bc.close()
     }

@@ -39,11 +39,21 @@ test('serialize() turns any failure into a SerializationError naming topic and p
 })
 
 test('headers keep order and repeated keys, from pairs or an object', () => {
-  assert.deepEqual(normalizeHeaders([['a', '1'], ['a', null], ['b', Buffer.from([9])]], 't'), [
-    { key: 'a', value: Buffer.from('1') },
-    { key: 'a', value: null },
-    { key: 'b', value: Buffer.from([9]) },
-  ])
+  assert.deepEqual(
+    normalizeHeaders(
+      [
+        ['a', '1'],
+        ['a', null],
+        ['b', Buffer.from([9])],
+      ],
+      't',
+    ),
+    [
+      { key: 'a', value: Buffer.from('1') },
+      { key: 'a', value: null },
+      { key: 'b', value: Buffer.from([9]) },
+    ],
+  )
   assert.deepEqual(normalizeHeaders({ x: ['1', '2'], y: 'z' }, 't'), [
     { key: 'x', value: Buffer.from('1') },
     { key: 'x', value: Buffer.from('2') },
