@@ -11,9 +11,18 @@ export {
   SerializationError,
   TimeoutError,
 } from './errors.js'
-export type { Acks, CompressionType, ProducerConfig, ProducerConfigInput } from './producer/config.js'
+export {
+  type Acks,
+  CONFIG_DEFINITIONS,
+  type CompressionType,
+  type ConfigDefinition,
+  type ProducerConfig,
+  type ProducerConfigInput,
+  resolveConfig,
+} from './producer/config.js'
 export type { CustomPartitioner, PartitionArgs, PartitionerFn } from './producer/partitioner.js'
 export { Producer } from './producer/producer.js'
+export { loadPropertiesFile, parseProperties } from './producer/properties.js'
 export type {
   HeaderValue,
   ProducerRecord,

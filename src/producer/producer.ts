@@ -72,9 +72,9 @@ export class Producer {
     this.#accumulator = new RecordAccumulator({ batchSize: c.batchSize, lingerMs: c.lingerMs })
     this.#sender = new Sender(this.#accumulator, this.#metadata, this.#pool, c)
     this.#partitioner = new BuiltInPartitioner(c.batchSize, c.partitionerIgnoreKeys)
-    this.#custom = (c.partitionerClass as CustomPartitioner | null) ?? null
-    this.#keySerializer = resolveSerializer(c.keySerializer as Serializer)
-    this.#valueSerializer = resolveSerializer(c.valueSerializer as Serializer)
+    this.#custom = c.partitionerClass
+    this.#keySerializer = resolveSerializer(c.keySerializer)
+    this.#valueSerializer = resolveSerializer(c.valueSerializer)
   }
 
   /**
