@@ -1,3 +1,5 @@
+import type { Codec } from '../compression/index.js'
+import { BATCH_HEADER_SIZE, writeBatchHeader } from '../records/batch-header.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
 import type { RecordMetadata, SendCallback } from './record.js'
 
@@ -21,6 +23,10 @@ export class ProducerBatch {
   readonly #completions: Completion[] = []
   readonly #timestamps: number[] = []
   #encoded: Buffer | null = null
+  /** The compressed records section, once compressed; the header is written around it. */
+  #compressed: Buffer | null = null
+  #compressing: Promise<void> | null = null
+  #codecId = 0
   #done = false
   #whenDone: Promise<void> | null = null
   #signalDone: (() => void) | null = null
@@ -49,8 +55,32 @@ export class ProducerBatch {
     return this.#encoded?.length ?? this.#builder.sizeInBytes
   }
 
+  /** No more records can be appended: it is being compressed, or has been encoded. */
   get isClosed(): boolean {
-    return this.#encoded !== null
+    return this.#encoded !== null || this.#compressing !== null || this.#compressed !== null
+  }
+
+  /** Whether `encode()` can run now (uncompressed, or compression has finished). */
+  get isCompressed(): boolean {
+    return this.#compressed !== null
+  }
+
+  /**
+   * Compresses the records section (closing the batch to appends). Synchronous for small
+   * batches; `async` runs the codec off the event loop where it has such a path.
+   */
+  compress(codec: Codec, level: number | undefined, async: boolean): Promise<void> | null {
+    if (this.#compressed !== null) return null
+    this.#codecId = codec.id
+    const records = this.#builder.recordsView()
+    if (!async) {
+      this.#compressed = codec.compressSync(records, level)
+      return null
+    }
+    this.#compressing ??= codec.compress(records, level).then((out) => {
+      this.#compressed = out
+    })
+    return this.#compressing
   }
 
   get isDone(): boolean {
@@ -88,16 +118,24 @@ export class ProducerBatch {
 
   /** The encoded RecordBatch; built on first call with the producer identity set on the batch. */
   encode(transactional: boolean): Buffer {
-    if (this.#encoded === null) {
+    if (this.#encoded !== null) return this.#encoded
+    const opts = {
+      producerId: this.producerId,
+      producerEpoch: this.producerEpoch,
+      baseSequence: this.baseSequence,
+      transactional,
+    }
+    const payload = this.#compressed
+    if (payload === null) {
       // A copy: the builder's buffer is not ours to keep once the batch leaves.
-      this.#encoded = Buffer.from(
-        this.#builder.build({
-          producerId: this.producerId,
-          producerEpoch: this.producerEpoch,
-          baseSequence: this.baseSequence,
-          transactional,
-        }),
-      )
+      this.#encoded = Buffer.from(this.#builder.build(opts))
+    } else {
+      const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + payload.length)
+      payload.copy(out, BATCH_HEADER_SIZE)
+      const fields = this.#builder.headerFields(opts)
+      fields.attributes |= this.#codecId
+      writeBatchHeader(out, 0, out.length, fields)
+      this.#encoded = out
     }
     return this.#encoded
   }

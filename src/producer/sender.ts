@@ -1,4 +1,5 @@
 import type { MetadataManager } from '../cluster/metadata-manager.js'
+import { type Codec, loadCodec } from '../compression/index.js'
 import { KafkaError, ProducerClosedError, TimeoutError } from '../errors.js'
 import { backoffMs } from '../network/backoff.js'
 import type { BrokerConnection } from '../network/broker-connection.js'
@@ -22,6 +23,8 @@ const STALE_METADATA_ERRORS = new Set<number>([
 ])
 
 const SEQUENCE_WRAP = 2 ** 31
+/** Batches at least this large are compressed off the event loop where the codec allows. */
+const ASYNC_COMPRESSION_BYTES = 64 * 1024
 
 interface ProducerIdentity {
   producerId: bigint
@@ -40,6 +43,9 @@ export class Sender {
   readonly #pool: ConnectionPool
   readonly #config: ProducerConfig
   readonly #idempotent: boolean
+  /** The compression codec; null until loaded (always loaded for 'none'). */
+  #codec: Codec | null = null
+  readonly #level: number | undefined
   #identity: ProducerIdentity | null = null
   #identityPending: Promise<void> | null = null
   #scheduled = false
@@ -65,6 +71,14 @@ export class Sender {
     this.#pool = pool
     this.#config = config
     this.#idempotent = config.enableIdempotence
+    this.#level = levelFor(config)
+    loadCodec(config.compressionType).then(
+      (codec) => {
+        this.#codec = codec
+        this.wakeup()
+      },
+      (err: Error) => this.#failAll(err),
+    )
   }
 
   /** Runs the drain loop soon (once per tick however often it is called). */
@@ -123,6 +137,7 @@ export class Sender {
     if (nextWake !== Number.POSITIVE_INFINITY) this.#wakeAt(nextWake)
     if (byLeader.size === 0) return
 
+    if (this.#codec === null) return
     if (this.#idempotent && this.#identity === null) {
       this.#acquireIdentity()
       return
@@ -147,6 +162,7 @@ export class Sender {
         const head = q.batches[0]
         if (head === undefined || this.#acc.readyAt(q) > now) continue
         if (!this.#idempotent && maxInFlight === 1 && q.inFlight > 0) continue
+        if (!this.#compressed(q, head)) continue
         this.#prepare(q, head)
         const bytes = head.encode(false).length
         // One batch always goes, however large; more only while the request stays in bounds.
@@ -158,6 +174,39 @@ export class Sender {
       if (batches.length === 0) return
       this.#send(conn, batches)
     }
+  }
+
+  /**
+   * Whether the batch's records are ready to be framed: uncompressed, or compressed. Large
+   * batches are compressed asynchronously; the loop runs again when that finishes.
+   */
+  #compressed(q: PartitionQueue, batch: ProducerBatch): boolean {
+    const codec = this.#codec!
+    if (codec.id === 0 || batch.isCompressed) return true
+    try {
+      const pending = batch.compress(codec, this.#level, batch.sizeInBytes >= ASYNC_COMPRESSION_BYTES)
+      if (pending === null) return true
+      pending.then(
+        () => this.wakeup(),
+        (err: Error) => {
+          const i = q.batches.indexOf(batch)
+          if (i >= 0) q.batches.splice(i, 1)
+          this.#fail(batch, err)
+          this.wakeup()
+        },
+      )
+      return false
+    } catch (err) {
+      q.batches.shift()
+      this.#fail(batch, err as Error)
+      return false
+    }
+  }
+
+  #fail(batch: ProducerBatch, err: Error): void {
+    this.#recordErrorTotal += batch.recordCount
+    batch.fail(err)
+    this.#acc.done(batch)
   }
 
   /** Stamps producer identity and sequence on a batch the first time it is drained. */
@@ -291,9 +340,7 @@ export class Sender {
             { cause: err },
           )
         : err
-    this.#recordErrorTotal += batch.recordCount
-    batch.fail(final)
-    this.#acc.done(batch)
+    this.#fail(batch, final)
   }
 
   #finish(batch: ProducerBatch, settle: () => void): void {
@@ -439,4 +486,17 @@ function sameId(a: Uint8Array | null, b: Uint8Array | null | undefined): boolean
   if (a === null || b === null || b === undefined || a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+function levelFor(config: ProducerConfig): number | undefined {
+  switch (config.compressionType) {
+    case 'gzip':
+      return config.compressionGzipLevel
+    case 'lz4':
+      return config.compressionLz4Level
+    case 'zstd':
+      return config.compressionZstdLevel
+    default:
+      return undefined
+  }
 }
