@@ -93,6 +93,13 @@ export class RecordTooLargeError extends KafkaError {
   }
 }
 
+/** `buffer.memory` stayed full for `max.block.ms`; only the record that waited fails. */
+export class BufferExhaustedError extends KafkaError {
+  constructor(message: string) {
+    super(message, 'ERR_BUFFER_EXHAUSTED', { retriable: true })
+  }
+}
+
 /** The producer was closed before or while the operation ran. */
 export class ProducerClosedError extends KafkaError {
   constructor(message = 'the producer is closed') {

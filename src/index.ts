@@ -1,6 +1,7 @@
 export type { ClusterSnapshot } from './cluster/cluster-snapshot.js'
 export {
   BrokerError,
+  BufferExhaustedError,
   ConfigError,
   KafkaError,
   NetworkError,

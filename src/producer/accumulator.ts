@@ -1,4 +1,6 @@
-import type { RecordHeader } from '../records/record-batch-builder.js'
+import { BATCH_HEADER_SIZE } from '../records/batch-header.js'
+import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
+import type { MemoryBudget } from './memory.js'
 import { type Completion, ProducerBatch } from './producer-batch.js'
 
 /** The batches of one partition waiting to be sent, oldest first, and those in flight. */
@@ -19,6 +21,9 @@ export class PartitionQueue {
 export interface AccumulatorOptions {
   batchSize: number
   lingerMs: number
+  memory: MemoryBudget
+  /** Called whenever a completed batch gives memory back. */
+  onMemoryReleased: () => void
 }
 
 export interface AppendResult {
@@ -40,6 +45,8 @@ export class RecordAccumulator {
   /** Batches not yet completed or failed, queued or in flight. */
   readonly incomplete = new Set<ProducerBatch>()
   #flushing = 0
+  /** Set while sends wait for memory: every batch is then ready, to free memory sooner. */
+  exhausted = false
 
   constructor(options: AccumulatorOptions) {
     this.#options = options
@@ -69,14 +76,17 @@ export class RecordAccumulator {
     headers: readonly RecordHeader[],
     completion: Completion,
     now: number,
-  ): AppendResult {
+  ): AppendResult | null {
     const q = this.queue(topic, partition)
     const last = q.batches[q.batches.length - 1]
     if (last !== undefined && !last.isClosed) {
       const bytes = last.tryAppend(timestamp, key, value, headers, completion, this.#options.batchSize)
       if (bytes >= 0) return { bytes, newBatch: false }
     }
-    const batch = new ProducerBatch(topic, partition, now, this.#options.batchSize)
+    const recordSize = RecordBatchBuilder.sizeOfRecord(0, 0, key, value, headers) + BATCH_HEADER_SIZE
+    const reserve = Math.max(this.#options.batchSize, recordSize)
+    if (!this.#options.memory.tryReserve(reserve)) return null
+    const batch = new ProducerBatch(topic, partition, now, reserve)
     const bytes = batch.tryAppend(timestamp, key, value, headers, completion, this.#options.batchSize)
     q.batches.push(batch)
     this.incomplete.add(batch)
@@ -88,7 +98,9 @@ export class RecordAccumulator {
     const head = q.batches[0]
     if (head === undefined) return Number.POSITIVE_INFINITY
     const notBefore = head.retryAt
-    if (head.attempts > 0 || q.batches.length > 1 || head.isClosed || this.#flushing > 0) return notBefore
+    if (head.attempts > 0 || q.batches.length > 1 || head.isClosed || this.#flushing > 0 || this.exhausted) {
+      return notBefore
+    }
     if (head.sizeInBytes >= this.#options.batchSize) return notBefore
     return Math.max(notBefore, head.createdMs + this.#options.lingerMs)
   }
@@ -119,8 +131,11 @@ export class RecordAccumulator {
     return Promise.all([...this.incomplete].map((b) => b.whenDone())).then(() => {})
   }
 
+  /** A batch completed or failed: forget it and give its memory back. */
   done(batch: ProducerBatch): void {
-    this.incomplete.delete(batch)
+    if (!this.incomplete.delete(batch)) return
+    this.#options.memory.release(batch.reservedBytes)
+    this.#options.onMemoryReleased()
   }
 }
 

@@ -40,11 +40,15 @@ export class ProducerBatch {
   producerId = -1n
   producerEpoch = -1
 
-  constructor(topic: string, partition: number, createdMs: number, capacity: number) {
+  /** Bytes of `buffer.memory` this batch holds until it completes. */
+  readonly reservedBytes: number
+
+  constructor(topic: string, partition: number, createdMs: number, reservedBytes: number) {
     this.topic = topic
     this.partition = partition
     this.createdMs = createdMs
-    this.#builder = new RecordBatchBuilder(capacity)
+    this.reservedBytes = reservedBytes
+    this.#builder = new RecordBatchBuilder(reservedBytes)
   }
 
   get recordCount(): number {

@@ -1,12 +1,20 @@
+import { EventEmitter } from 'node:events'
 import type { PartitionMetadata, TopicMetadata } from '../cluster/cluster-snapshot.js'
 import { MetadataManager } from '../cluster/metadata-manager.js'
-import { KafkaError, ProducerClosedError, RecordTooLargeError, TimeoutError } from '../errors.js'
+import {
+  BufferExhaustedError,
+  KafkaError,
+  ProducerClosedError,
+  RecordTooLargeError,
+  TimeoutError,
+} from '../errors.js'
 import { ConnectionPool } from '../network/connection-pool.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
 import { timerDelay } from '../timers.js'
 import { RecordAccumulator } from './accumulator.js'
 import { type ProducerConfig, type ProducerConfigInput, resolveConfig } from './config.js'
 import { normalizeHeaders } from './headers.js'
+import { MemoryBudget } from './memory.js'
 import { BuiltInPartitioner, type CustomPartitioner, callCustomPartitioner } from './partitioner.js'
 import type { Completion } from './producer-batch.js'
 import type { ProducerRecord, RecordMetadata, SendCallback } from './record.js'
@@ -16,6 +24,7 @@ import { resolveSerializer, type Serializer, serialize } from './serializers.js'
 /** Size of the RecordBatch header that every batch carries. */
 const BATCH_OVERHEAD = 61
 
+/** A serialized record not yet in a batch: waiting for its topic's metadata or for memory. */
 interface Waiting {
   record: ProducerRecord
   key: Uint8Array | null
@@ -23,6 +32,8 @@ interface Waiting {
   headers: readonly RecordHeader[]
   timestamp: number
   completion: Completion
+  /** send() time + max.block.ms: metadata and memory waits share this one budget. */
+  deadline: number
 }
 
 /**
@@ -34,8 +45,17 @@ interface Waiting {
  * await producer.close()
  * ```
  */
-export class Producer {
+export class Producer extends EventEmitter {
   readonly config: ProducerConfig
+  readonly #memory: MemoryBudget
+  /** Records waiting for memory, oldest first; served in order, so waiting is fair. */
+  #blocked: Waiting[] = []
+  #blockedHead = 0
+  #blockedTimer: NodeJS.Timeout | null = null
+  /** send() returned false; emit 'drain' once there is room again. */
+  #needDrain = false
+  /** flush() calls waiting for the blocked queue to empty. */
+  #unblockedWaiters: (() => void)[] = []
   readonly #pool: ConnectionPool
   readonly #metadata: MetadataManager
   readonly #accumulator: RecordAccumulator
@@ -51,6 +71,7 @@ export class Producer {
   #closing: Promise<void> | null = null
 
   constructor(config: ProducerConfigInput | Record<string, unknown>) {
+    super()
     this.config = resolveConfig(config)
     const c = this.config
     this.#pool = new ConnectionPool({
@@ -69,7 +90,13 @@ export class Producer {
       retryBackoffMaxMs: c.retryBackoffMaxMs,
       allowAutoCreateTopics: c.allowAutoCreateTopics,
     })
-    this.#accumulator = new RecordAccumulator({ batchSize: c.batchSize, lingerMs: c.lingerMs })
+    this.#memory = new MemoryBudget(c.bufferMemory)
+    this.#accumulator = new RecordAccumulator({
+      batchSize: c.batchSize,
+      lingerMs: c.lingerMs,
+      memory: this.#memory,
+      onMemoryReleased: () => this.#serveBlocked(),
+    })
     this.#sender = new Sender(this.#accumulator, this.#metadata, this.#pool, c)
     this.#partitioner = new BuiltInPartitioner(c.batchSize, c.partitionerIgnoreKeys)
     this.#custom = c.partitionerClass
@@ -79,19 +106,42 @@ export class Producer {
 
   /**
    * Sends one record. Resolves with its partition, offset and timestamp once the broker has it
-   * (as `acks` defines), or rejects with a KafkaError. With a callback, returns nothing and
-   * calls it instead.
+   * (as `acks` defines), or rejects with a KafkaError.
+   *
+   * With a callback (the fast path: no promise per record) it returns a boolean like
+   * `stream.write()`: false when `buffer.memory` is full, and then the producer emits 'drain'
+   * when there is room again. A record sent anyway waits its turn for memory up to
+   * `max.block.ms`, then fails with BufferExhaustedError; nothing grows without bound.
    */
   send(record: ProducerRecord): Promise<RecordMetadata>
-  send(record: ProducerRecord, callback: SendCallback): void
-  send(record: ProducerRecord, callback?: SendCallback): Promise<RecordMetadata> | undefined {
+  send(record: ProducerRecord, callback: SendCallback): boolean
+  send(record: ProducerRecord, callback?: SendCallback): Promise<RecordMetadata> | boolean {
     if (callback !== undefined) {
       this.#send(record, callback)
-      return undefined
+      return this.#hasRoom()
     }
     return new Promise<RecordMetadata>((resolve, reject) => {
       this.#send(record, { resolve, reject })
     })
+  }
+
+  /** Sends many records, to any topics; resolves with each one's outcome, in order. */
+  sendBatch(records: readonly ProducerRecord[]): Promise<PromiseSettledResult<RecordMetadata>[]> {
+    return Promise.allSettled(records.map((r) => this.send(r)))
+  }
+
+  #hasRoom(): boolean {
+    const room =
+      this.#blocked.length === this.#blockedHead &&
+      this.#waiting.size === 0 &&
+      this.#memory.available >= this.config.batchSize
+    if (!room && !this.#needDrain) {
+      // Someone now waits for memory: send what is queued without waiting for linger.ms.
+      this.#needDrain = true
+      this.#accumulator.exhausted = true
+      this.#sender.wakeup()
+    }
+    return room
   }
 
   #send(record: ProducerRecord, completion: Exclude<Completion, null>): void {
@@ -109,13 +159,21 @@ export class Producer {
       const headers = normalizeHeaders(record.headers, topic)
       const timestamp = toTimestamp(record.timestamp)
       this.#checkSize(topic, timestamp, key, value, headers)
+      const entry: Waiting = {
+        record,
+        key,
+        value,
+        headers,
+        timestamp,
+        completion,
+        deadline: Date.now() + this.config.maxBlockMs,
+      }
       const pending = this.#waiting.get(topic)
       const meta = this.#metadata.snapshot.topic(topic)
       if (pending === undefined && meta !== undefined && meta.partitions.length > 0 && meta.errorCode === 0) {
-        this.#append(record, meta, key, value, headers, timestamp, completion)
+        this.#appendOrBlock(entry, meta)
         return
       }
-      const entry: Waiting = { record, key, value, headers, timestamp, completion }
       if (pending !== undefined) pending.push(entry)
       else this.#waitForMetadata(topic, entry)
     } catch (err) {
@@ -149,36 +207,107 @@ export class Producer {
     const list: Waiting[] = [first]
     this.#waiting.set(topic, list)
     const wait = this.#metadata
-      .waitForTopic(topic, Date.now() + this.config.maxBlockMs)
+      .waitForTopic(topic, first.deadline)
       .then(
         (meta) => {
           this.#waiting.delete(topic)
-          for (const w of list) {
-            try {
-              this.#append(w.record, meta, w.key, w.value, w.headers, w.timestamp, w.completion)
-            } catch (err) {
-              settle(w.completion, err as Error)
-            }
-          }
+          for (const w of list) this.#appendOrBlock(w, meta)
+          this.#serveBlocked()
         },
         (err: Error) => {
           this.#waiting.delete(topic)
           for (const w of list) settle(w.completion, err)
+          this.#serveBlocked()
         },
       )
       .finally(() => this.#waits.delete(wait))
     this.#waits.add(wait)
   }
 
-  #append(
-    record: ProducerRecord,
-    meta: TopicMetadata,
-    key: Uint8Array | null,
-    value: Uint8Array | null,
-    headers: readonly RecordHeader[],
-    timestamp: number,
-    completion: Completion,
-  ): void {
+  /** Appends the record, or queues it behind others waiting for memory. */
+  #appendOrBlock(w: Waiting, meta: TopicMetadata): void {
+    try {
+      if (this.#blocked.length > this.#blockedHead || !this.#append(w, meta)) this.#block(w)
+    } catch (err) {
+      settle(w.completion, err as Error)
+    }
+  }
+
+  #block(w: Waiting): void {
+    this.#blocked.push(w)
+    this.#accumulator.exhausted = true
+    this.#needDrain = true
+    this.#sender.wakeup()
+    this.#armBlockedTimer()
+  }
+
+  /** Memory came back (or a deadline passed): append waiting records, in order, while it lasts. */
+  #serveBlocked(): void {
+    const now = Date.now()
+    while (this.#blockedHead < this.#blocked.length) {
+      const w = this.#blocked[this.#blockedHead]!
+      if (now >= w.deadline) {
+        settle(
+          w.completion,
+          new BufferExhaustedError(
+            `no room in buffer.memory=${this.config.bufferMemory} for a record to '${w.record.topic}' within max.block.ms=${this.config.maxBlockMs}`,
+          ),
+        )
+      } else {
+        try {
+          const meta = this.#metadata.snapshot.topic(w.record.topic)
+          if (meta === undefined || meta.partitions.length === 0)
+            throw new TimeoutError(`topic '${w.record.topic}' vanished from metadata`)
+          if (!this.#append(w, meta)) break
+        } catch (err) {
+          settle(w.completion, err as Error)
+        }
+      }
+      this.#blocked[this.#blockedHead++] = undefined as unknown as Waiting
+    }
+    if (this.#blockedHead === this.#blocked.length) {
+      this.#blocked = []
+      this.#blockedHead = 0
+      this.#accumulator.exhausted = this.#needDrain
+      if (this.#blockedTimer !== null) clearTimeout(this.#blockedTimer)
+      this.#blockedTimer = null
+      const waiters = this.#unblockedWaiters
+      this.#unblockedWaiters = []
+      for (const resolve of waiters) resolve()
+      if (this.#needDrain && this.#waiting.size === 0 && this.#memory.available >= this.config.batchSize) {
+        this.#needDrain = false
+        this.#accumulator.exhausted = false
+        this.emit('drain')
+      }
+    } else {
+      this.#armBlockedTimer()
+    }
+  }
+
+  #armBlockedTimer(): void {
+    if (this.#blockedTimer !== null) return
+    const head = this.#blocked[this.#blockedHead]
+    if (head === undefined) return
+    this.#blockedTimer = setTimeout(
+      () => {
+        this.#blockedTimer = null
+        this.#serveBlocked()
+      },
+      timerDelay(head.deadline - Date.now()),
+    )
+  }
+
+  #failBlocked(err: Error): void {
+    const blocked = this.#blocked.slice(this.#blockedHead)
+    this.#blocked = []
+    this.#blockedHead = 0
+    for (const w of blocked) settle(w.completion, err)
+    this.#serveBlocked()
+  }
+
+  /** Appends to the partition's batch; false when a new batch is needed and memory is short. */
+  #append(w: Waiting, meta: TopicMetadata): boolean {
+    const { record, key, value, headers, timestamp, completion } = w
     const topic = meta.name
     const count = meta.partitions.length
     let partition = record.partition
@@ -218,8 +347,10 @@ export class Producer {
       completion,
       Date.now(),
     )
+    if (r === null) return false
     if (available !== null) this.#partitioner.onAppend(topic, partition, r.bytes, count, available)
     this.#sender.wakeup()
+    return true
   }
 
   /**
@@ -244,7 +375,12 @@ export class Producer {
     this.#accumulator.beginFlush()
     try {
       this.#sender.wakeup()
-      while (this.#waits.size > 0) await Promise.all([...this.#waits])
+      while (this.#waits.size > 0 || this.#blockedHead < this.#blocked.length) {
+        if (this.#waits.size > 0) await Promise.all([...this.#waits])
+        if (this.#blockedHead < this.#blocked.length) {
+          await new Promise<void>((resolve) => this.#unblockedWaiters.push(resolve))
+        }
+      }
       this.#sender.wakeup()
       await this.#accumulator.awaitIncomplete()
     } finally {
@@ -279,6 +415,7 @@ export class Producer {
         'ERR_CLOSE_TIMEOUT',
         { retriable: false },
       )
+      this.#failBlocked(err)
       this.#sender.abortQueued(err)
     }
     this.#sender.close()

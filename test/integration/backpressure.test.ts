@@ -1,0 +1,111 @@
+/** buffer.memory bounds what is queued; senders are told to wait, fairly, and nothing is lost. */
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { describe, test } from 'node:test'
+import { BufferExhaustedError } from '../../src/errors.js'
+import { Producer } from '../../src/producer/producer.js'
+import type { RecordMetadata } from '../../src/producer/record.js'
+import { ApiKey } from '../../src/protocol/api-keys.js'
+import { startFakeCluster } from '../fakes/fake-broker.js'
+import { readTopic } from '../helpers/independent-reader.js'
+import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
+
+const bootstrap = testBootstrap()
+
+describe('backpressure', () => {
+  test('the callback path returns false when buffer.memory is full, then emits drain; nothing is lost', async () => {
+    const topic = uniqueTopic('drain')
+    await createTopic(topic, 4)
+    const p = new Producer({
+      bootstrapServers: bootstrap,
+      bufferMemory: 64 * 1024,
+      batchSize: 16 * 1024,
+      lingerMs: 5,
+    })
+    const total = 20_000
+    const value = Buffer.alloc(100, 0x62)
+    let sawFalse = 0
+    let drains = 0
+    p.on('drain', () => drains++)
+    const outcomes: (Error | null)[] = []
+    try {
+      for (let i = 0; i < total; i++) {
+        const ok = p.send({ topic, key: `k${i % 64}`, value }, (err) => outcomes.push(err))
+        if (!ok) {
+          sawFalse++
+          await once(p, 'drain')
+        }
+      }
+      await p.flush()
+    } finally {
+      await p.close()
+    }
+    assert.ok(sawFalse > 0, 'send() signalled a full buffer at least once')
+    assert.ok(drains >= sawFalse, 'every false was followed by a drain')
+    assert.equal(outcomes.length, total)
+    assert.equal(outcomes.filter((e) => e !== null).length, 0)
+    const read = await readTopic(bootstrap, topic)
+    assert.equal(read.length, total)
+  })
+
+  test('a send that cannot get memory within max.block.ms fails alone with BufferExhaustedError', async () => {
+    // A (fake) broker that takes Produce requests and never answers: the batches stay in flight,
+    // holding their memory, until delivery.timeout.ms.
+    const fake = await startFakeCluster({ brokers: 1, topics: [{ name: 'stuck', partitions: 3 }] })
+    fake.addRule({ apiKey: ApiKey.Produce, noResponse: true })
+    const p = new Producer({
+      bootstrapServers: fake.bootstrapServers,
+      bufferMemory: 32 * 1024,
+      batchSize: 16 * 1024,
+      lingerMs: 0,
+      maxBlockMs: 500,
+      requestTimeoutMs: 1500,
+      deliveryTimeoutMs: 3000,
+    })
+    try {
+      const first = p.send({ topic: 'stuck', partition: 0, value: 'a' })
+      const second = p.send({ topic: 'stuck', partition: 1, value: 'b' })
+      await new Promise((r) => setTimeout(r, 200))
+      const third = p.send({ topic: 'stuck', partition: 2, value: 'c' })
+      await assert.rejects(third, (err: unknown) => {
+        assert.ok(err instanceof BufferExhaustedError, `got ${err}`)
+        assert.match(err.message, /buffer\.memory=32768/)
+        return true
+      })
+      // The two that had memory are not swallowed by the exhausted buffer: they fail on their
+      // own terms, when delivery.timeout.ms runs out.
+      for (const r of await Promise.allSettled([first, second])) {
+        assert.equal(r.status, 'rejected')
+        assert.equal(((r as PromiseRejectedResult).reason as { code?: string }).code, 'ERR_DELIVERY_TIMEOUT')
+      }
+    } finally {
+      await p.close()
+      await fake.close()
+    }
+  })
+
+  test('promise sends wait their turn for memory, in order, and all complete', async () => {
+    const topic = uniqueTopic('fair')
+    await createTopic(topic, 1)
+    const p = new Producer({
+      bootstrapServers: bootstrap,
+      bufferMemory: 40 * 1024,
+      batchSize: 8 * 1024,
+      lingerMs: 1,
+    })
+    const n = 3000
+    let mds: RecordMetadata[]
+    try {
+      mds = await Promise.all(
+        Array.from({ length: n }, (_, i) => p.send({ topic, value: `v${i}`.padEnd(100, '.') })),
+      )
+    } finally {
+      await p.close()
+    }
+    assert.deepEqual(
+      mds.map((m) => m.offset),
+      mds.map((_, i) => BigInt(i)),
+      'offsets follow send order',
+    )
+  })
+})
