@@ -8,7 +8,8 @@ export class PartitionQueue {
   readonly topic: string
   readonly partition: number
   readonly batches: ProducerBatch[] = []
-  inFlight = 0
+  /** Batches of this partition sent and not yet answered. */
+  readonly inFlight = new Set<ProducerBatch>()
   /** Idempotence: the sequence the next new batch of this partition starts at. */
   nextSequence = 0
 
@@ -111,6 +112,18 @@ export class RecordAccumulator {
     let i = 0
     while (i < q.batches.length && comesBefore(q.batches[i]!, batch)) i++
     q.batches.splice(i, 0, batch)
+  }
+
+  /** Replaces a batch refused as too large by smaller ones, queued where it was. */
+  splitAndReenqueue(batch: ProducerBatch, maxBytes: number): number {
+    const memory = this.#options.memory
+    const parts = batch.split(maxBytes, (n) => memory.forceReserve(n))
+    for (const part of parts) {
+      this.incomplete.add(part)
+      this.reenqueue(part)
+    }
+    this.done(batch)
+    return parts.length
   }
 
   beginFlush(): void {

@@ -25,6 +25,12 @@ export class MemoryBudget {
     return true
   }
 
+  /** Takes memory even past the capacity (for batches split on the way out, which must go). */
+  forceReserve(bytes: number): number {
+    this.#used += bytes
+    return bytes
+  }
+
   release(bytes: number): void {
     this.#used -= bytes
     if (this.#used < 0) this.#used = 0

@@ -1,6 +1,7 @@
 import type { Codec } from '../compression/index.js'
 import { BATCH_HEADER_SIZE, writeBatchHeader } from '../records/batch-header.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
+import { decodeRecordBatch } from '../records/record-batch-decoder.js'
 import type { RecordMetadata, SendCallback } from './record.js'
 
 /** How one record learns its outcome: a promise's settle functions, or a user callback. */
@@ -39,6 +40,8 @@ export class ProducerBatch {
   baseSequence = -1
   producerId = -1n
   producerEpoch = -1
+  /** Its sequence was moved down after an earlier batch failed without being written. */
+  resequenced = false
 
   /** Bytes of `buffer.memory` this batch holds until it completes. */
   readonly reservedBytes: number
@@ -142,6 +145,57 @@ export class ProducerBatch {
       this.#encoded = out
     }
     return this.#encoded
+  }
+
+  /**
+   * Splits a batch the broker refused as too large into batches of at most `maxBytes` (each at
+   * least one record), moving every record's completion with it. With idempotence the parts
+   * take consecutive sequences from this batch's base sequence, covering the same range.
+   */
+  split(maxBytes: number, reserve: (bytes: number) => number): ProducerBatch[] {
+    const decoded = decodeRecordBatch(this.#builder.build())
+    const parts: ProducerBatch[] = []
+    let current: ProducerBatch | null = null
+    let sequence = this.baseSequence
+    const records = decoded.records
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!
+      const completion = this.#completions[i] ?? null
+      if (
+        current === null ||
+        current.tryAppend(r.timestamp, r.key, r.value, r.headers, completion, maxBytes) < 0
+      ) {
+        const size = RecordBatchBuilder.sizeOfRecord(0, 0, r.key, r.value, r.headers) + BATCH_HEADER_SIZE
+        current = new ProducerBatch(
+          this.topic,
+          this.partition,
+          this.createdMs,
+          reserve(Math.max(maxBytes, size)),
+        )
+        current.tryAppend(r.timestamp, r.key, r.value, r.headers, completion, maxBytes)
+        parts.push(current)
+      }
+    }
+    for (const part of parts) {
+      part.attempts = this.attempts
+      part.producerId = this.producerId
+      part.producerEpoch = this.producerEpoch
+      if (this.baseSequence >= 0) {
+        part.baseSequence = sequence
+        sequence = (sequence + part.recordCount) % 2 ** 31
+      }
+    }
+    // The records now belong to the parts: this batch must never settle them.
+    this.#done = true
+    this.#signalDone?.()
+    return parts
+  }
+
+  /** Gives the batch a new base sequence; it is framed again before it next goes out. */
+  resequence(baseSequence: number): void {
+    this.baseSequence = baseSequence
+    this.resequenced = true
+    this.#encoded = null
   }
 
   /** Success: each record gets its offset and timestamp (the broker's when LogAppendTime). */

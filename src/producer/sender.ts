@@ -115,7 +115,7 @@ export class Sender {
         if (readyAt < nextWake) nextWake = readyAt
         continue
       }
-      if (!this.#idempotent && this.#config.maxInFlightRequestsPerConnection === 1 && q.inFlight > 0) continue
+      if (this.#mustWait(q, q.batches[0]!)) continue
       const leader = snapshot.topic(q.topic)?.partitions[q.partition]?.leader ?? -1
       if (leader < 0 || !snapshot.brokers.has(leader)) {
         needMetadata = true
@@ -161,7 +161,7 @@ export class Sender {
       for (const q of group) {
         const head = q.batches[0]
         if (head === undefined || this.#acc.readyAt(q) > now) continue
-        if (!this.#idempotent && maxInFlight === 1 && q.inFlight > 0) continue
+        if (this.#mustWait(q, head)) continue
         if (!this.#compressed(q, head)) continue
         this.#prepare(q, head)
         const bytes = head.encode(false).length
@@ -174,6 +174,20 @@ export class Sender {
       if (batches.length === 0) return
       this.#send(conn, batches)
     }
+  }
+
+  /**
+   * Order rules for the head batch of a partition. With max.in.flight=1 (and no idempotence) one
+   * batch at a time. With idempotence, a batch that already has a sequence (a retry, or part of a
+   * split) goes only when no batch with a lower sequence is in flight: while a partition
+   * recovers, it has one request in flight, as in the Java producer; otherwise the broker would
+   * see sequences out of order.
+   */
+  #mustWait(q: PartitionQueue, head: ProducerBatch): boolean {
+    if (!this.#idempotent) return this.#config.maxInFlightRequestsPerConnection === 1 && q.inFlight.size > 0
+    if (head.baseSequence < 0) return false
+    for (const b of q.inFlight) if (b.baseSequence <= head.baseSequence) return true
+    return false
   }
 
   /**
@@ -211,7 +225,7 @@ export class Sender {
 
   /** Stamps producer identity and sequence on a batch the first time it is drained. */
   #prepare(q: PartitionQueue, batch: ProducerBatch): void {
-    if (batch.isClosed || !this.#idempotent || this.#identity === null) return
+    if (batch.producerId >= 0n || !this.#idempotent || this.#identity === null) return
     batch.producerId = this.#identity.producerId
     batch.producerEpoch = this.#identity.producerEpoch
     batch.baseSequence = q.nextSequence
@@ -226,7 +240,7 @@ export class Sender {
     const snapshot = this.#metadata.snapshot
     for (const b of batches) {
       b.attempts++
-      this.#acc.queue(b.topic, b.partition).inFlight++
+      this.#acc.queue(b.topic, b.partition).inFlight.add(b)
       let t = byTopic.get(b.topic)
       if (t === undefined) {
         const topicId = useTopicIds ? (snapshot.topic(b.topic)?.topicId ?? null) : null
@@ -298,12 +312,19 @@ export class Sender {
       this.#finish(batch, () => batch.complete(p.baseOffset, Number(p.logAppendTimeMs)))
       return
     }
+    if (code === ErrorCode.MESSAGE_TOO_LARGE && batch.recordCount > 1) {
+      // Split in halves until the parts fit the topic's max.message.bytes; a single record
+      // that still does not fit fails below.
+      this.#acc.queue(batch.topic, batch.partition).inFlight.delete(batch)
+      this.#acc.splitAndReenqueue(batch, Math.ceil(batch.sizeInBytes / 2))
+      return
+    }
     const detail = p.errorMessage ? `: ${p.errorMessage}` : ''
     const err = brokerError(code, `producing to ${batch.topic}-${batch.partition}${detail}`)
     if (STALE_METADATA_ERRORS.has(code)) this.#refreshMetadata()
     const retriable =
       errorForCode(code).retriable ||
-      (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && this.#earlierUnacked(batch))
+      (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (batch.resequenced || this.#earlierUnacked(batch)))
     this.#retryOrFail(batch, err, retriable)
   }
 
@@ -320,7 +341,7 @@ export class Sender {
 
   #retryOrFail(batch: ProducerBatch, err: Error, retriable: boolean): void {
     const q = this.#acc.queue(batch.topic, batch.partition)
-    q.inFlight--
+    q.inFlight.delete(batch)
     const now = Date.now()
     const deadline = batch.createdMs + this.#config.deliveryTimeoutMs
     const isRetriable = retriable && (err instanceof KafkaError ? err.retriable || retriable : true)
@@ -340,11 +361,27 @@ export class Sender {
             { cause: err },
           )
         : err
+    if (batch.baseSequence >= 0 && this.#idempotent) this.#closeSequenceGap(q, batch)
     this.#fail(batch, final)
   }
 
+  /**
+   * A batch failed for good, so the broker never wrote its sequence range: every later batch of
+   * the partition moves down by its record count, as the Java producer does, so the sequence
+   * stays gapless. Those in flight will be refused as out of order and retried with their new
+   * sequence.
+   */
+  #closeSequenceGap(q: PartitionQueue, failed: ProducerBatch): void {
+    const n = failed.recordCount
+    for (const b of this.#acc.incomplete) {
+      if (b === failed || b.topic !== q.topic || b.partition !== q.partition) continue
+      if (b.baseSequence > failed.baseSequence) b.resequence(b.baseSequence - n)
+    }
+    q.nextSequence = (q.nextSequence - n + SEQUENCE_WRAP) % SEQUENCE_WRAP
+  }
+
   #finish(batch: ProducerBatch, settle: () => void): void {
-    this.#acc.queue(batch.topic, batch.partition).inFlight--
+    this.#acc.queue(batch.topic, batch.partition).inFlight.delete(batch)
     this.#recordSendTotal += batch.recordCount
     this.#batchTotal++
     settle()
