@@ -20,15 +20,15 @@ for (const idempotence of [true, false]) {
       lingerMs: 50,
     })
     const n = 300
-    const valueOf = (i: number) => `record-${i}-`.padEnd(100, 'x')
+    const recordValue = (i: number) => `record-${i}-`.padEnd(100, 'x')
     let tooBig: unknown
     try {
       // The oversized record sits in the middle of the batch: it fails alone, and the records
       // after it still land (with idempotence: in order, with consecutive offsets, because the
       // sequence gap it leaves is closed).
-      const first = Array.from({ length: n / 2 }, (_, i) => p.send({ topic, value: valueOf(i) }))
+      const first = Array.from({ length: n / 2 }, (_, i) => p.send({ topic, value: recordValue(i) }))
       const big = p.send({ topic, value: Buffer.alloc(3000, 1) })
-      const second = Array.from({ length: n / 2 }, (_, i) => p.send({ topic, value: valueOf(n / 2 + i) }))
+      const second = Array.from({ length: n / 2 }, (_, i) => p.send({ topic, value: recordValue(n / 2 + i) }))
       tooBig = await big.catch((e: unknown) => e)
       const mds = await Promise.all([...first, ...second])
       if (idempotence) {
@@ -45,7 +45,7 @@ for (const idempotence of [true, false]) {
     // Without idempotence and with 5 requests in flight, retried parts may land out of order, as
     // with the Java producer; with it, order is kept.
     const read = (await readTopic(bootstrap, topic)).map((r) => r.value!.toString())
-    const expected = Array.from({ length: n }, (_, i) => valueOf(i))
+    const expected = Array.from({ length: n }, (_, i) => recordValue(i))
     if (idempotence) assert.deepEqual(read, expected)
     else assert.deepEqual([...read].sort(), [...expected].sort())
   })
