@@ -207,6 +207,34 @@ export class MetadataManager {
     return new ClusterSnapshot(brokers, topics, res.clusterId ?? null, res.controllerId ?? -1, Date.now())
   }
 
+  /**
+   * KIP-951: a Produce response that names a partition's new leader (with a newer leader epoch)
+   * updates the snapshot at once, so the retry goes to the right broker without waiting for a
+   * metadata round trip. Returns whether anything changed.
+   */
+  applyLeaderHint(
+    topic: string,
+    partition: number,
+    leaderId: number,
+    leaderEpoch: number,
+    endpoints: readonly { nodeId: number; host: string; port: number; rack: string | null }[],
+  ): boolean {
+    const snap = this.#snapshot
+    const t = snap.topic(topic)
+    const p = t?.partitions[partition]
+    if (t === undefined || p === undefined || leaderId < 0 || leaderEpoch <= p.leaderEpoch) return false
+    const brokers = new Map(snap.brokers)
+    for (const e of endpoints)
+      brokers.set(e.nodeId, { nodeId: e.nodeId, host: e.host, port: e.port, rack: e.rack })
+    if (!brokers.has(leaderId)) return false
+    const partitions = [...t.partitions]
+    partitions[partition] = { ...p, leader: leaderId, leaderEpoch }
+    const topics = new Map(snap.topics)
+    topics.set(topic, { ...t, partitions })
+    this.#snapshot = new ClusterSnapshot(brokers, topics, snap.clusterId, snap.controllerId, snap.updatedAt)
+    return true
+  }
+
   #scheduleAgeRefresh(): void {
     if (this.#timer !== null || this.#closed) return
     this.#timer = setInterval(() => {

@@ -40,6 +40,8 @@ export class ProducerBatch {
   baseSequence = -1
   producerId = -1n
   producerEpoch = -1
+  /** The next retry needs no backoff: the partition's new leader is already known. */
+  skipBackoff = false
   /** Its sequence was moved down after an earlier batch failed without being written. */
   resequenced = false
 

@@ -283,7 +283,7 @@ export class Sender {
         )
         if (batch === undefined || answered.has(batch)) continue
         answered.add(batch)
-        this.#onPartitionResult(batch, p)
+        this.#onPartitionResult(batch, p, res.nodeEndpoints)
       }
     }
     for (const b of batches) {
@@ -306,6 +306,7 @@ export class Sender {
   #onPartitionResult(
     batch: ProducerBatch,
     p: ProduceResponse['responses'][number]['partitionResponses'][number],
+    endpoints: ProduceResponse['nodeEndpoints'],
   ): void {
     const code = p.errorCode
     if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
@@ -321,7 +322,19 @@ export class Sender {
     }
     const detail = p.errorMessage ? `: ${p.errorMessage}` : ''
     const err = brokerError(code, `producing to ${batch.topic}-${batch.partition}${detail}`)
-    if (STALE_METADATA_ERRORS.has(code)) this.#refreshMetadata()
+    if (STALE_METADATA_ERRORS.has(code)) {
+      const hint = p.currentLeader
+      const moved = this.#metadata.applyLeaderHint(
+        batch.topic,
+        batch.partition,
+        hint.leaderId,
+        hint.leaderEpoch,
+        endpoints,
+      )
+      // With the new leader known, retry at once (KIP-951); otherwise ask for fresh metadata.
+      if (moved) batch.skipBackoff = true
+      else this.#refreshMetadata()
+    }
     const retriable =
       errorForCode(code).retriable ||
       (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (batch.resequenced || this.#earlierUnacked(batch)))
@@ -344,17 +357,18 @@ export class Sender {
     q.inFlight.delete(batch)
     const now = Date.now()
     const deadline = batch.createdMs + this.#config.deliveryTimeoutMs
-    const isRetriable = retriable && (err instanceof KafkaError ? err.retriable || retriable : true)
-    if (isRetriable && batch.attempts <= this.#config.retries && now < deadline && this.#fatal === null) {
+    if (retriable && batch.attempts <= this.#config.retries && now < deadline && this.#fatal === null) {
       if (err instanceof KafkaError && err.code === 'ERR_NETWORK') this.#refreshMetadata()
       this.#recordRetryTotal += batch.recordCount
-      batch.retryAt =
-        now + backoffMs(this.#config.retryBackoffMs, this.#config.retryBackoffMaxMs, batch.attempts - 1)
+      batch.retryAt = batch.skipBackoff
+        ? now
+        : now + backoffMs(this.#config.retryBackoffMs, this.#config.retryBackoffMaxMs, batch.attempts - 1)
+      batch.skipBackoff = false
       this.#acc.reenqueue(batch)
       return
     }
     const final =
-      isRetriable && now >= deadline
+      retriable && now >= deadline
         ? new TimeoutError(
             `${batch.recordCount} record(s) for ${batch.topic}-${batch.partition} expired: not delivered within delivery.timeout.ms=${this.#config.deliveryTimeoutMs} (last error: ${err.message})`,
             'ERR_DELIVERY_TIMEOUT',
