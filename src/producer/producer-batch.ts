@@ -193,6 +193,15 @@ export class ProducerBatch {
     return parts
   }
 
+  /** Forgets producer id, epoch and sequence: the batch is stamped again when next drained. */
+  clearIdentity(): void {
+    this.producerId = -1n
+    this.producerEpoch = -1
+    this.baseSequence = -1
+    this.resequenced = false
+    this.#encoded = null
+  }
+
   /** Gives the batch a new base sequence; it is framed again before it next goes out. */
   resequence(baseSequence: number): void {
     this.baseSequence = baseSequence

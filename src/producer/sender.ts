@@ -48,6 +48,15 @@ export class Sender {
   readonly #level: number | undefined
   #identity: ProducerIdentity | null = null
   #identityPending: Promise<void> | null = null
+  /**
+   * A batch with a sequence ended without a definite answer (expired, or lost with its
+   * connection): the broker may or may not hold it, so sequences can't go on from there. As the
+   * Java producer does, once nothing is in flight the producer takes a new identity (and
+   * sequences restart at 0); queued batches are stamped again.
+   */
+  #identityStale = false
+  #metadataRequestedAt = 0
+  #metadataAttempts = 0
   #scheduled = false
   #timer: NodeJS.Timeout | null = null
   #timerAt = Number.POSITIVE_INFINITY
@@ -138,6 +147,10 @@ export class Sender {
     if (byLeader.size === 0) return
 
     if (this.#codec === null) return
+    if (this.#identityStale) {
+      if (queues.some((q) => q.inFlight.size > 0)) return
+      this.#resetIdentity()
+    }
     if (this.#idempotent && this.#identity === null) {
       this.#acquireIdentity()
       return
@@ -221,6 +234,15 @@ export class Sender {
     this.#recordErrorTotal += batch.recordCount
     batch.fail(err)
     this.#acc.done(batch)
+  }
+
+  #resetIdentity(): void {
+    this.#identityStale = false
+    this.#identity = null
+    for (const q of this.#acc.queues) {
+      q.nextSequence = 0
+      for (const b of q.batches) b.clearIdentity()
+    }
   }
 
   /** Stamps producer identity and sequence on a batch the first time it is drained. */
@@ -338,7 +360,7 @@ export class Sender {
     const retriable =
       errorForCode(code).retriable ||
       (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (batch.resequenced || this.#earlierUnacked(batch)))
-    this.#retryOrFail(batch, err, retriable)
+    this.#retryOrFail(batch, err, retriable, true)
   }
 
   // With idempotence, a batch refused as out of order is retriable while an earlier batch of the
@@ -352,7 +374,11 @@ export class Sender {
     return false
   }
 
-  #retryOrFail(batch: ProducerBatch, err: Error, retriable: boolean): void {
+  /**
+   * `definite` says the broker answered for this batch (so an error means it was not written);
+   * after a lost connection or a timeout the batch's fate is unknown.
+   */
+  #retryOrFail(batch: ProducerBatch, err: Error, retriable: boolean, definite = false): void {
     const q = this.#acc.queue(batch.topic, batch.partition)
     q.inFlight.delete(batch)
     const now = Date.now()
@@ -375,7 +401,10 @@ export class Sender {
             { cause: err },
           )
         : err
-    if (batch.baseSequence >= 0 && this.#idempotent) this.#closeSequenceGap(q, batch)
+    if (batch.baseSequence >= 0 && this.#idempotent) {
+      if (definite) this.#closeSequenceGap(q, batch)
+      else this.#identityStale = true
+    }
     this.#fail(batch, final)
   }
 
@@ -409,13 +438,15 @@ export class Sender {
       const head = q.batches[0]!
       if (now - head.createdMs < limit) return
       q.batches.shift()
-      head.fail(
+      // A batch that was sent before may have been written: its sequence can't be reused.
+      if (head.baseSequence >= 0) this.#identityStale = true
+      this.#fail(
+        head,
         new TimeoutError(
           `${head.recordCount} record(s) for ${q.topic}-${q.partition} expired after ${now - head.createdMs} ms waiting to be sent (delivery.timeout.ms=${limit})`,
           'ERR_DELIVERY_TIMEOUT',
         ),
       )
-      this.#acc.done(head)
     }
   }
 
@@ -433,7 +464,22 @@ export class Sender {
     )
   }
 
+  /**
+   * Asks for fresh metadata, no sooner than the retry backoff after the previous ask (doubling up
+   * to retry.backoff.max.ms while asks keep coming), so a leader that stays unknown can't turn
+   * the loop into a storm of Metadata requests.
+   */
   #refreshMetadata(): void {
+    const now = Date.now()
+    const gap = backoffMs(this.#config.retryBackoffMs, this.#config.retryBackoffMaxMs, this.#metadataAttempts)
+    if (now - this.#metadataRequestedAt < gap) {
+      this.#wakeAt(this.#metadataRequestedAt + gap)
+      return
+    }
+    // Asks spaced well apart start the backoff over.
+    this.#metadataAttempts =
+      now - this.#metadataRequestedAt > 2 * this.#config.retryBackoffMaxMs ? 0 : this.#metadataAttempts + 1
+    this.#metadataRequestedAt = now
     this.#metadata.refresh().then(
       () => this.wakeup(),
       () => this.#wakeAt(Date.now() + this.#config.retryBackoffMs),
