@@ -44,6 +44,8 @@ export class Connection {
   #nextCorrelationId = 0
   readonly #out = new Writer(64 * 1024)
   #flushScheduled = false
+  /** Requests that expect no response (acks=0), settled when their bytes reach the socket. */
+  #unanswered: { resolve: (v: undefined) => void; reject: (err: Error) => void }[] = []
   readonly #decoder: FrameDecoder
   #closedWith: Error | null = null
   #timer: NodeJS.Timeout | null = null
@@ -157,7 +159,11 @@ export class Connection {
       return Promise.reject(err)
     }
     this.#scheduleFlush()
-    if (!expectResponse) return Promise.resolve(undefined as Res)
+    if (!expectResponse) {
+      return new Promise<Res>((resolve, reject) => {
+        this.#unanswered.push({ resolve: resolve as (v: undefined) => void, reject })
+      })
+    }
     return new Promise<Res>((resolve, reject) => {
       this.#pending.set(correlationId, {
         api: api as ApiDescriptor<unknown, unknown>,
@@ -180,7 +186,20 @@ export class Connection {
     this.#flushScheduled = false
     if (this.#out.length === 0 || this.#socket === null || this.#closedWith !== null) return
     // The socket keeps the buffer until the kernel takes it, so hand it a copy and reuse ours.
-    this.#socket.write(this.#out.toBuffer())
+    const written = this.#unanswered
+    if (written.length === 0) this.#socket.write(this.#out.toBuffer())
+    else {
+      this.#unanswered = []
+      // A request without a response is done once the kernel has its bytes (as in Java, where
+      // acks=0 completes when the request is sent).
+      this.#socket.write(this.#out.toBuffer(), (err) => {
+        for (const w of written) {
+          if (err)
+            w.reject(new NetworkError(`writing to ${this.address} failed: ${err.message}`, { cause: err }))
+          else w.resolve(undefined)
+        }
+      })
+    }
     this.#out.reset()
   }
 
@@ -240,8 +259,9 @@ export class Connection {
     const socket = this.#socket
     this.#socket = null
     socket?.destroy()
-    const pending = [...this.#pending.values()]
+    const pending = [...this.#pending.values(), ...this.#unanswered]
     this.#pending.clear()
+    this.#unanswered = []
     for (const p of pending) p.reject(reason)
     if (first) this.#onClose?.(reason)
   }

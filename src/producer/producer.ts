@@ -14,6 +14,7 @@ import { timerDelay } from '../timers.js'
 import { RecordAccumulator } from './accumulator.js'
 import { type ProducerConfig, type ProducerConfigInput, resolveConfig } from './config.js'
 import { normalizeHeaders } from './headers.js'
+import { ProducerInterceptors, setInterceptedPartition } from './interceptors.js'
 import { MemoryBudget } from './memory.js'
 import { BuiltInPartitioner, type CustomPartitioner, callCustomPartitioner } from './partitioner.js'
 import type { Completion } from './producer-batch.js'
@@ -61,6 +62,7 @@ export class Producer extends EventEmitter {
   readonly #accumulator: RecordAccumulator
   readonly #sender: Sender
   readonly #partitioner: BuiltInPartitioner
+  readonly #interceptors: ProducerInterceptors
   readonly #custom: CustomPartitioner | null
   readonly #keySerializer: Serializer
   readonly #valueSerializer: Serializer
@@ -97,8 +99,17 @@ export class Producer extends EventEmitter {
       memory: this.#memory,
       onMemoryReleased: () => this.#serveBlocked(),
     })
-    this.#sender = new Sender(this.#accumulator, this.#metadata, this.#pool, c)
-    this.#partitioner = new BuiltInPartitioner(c.batchSize, c.partitionerIgnoreKeys)
+    this.#partitioner = new BuiltInPartitioner(c.batchSize, c.partitionerIgnoreKeys, {
+      adaptive: c.partitionerAdaptivePartitioningEnable,
+      availabilityTimeoutMs: c.partitionerAvailabilityTimeoutMs,
+      allBatchesFull: (topic, partition) => {
+        const q = this.#accumulator.queue(topic, partition)
+        const last = q.batches[q.batches.length - 1]
+        return last === undefined || last.isClosed || last.sizeInBytes >= c.batchSize
+      },
+    })
+    this.#sender = new Sender(this.#accumulator, this.#metadata, this.#pool, c, this.#partitioner)
+    this.#interceptors = new ProducerInterceptors(c.interceptorClasses)
     this.#custom = c.partitionerClass
     this.#keySerializer = resolveSerializer(c.keySerializer)
     this.#valueSerializer = resolveSerializer(c.valueSerializer)
@@ -145,6 +156,10 @@ export class Producer extends EventEmitter {
   }
 
   #send(record: ProducerRecord, completion: Exclude<Completion, null>): void {
+    if (this.#interceptors.hasInterceptors) {
+      record = this.#interceptors.onSend(record)
+      completion = this.#interceptors.wrap(completion, record) as Exclude<Completion, null>
+    }
     try {
       if (this.#closed) throw new ProducerClosedError('cannot send: the producer is closed')
       const fatal = this.#sender.fatalError
@@ -312,6 +327,7 @@ export class Producer extends EventEmitter {
     const count = meta.partitions.length
     let partition = record.partition
     let available: readonly number[] | null = null
+    let sticky = false
     if (partition === undefined || partition === null) {
       if (this.#custom !== null) {
         available = this.#metadata.snapshot.availablePartitions(topic)
@@ -326,8 +342,10 @@ export class Producer extends EventEmitter {
         })
       }
       if (partition === undefined || partition === null) {
-        if (key === null || this.config.partitionerIgnoreKeys)
+        if (key === null || this.config.partitionerIgnoreKeys) {
           available ??= this.#metadata.snapshot.availablePartitions(topic)
+          sticky = true
+        }
         partition = this.#partitioner.partition(topic, key, count, available ?? [])
       }
     }
@@ -337,6 +355,7 @@ export class Producer extends EventEmitter {
         'ERR_INVALID_PARTITION',
       )
     }
+    if (this.#interceptors.hasInterceptors) setInterceptedPartition(completion, partition)
     const r = this.#accumulator.append(
       topic,
       partition,
@@ -348,7 +367,7 @@ export class Producer extends EventEmitter {
       Date.now(),
     )
     if (r === null) return false
-    if (available !== null) this.#partitioner.onAppend(topic, partition, r.bytes, count, available)
+    if (sticky) this.#partitioner.onAppend(topic, partition, r.bytes, count, available!)
     this.#sender.wakeup()
     return true
   }
@@ -421,6 +440,7 @@ export class Producer extends EventEmitter {
     this.#sender.close()
     this.#metadata.close()
     this.#pool.close()
+    await this.#interceptors.close()
     // In-flight requests fail with the closed connections; queued ones were aborted above.
     if (!done)
       this.#sender.abortQueued(new ProducerClosedError('the producer was closed before the record was sent'))

@@ -10,6 +10,7 @@ import { Produce, type ProduceRequest, type ProduceResponse } from '../protocol/
 import { timerDelay } from '../timers.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
 import type { ProducerConfig } from './config.js'
+import type { BuiltInPartitioner } from './partitioner.js'
 import type { ProducerBatch } from './producer-batch.js'
 
 /** Errors after which the partition's leader may have moved: refresh metadata before retrying. */
@@ -69,12 +70,16 @@ export class Sender {
   #recordErrorTotal = 0
   #batchTotal = 0
 
+  readonly #partitioner: BuiltInPartitioner
+
   constructor(
     acc: RecordAccumulator,
     metadata: MetadataManager,
     pool: ConnectionPool,
     config: ProducerConfig,
+    partitioner: BuiltInPartitioner,
   ) {
+    this.#partitioner = partitioner
     this.#acc = acc
     this.#metadata = metadata
     this.#pool = pool
@@ -138,6 +143,7 @@ export class Sender {
       group.push(q)
     }
     if (needMetadata) this.#refreshMetadata()
+    this.#partitioner.updateLoadStats(queues, snapshot)
     // Queued batches also expire: wake up in time to fail them.
     for (const q of queues) {
       const head = q.batches[0]
@@ -158,6 +164,11 @@ export class Sender {
     for (const [leaderId, group] of byLeader) {
       const broker = snapshot.brokers.get(leaderId)!
       const conn = this.#pool.peek(broker)
+      this.#partitioner.updateNodeLatencyStats(
+        leaderId,
+        now,
+        conn?.isOpen === true && conn.connection.inFlight < this.#config.maxInFlightRequestsPerConnection,
+      )
       if (conn === null) {
         this.#connect(broker)
         continue
