@@ -242,3 +242,27 @@ describe('metadata', () => {
     }
   })
 })
+
+describe('custom partitioner', () => {
+  test('partitioner.class decides, and undefined falls back to the built-in choice', async () => {
+    const topic = uniqueTopic('custom')
+    await createTopic(topic, 4)
+    const seen: number[] = []
+    const p = new Producer({
+      bootstrapServers: bootstrap,
+      partitionerClass: (args: { key: unknown; partitionCount: number }) => {
+        seen.push(args.partitionCount)
+        return args.key === 'vip' ? 3 : undefined
+      },
+    })
+    try {
+      const vip = await p.send({ topic, key: 'vip', value: 'a' })
+      const other = await p.send({ topic, key: 'k1', value: 'b' })
+      assert.equal(vip.partition, 3)
+      assert.equal(other.partition, (await javaPartitionsForKeys([Buffer.from('k1')], 4))[0])
+      assert.deepEqual(seen, [4, 4])
+    } finally {
+      await p.close()
+    }
+  })
+})
