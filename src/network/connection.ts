@@ -13,6 +13,10 @@ export interface ConnectionOptions {
   requestTimeoutMs: number
   /** Bound on the TCP connect (`socket.connection.setup.timeout.ms`). */
   connectTimeoutMs: number
+  /**
+   * `send.buffer.bytes` / `receive.buffer.bytes`. Node has no setter for SO_SNDBUF/SO_RCVBUF on
+   * a client socket, so these are accepted but the kernel's autotuning applies.
+   */
   sendBufferBytes?: number
   receiveBufferBytes?: number
   /** Largest response frame accepted before the stream is declared corrupt. */
@@ -115,11 +119,6 @@ export class Connection {
 
   #attach(socket: Socket): void {
     this.#socket = socket
-    const { sendBufferBytes, receiveBufferBytes } = this.#options
-    // Node exposes no setter for SO_SNDBUF/SO_RCVBUF on a client socket; the values are kept
-    // for a later native path and the kernel's autotuning applies meanwhile.
-    void sendBufferBytes
-    void receiveBufferBytes
     socket.on('data', (chunk: Buffer) => {
       try {
         this.#decoder.push(chunk, (frame) => this.#onFrame(frame))

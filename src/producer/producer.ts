@@ -3,6 +3,7 @@ import type { PartitionMetadata, TopicMetadata } from '../cluster/cluster-snapsh
 import { MetadataManager } from '../cluster/metadata-manager.js'
 import {
   BufferExhaustedError,
+  ConfigError,
   KafkaError,
   ProducerClosedError,
   RecordTooLargeError,
@@ -76,6 +77,13 @@ export class Producer extends EventEmitter {
     super()
     this.config = resolveConfig(config)
     const c = this.config
+    if (c.transactionalId !== null) {
+      // Better refused than silently producing outside a transaction.
+      throw new ConfigError(
+        'transactional.id',
+        'transactions are not implemented in this version of Sluice yet',
+      )
+    }
     this.#pool = new ConnectionPool({
       clientId: c.clientId,
       requestTimeoutMs: c.requestTimeoutMs,
@@ -173,7 +181,7 @@ export class Producer extends EventEmitter {
       const value = serialize(this.#valueSerializer, record.value ?? null, topic, 'value')
       const headers = normalizeHeaders(record.headers, topic)
       const timestamp = toTimestamp(record.timestamp)
-      this.#checkSize(topic, timestamp, key, value, headers)
+      this.#checkSize(topic, key, value, headers)
       const entry: Waiting = {
         record,
         key,
@@ -198,14 +206,12 @@ export class Producer extends EventEmitter {
 
   #checkSize(
     topic: string,
-    timestamp: number,
     key: Uint8Array | null,
     value: Uint8Array | null,
     headers: readonly RecordHeader[],
   ): void {
     const size = BATCH_OVERHEAD + RecordBatchBuilder.sizeOfRecord(0, 0, key, value, headers)
     const c = this.config
-    void timestamp
     if (size > c.maxRequestSize) {
       throw new RecordTooLargeError(
         `a record for topic '${topic}' is ${size} bytes when serialized, larger than max.request.size=${c.maxRequestSize}`,

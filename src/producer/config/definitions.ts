@@ -161,7 +161,11 @@ export const SPECS: { readonly [K in ConfigKey]: Spec<ProducerConfig[K]> } = {
     parse: bytes(1),
   },
   metadataMaxAgeMs: long(300000, 'Refresh cluster metadata at least this often, even without errors.'),
-  metadataMaxIdleMs: long(300000, 'Forget metadata of a topic not produced to for this long.', 5000),
+  metadataMaxIdleMs: long(
+    300000,
+    'Forget metadata of a topic not produced to for this long. (Not applied yet.)',
+    5000,
+  ),
   partitionerAdaptivePartitioningEnable: bool(
     true,
     'Without a key, send more to partitions on faster brokers; ignored with a custom partitioner.',
@@ -182,25 +186,37 @@ export const SPECS: { readonly [K in ConfigKey]: Spec<ProducerConfig[K]> } = {
     parse: p.partitioner,
   },
   sendBufferBytes: {
-    ...int(131072, 'Socket send buffer (SO_SNDBUF); -1 keeps the OS default.', -1),
+    ...int(
+      131072,
+      'Socket send buffer (SO_SNDBUF). Accepted, not applied: Node cannot set it on a client socket.',
+      -1,
+    ),
     valid: '>= -1 bytes',
     parse: bytes(-1),
   },
   receiveBufferBytes: {
-    ...int(32768, 'Socket receive buffer (SO_RCVBUF); -1 keeps the OS default.', -1),
+    ...int(
+      32768,
+      'Socket receive buffer (SO_RCVBUF). Accepted, not applied: Node cannot set it on a client socket.',
+      -1,
+    ),
     valid: '>= -1 bytes',
     parse: bytes(-1),
   },
-  connectionsMaxIdleMs: long(540000, 'Close broker connections idle this long; -1 never closes them.', -1),
+  connectionsMaxIdleMs: long(
+    540000,
+    'Close broker connections idle this long; -1 never closes them. (Not applied yet.)',
+    -1,
+  ),
   socketConnectionSetupTimeoutMs: long(
     10000,
-    'First timeout for establishing a connection; grows per failure.',
+    'Timeout for establishing a connection (growth per failure not applied yet).',
   ),
   socketConnectionSetupTimeoutMaxMs: long(30000, 'Upper bound of the connection setup timeout.'),
   transactionalId: {
     type: 'string',
     default: null,
-    doc: 'Enables transactions under this stable id; implies idempotence.',
+    doc: 'Enables transactions under this stable id; implies idempotence. (Transactions are not implemented yet.)',
     valid: 'non-empty string or null',
     parse: p.nullable(p.string({ nonEmpty: true })),
   },
