@@ -91,10 +91,11 @@ export class ConnectionPool {
     slot.failures++
   }
 
-  close(): void {
+  /** Closes every connection; requests still pending on them fail with `reason`. */
+  close(reason?: Error): void {
     this.#closed = true
     this.#abort.abort()
-    for (const slot of this.#slots.values()) slot.connection?.close()
+    for (const slot of this.#slots.values()) slot.connection?.close(reason)
     this.#slots.clear()
   }
 }

@@ -434,22 +434,23 @@ export class Producer extends EventEmitter {
           })
     const done = await Promise.race([flushed, timedOut])
     if (timer !== undefined) clearTimeout(timer)
-    if (!done) {
-      const err = new TimeoutError(
-        `the producer closed after ${timeoutMs} ms with records still undelivered`,
-        'ERR_CLOSE_TIMEOUT',
-        { retriable: false },
-      )
+    const err = done
+      ? undefined
+      : new TimeoutError(
+          `the producer closed after ${timeoutMs} ms with records still undelivered`,
+          'ERR_CLOSE_TIMEOUT',
+          { retriable: false },
+        )
+    if (err !== undefined) {
       this.#failBlocked(err)
       this.#sender.abortQueued(err)
     }
+    // After this, batches whose requests fail are not retried: in-flight ones fail with `err`
+    // as their connections close.
     this.#sender.close()
     this.#metadata.close()
-    this.#pool.close()
+    this.#pool.close(err)
     await this.#interceptors.close()
-    // In-flight requests fail with the closed connections; queued ones were aborted above.
-    if (!done)
-      this.#sender.abortQueued(new ProducerClosedError('the producer was closed before the record was sent'))
   }
 }
 
