@@ -1,0 +1,192 @@
+/**
+ * Shared by every contender runner: the job a runner receives, a fixed-size latency histogram
+ * (so 10 million records cost no more memory than 1 thousand), pacing for fixed-rate runs, and
+ * the one JSON line a runner prints for the harness.
+ *
+ * A runner is started as `node --import tsx bench/contenders/<name>.ts '<job json>'` and prints
+ * exactly one line starting with RESULT_PREFIX, followed by a RunnerResult as JSON.
+ */
+
+export const RESULT_PREFIX = 'BENCH_RESULT '
+
+export interface Job {
+  bootstrap: string
+  topic: string
+  numRecords: number
+  recordSize: number
+  /** 1 or -1 (all). */
+  acks: 1 | -1
+  idempotence: boolean
+  compression: 'none' | 'lz4' | 'zstd'
+  lingerMs: number
+  batchSize: number
+  /** Records per second; -1 for as fast as possible. */
+  throughput: number
+  /** Records a batch-API client (kafkajs, @platformatic/kafka) puts in one send() call. */
+  chunk: number
+  /** Records in flight at most (promise window), for runners that bound it themselves. */
+  window: number
+}
+
+export interface RunnerResult {
+  ok: boolean
+  /** Set when the contender cannot run at all here (missing package, unsupported codec...). */
+  unavailable?: string
+  error?: string
+  records?: number
+  seconds?: number
+  recordsPerSec?: number
+  mbPerSec?: number
+  latencyMs?: { avg: number; p50: number; p99: number; p999: number; max: number }
+  /** Peak RSS of the runner process, sampled from inside every 50 ms. */
+  selfPeakRssMb?: number
+  failed?: number
+  settings?: Record<string, unknown>
+}
+
+export function readJob(): Job {
+  const arg = process.argv[2]
+  if (arg === undefined) throw new Error('usage: runner <job json>')
+  return JSON.parse(arg) as Job
+}
+
+export function emit(result: RunnerResult): void {
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`)
+}
+
+/** Log-linear histogram of microseconds: 128 sub-buckets per power of two (< 1 % error). */
+export class Histogram {
+  static readonly SUB = 128
+  readonly counts = new Float64Array(64 * Histogram.SUB)
+  count = 0
+  sum = 0
+  max = 0
+
+  recordMs(ms: number): void {
+    const us = Math.max(0, Math.round(ms * 1000))
+    this.count++
+    this.sum += ms
+    if (ms > this.max) this.max = ms
+    this.counts[Histogram.index(us)]!++
+  }
+
+  static index(us: number): number {
+    if (us < Histogram.SUB) return us
+    const exp = Math.floor(Math.log2(us)) - 6 // us >= 128 -> exp >= 1
+    const sub = Math.floor(us / 2 ** exp) - Histogram.SUB / 2 // 0..63
+    return Histogram.SUB + (exp - 1) * (Histogram.SUB / 2) + sub
+  }
+
+  static value(index: number): number {
+    if (index < Histogram.SUB) return index
+    const i = index - Histogram.SUB
+    const exp = Math.floor(i / (Histogram.SUB / 2)) + 1
+    const sub = (i % (Histogram.SUB / 2)) + Histogram.SUB / 2
+    return (sub + 0.5) * 2 ** exp
+  }
+
+  percentileMs(p: number): number {
+    if (this.count === 0) return 0
+    const target = Math.ceil((p / 100) * this.count)
+    let seen = 0
+    for (let i = 0; i < this.counts.length; i++) {
+      seen += this.counts[i]!
+      if (seen >= target) return Math.min(this.max, Histogram.value(i) / 1000)
+    }
+    return this.max
+  }
+
+  summary(): NonNullable<RunnerResult['latencyMs']> {
+    const r = (n: number) => Number(n.toFixed(2))
+    return {
+      avg: r(this.count === 0 ? 0 : this.sum / this.count),
+      p50: r(this.percentileMs(50)),
+      p99: r(this.percentileMs(99)),
+      p999: r(this.percentileMs(99.9)),
+      max: r(this.max),
+    }
+  }
+}
+
+export function rssSampler(): { stop(): number } {
+  let peak = process.memoryUsage.rss()
+  const t = setInterval(() => {
+    const rss = process.memoryUsage.rss()
+    if (rss > peak) peak = rss
+  }, 50)
+  return {
+    stop() {
+      clearInterval(t)
+      return Math.max(peak, process.memoryUsage.rss())
+    },
+  }
+}
+
+/** Waits until record i is due at `throughput` records/s (no-op when unthrottled). */
+export function pace(start: number, i: number, throughput: number): Promise<void> | null {
+  if (throughput <= 0) return null
+  const due = start + (i * 1000) / throughput
+  const wait = due - performance.now()
+  return wait > 1 ? new Promise((r) => setTimeout(r, wait)) : null
+}
+
+/**
+ * Runs the measured part of a job: `body` sends every record and resolves once all are
+ * acknowledged; the wrapper times it, samples RSS and prints the result line.
+ */
+export async function measure(
+  job: Job,
+  settings: Record<string, unknown>,
+  setup: () => Promise<{
+    body: (hist: Histogram, fail: (err: unknown) => void) => Promise<void>
+    teardown: () => Promise<void>
+  }>,
+): Promise<void> {
+  let result: RunnerResult
+  try {
+    const { body, teardown } = await setup()
+    const hist = new Histogram()
+    let failed = 0
+    let firstError: unknown = null
+    const fail = (err: unknown) => {
+      failed++
+      firstError ??= err
+    }
+    const rss = rssSampler()
+    const start = performance.now()
+    await body(hist, fail)
+    const seconds = (performance.now() - start) / 1000
+    const peak = rss.stop()
+    await teardown()
+    result = {
+      ok: failed === 0,
+      ...(failed > 0 ? { error: `${failed} records failed; first: ${String(firstError)}` } : {}),
+      records: job.numRecords,
+      seconds: Number(seconds.toFixed(3)),
+      recordsPerSec: Math.round(job.numRecords / seconds),
+      mbPerSec: Number(((job.numRecords * job.recordSize) / seconds / 1048576).toFixed(2)),
+      latencyMs: hist.summary(),
+      selfPeakRssMb: Number((peak / 1048576).toFixed(1)),
+      failed,
+      settings,
+    }
+  } catch (err) {
+    result = { ok: false, error: String((err as Error)?.stack ?? err), settings }
+  }
+  emit(result)
+  // Some clients keep timers or sockets alive after close; the result is out, so leave.
+  process.exit(0)
+}
+
+/** Imports a peer package, or prints an "unavailable" result and exits. */
+export async function importOrUnavailable<T>(load: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await load()
+  } catch (err) {
+    emit({
+      ok: false,
+      unavailable: `${what} cannot be loaded: ${String((err as Error)?.message ?? err).split('\n')[0]}`,
+    })
+    process.exit(0)
+  }
+}

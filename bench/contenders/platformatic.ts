@@ -1,0 +1,79 @@
+/**
+ * @platformatic/kafka: `producer.send({ messages })` per call and no linger/batch.size; like
+ * kafkajs, the fastest pipelined use is concurrent sends of `job.chunk` records, bounded to
+ * `job.window` records in flight. Latency of a record is that of its chunk's send().
+ */
+import zlib from 'node:zlib'
+import { emit, type Histogram, importOrUnavailable, measure, pace, readJob } from './common.js'
+
+const job = readJob()
+const plt = await importOrUnavailable(() => import('@platformatic/kafka'), '@platformatic/kafka')
+const { Producer } = plt
+if (job.compression === 'zstd' && !('zstdCompressSync' in zlib)) {
+  // @platformatic/kafka compresses zstd with node:zlib, which has it from Node 22.15 / 23.8.
+  emit({ ok: false, unavailable: `zstd needs node:zlib zstd, absent in Node ${process.version}` })
+  process.exit(0)
+}
+const settings = {
+  api: 'producer.send({ messages: chunk }) without await, bounded window',
+  chunk: job.chunk,
+  window: job.window,
+  acks: job.acks,
+  idempotent: job.idempotence,
+  compression: job.compression,
+  lingerMs: 'n/a (no knob)',
+  batchSize: 'n/a (one request per send() call per broker)',
+}
+await measure(job, settings, async () => {
+  const producer = new Producer({
+    clientId: 'bench-platformatic',
+    bootstrapBrokers: job.bootstrap.split(','),
+    acks: job.acks,
+    idempotent: job.idempotence,
+    autocreateTopics: false,
+    ...(job.compression === 'none' ? {} : { compression: job.compression }),
+  })
+  const value = Buffer.alloc(job.recordSize, 0x61)
+  const topic = job.topic
+  await producer.send({ messages: [{ topic, value }] }) // warm metadata and the codec
+  return {
+    body: async (hist: Histogram, fail: (err: unknown) => void) => {
+      let outstanding = 0
+      let wake: (() => void) | null = null
+      const start = performance.now()
+      let i = 0
+      while (i < job.numRecords) {
+        if (outstanding >= job.window) await new Promise<void>((r) => (wake = r))
+        const n = job.throughput > 0 ? 1 : Math.min(job.chunk, job.numRecords - i)
+        const p = pace(start, i, job.throughput)
+        if (p !== null) await p
+        const messages = new Array(n)
+        for (let k = 0; k < n; k++) messages[k] = { topic, value }
+        i += n
+        outstanding += n
+        const sentAt = performance.now()
+        producer
+          .send({ messages })
+          .then(
+            () => {
+              const lat = performance.now() - sentAt
+              for (let k = 0; k < n; k++) hist.recordMs(lat)
+            },
+            (err: unknown) => {
+              for (let k = 0; k < n; k++) fail(err)
+            },
+          )
+          .finally(() => {
+            outstanding -= n
+            if (wake !== null && outstanding <= job.window / 2) {
+              const w = wake
+              wake = null
+              w()
+            }
+          })
+      }
+      while (outstanding > 0) await new Promise<void>((r) => (wake = r))
+    },
+    teardown: () => producer.close(),
+  }
+})

@@ -1,0 +1,59 @@
+/** Sluice, promise path: `await`-free `send(record)` promises with a bounded window in flight. */
+import { Producer } from '../../src/index.js'
+import { type Histogram, measure, pace, readJob } from './common.js'
+
+const job = readJob()
+const config = {
+  bootstrapServers: job.bootstrap,
+  acks: job.acks,
+  enableIdempotence: job.idempotence,
+  compressionType: job.compression,
+  lingerMs: job.lingerMs,
+  batchSize: job.batchSize,
+}
+await measure(
+  job,
+  { api: 'send(record) -> Promise, window of in-flight sends', window: job.window, ...config },
+  async () => {
+    const producer = new Producer(config)
+    const value = Buffer.alloc(job.recordSize, 0x61)
+    const topic = job.topic
+    // Warm the metadata so the measured part starts with a known topic.
+    await producer.partitionsFor(topic)
+    return {
+      body: async (hist: Histogram, fail: (err: unknown) => void) => {
+        let outstanding = 0
+        let wake: (() => void) | null = null
+        const settle = () => {
+          outstanding--
+          if (wake !== null && outstanding <= job.window / 2) {
+            const w = wake
+            wake = null
+            w()
+          }
+        }
+        const start = performance.now()
+        for (let i = 0; i < job.numRecords; i++) {
+          if (outstanding >= job.window) await new Promise<void>((r) => (wake = r))
+          const p = pace(start, i, job.throughput)
+          if (p !== null) await p
+          const sentAt = performance.now()
+          outstanding++
+          producer.send({ topic, value }).then(
+            () => {
+              hist.recordMs(performance.now() - sentAt)
+              settle()
+            },
+            (err: unknown) => {
+              fail(err)
+              settle()
+            },
+          )
+        }
+        await producer.flush()
+        while (outstanding > 0) await new Promise<void>((r) => (wake = r))
+      },
+      teardown: () => producer.close(),
+    }
+  },
+)

@@ -1,0 +1,216 @@
+/** Aggregation and rendering (Markdown, SVG) of the side-by-side benchmark's runs. */
+import type { RunnerResult } from './contenders/common.js'
+import type { Contender, Metric, RunRecord, Workload } from './run.js'
+
+export interface Cell {
+  workload: string
+  contender: string
+  status: 'ok' | 'unavailable' | 'error'
+  reason?: string
+  okRuns: number
+  /** The workload's metric: records/s (throughput), p99 ms (latency) or peak RSS MiB (rss). */
+  value?: number
+  /** Smallest and largest metric value over the repetitions. */
+  spread?: [number, number]
+  recordsPerSec?: number
+  mbPerSec?: number
+  latencyMs?: RunnerResult['latencyMs']
+  peakRssMb?: number
+  /** > 1: this contender is that many times better than the best Node peer on the metric. */
+  vsBestPeer?: number
+  /** > 1: this contender is that many times better than Java's ProducerPerformance. */
+  vsJava?: number
+  settings?: Record<string, unknown>
+}
+
+const higherIsBetter = (m: Metric) => m === 'throughput'
+
+function metricOf(m: Metric, r: RunRecord): number | undefined {
+  if (m === 'throughput') return r.result.recordsPerSec
+  if (m === 'latency') return r.result.latencyMs?.p99
+  return r.peakRssMb ?? r.result.selfPeakRssMb
+}
+
+export function summarize(workloads: Workload[], contenders: Contender[], runs: RunRecord[]): Cell[] {
+  const cells: Cell[] = []
+  for (const w of workloads) {
+    const row: Cell[] = []
+    for (const c of contenders) {
+      const mine = runs.filter((r) => r.workload === w.id && r.contender === c.id)
+      const ok = mine.filter((r) => r.result.ok && metricOf(w.metric, r) !== undefined)
+      if (ok.length === 0) {
+        const un = mine.find((r) => r.result.unavailable !== undefined)
+        const err = mine.find((r) => r.result.error !== undefined)
+        row.push({
+          workload: w.id,
+          contender: c.id,
+          status: un !== undefined ? 'unavailable' : 'error',
+          reason: (un?.result.unavailable ?? err?.result.error ?? 'not run').split('\n')[0]!.slice(0, 240),
+          okRuns: 0,
+        })
+        continue
+      }
+      const sorted = [...ok].sort((a, b) => metricOf(w.metric, a)! - metricOf(w.metric, b)!)
+      const median = sorted[Math.floor(sorted.length / 2)]!
+      const values = sorted.map((r) => metricOf(w.metric, r)!)
+      row.push({
+        workload: w.id,
+        contender: c.id,
+        status: 'ok',
+        okRuns: ok.length,
+        value: metricOf(w.metric, median)!,
+        spread: [values[0]!, values[values.length - 1]!],
+        ...(median.result.recordsPerSec !== undefined ? { recordsPerSec: median.result.recordsPerSec } : {}),
+        ...(median.result.mbPerSec !== undefined ? { mbPerSec: median.result.mbPerSec } : {}),
+        ...(median.result.latencyMs !== undefined ? { latencyMs: median.result.latencyMs } : {}),
+        ...(median.peakRssMb !== null ? { peakRssMb: Number(median.peakRssMb.toFixed(1)) } : {}),
+        ...(median.result.settings !== undefined ? { settings: median.result.settings } : {}),
+      })
+    }
+    const better = (a: number, b: number) => (higherIsBetter(w.metric) ? a > b : a < b)
+    const kindOf = (id: string) => contenders.find((c) => c.id === id)?.kind
+    let bestPeer: number | undefined
+    for (const cell of row) {
+      if (cell.status !== 'ok' || kindOf(cell.contender) !== 'node-peer') continue
+      if (bestPeer === undefined || better(cell.value!, bestPeer)) bestPeer = cell.value
+    }
+    const java = row.find((c) => c.contender === 'java' && c.status === 'ok')?.value
+    const ratio = (v: number, ref: number) =>
+      Number((higherIsBetter(w.metric) ? v / ref : ref / Math.max(v, 1e-9)).toFixed(2))
+    for (const cell of row) {
+      if (cell.status !== 'ok') continue
+      if (bestPeer !== undefined) cell.vsBestPeer = ratio(cell.value!, bestPeer)
+      if (java !== undefined) cell.vsJava = ratio(cell.value!, java)
+    }
+    cells.push(...row)
+  }
+  return cells
+}
+
+const fmt = (n: number | undefined, digits = 0) =>
+  n === undefined || Number.isNaN(n)
+    ? ''
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const x = (n: number | undefined) => (n === undefined ? '' : `${n.toFixed(2)}x`)
+
+export function renderMarkdown(
+  env: Record<string, unknown>,
+  workloads: Workload[],
+  contenders: Contender[],
+  cells: Cell[],
+): string {
+  const out: string[] = []
+  out.push(`# Sluice side-by-side producer benchmark (${env.mode})`, '')
+  out.push(
+    `${env.date} · ${env.cores} cores (${env.cpu}), ${env.memoryGiB} GiB · Node ${env.node} · ${env.java} · Apache Kafka ${env.kafka} (${env.broker}) · Sluice ${env.sluice}`,
+    '',
+    `Repetitions: ${env.reps}, contenders alternating round-robin within each; the median repetition is shown. ` +
+      `Common settings where a client has the knob: linger.ms=${env.lingerMs}, batch.size=${env.batchSize}, buffer.memory=${env.bufferMemory} (32 MiB). ` +
+      "Latency is send() to acknowledgement, per record. Peak RSS is the contender process's VmHWM (kernel's high-water mark; the JVM runs with -Xmx512M). " +
+      '"vs best peer" / "vs Java": how many times better than the best other Node client / Java ProducerPerformance on the workload\'s metric ' +
+      '(records/s for throughput workloads, p99 for the latency workload, peak RSS for the memory workload); > 1 is better.',
+    '',
+  )
+  const label = (id: string) => contenders.find((c) => c.id === id)?.label ?? id
+  for (const w of workloads) {
+    const metricName =
+      w.metric === 'throughput' ? 'records/s' : w.metric === 'latency' ? 'p99 latency' : 'peak RSS'
+    out.push(`## ${w.id}: ${w.title} (${fmt(w.numRecords)} records; compared on ${metricName})`, '')
+    out.push(
+      '| contender | records/s | MB/s | avg ms | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | vs best peer | vs Java |',
+    )
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    for (const c of cells.filter((c) => c.workload === w.id)) {
+      if (c.status !== 'ok') {
+        out.push(`| ${label(c.contender)} | ${c.status}: ${c.reason?.replace(/\|/g, '/')} | | | | | | | | |`)
+        continue
+      }
+      const l = c.latencyMs
+      out.push(
+        `| ${label(c.contender)} | ${fmt(c.recordsPerSec)} | ${fmt(c.mbPerSec, 1)} | ${fmt(l?.avg, 1)} | ${fmt(l?.p50, 1)} | ${fmt(l?.p99, 1)} | ${fmt(l?.p999, 1)} | ${fmt(c.peakRssMb)} | ${x(c.vsBestPeer)} | ${x(c.vsJava)} |`,
+      )
+    }
+    out.push('')
+  }
+  out.push('## Contender settings', '')
+  out.push(
+    'Settings as used on the 8-partition 100 B workload (acks, idempotence and compression follow each workload).',
+    '',
+  )
+  for (const c of contenders) {
+    const cell =
+      cells.find((x) => x.contender === c.id && x.workload === 'w1-100B-p8' && x.settings !== undefined) ??
+      cells.find((x) => x.contender === c.id && x.settings !== undefined)
+    const reason = cells.find((x) => x.contender === c.id && x.status === 'unavailable')?.reason
+    out.push(
+      `- **${c.label}**: ${cell?.settings !== undefined ? `\`${JSON.stringify(cell.settings)}\`` : `unavailable: ${reason ?? 'no successful run'}`}`,
+    )
+  }
+  out.push(
+    '',
+    'kafkajs and @platformatic/kafka have no per-record send, linger or batch.size: they get concurrent ' +
+      "send() calls of 1000 records each (one record per call at a fixed rate), bounded to the same number of records in flight as Sluice's promise window.",
+    '',
+  )
+  return `${out.join('\n')}\n`
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+
+export function renderSvg(
+  env: Record<string, unknown>,
+  workloads: Workload[],
+  contenders: Contender[],
+  cells: Cell[],
+): string {
+  const width = 960
+  const labelW = 190
+  const barMax = width - labelW - 170
+  const barH = 16
+  const gap = 4
+  const colors: Record<Contender['kind'], string> = {
+    sluice: '#1f77b4',
+    'node-peer': '#ff7f0e',
+    reference: '#7f7f7f',
+  }
+  const parts: string[] = []
+  let y = 40
+  for (const w of workloads) {
+    const row = cells.filter((c) => c.workload === w.id)
+    const unit =
+      w.metric === 'throughput'
+        ? 'records/s (longer is better)'
+        : w.metric === 'latency'
+          ? 'p99 ms (shorter is better)'
+          : 'peak RSS MiB (shorter is better)'
+    parts.push(`<text x="10" y="${y}" font-weight="bold">${esc(`${w.id}: ${w.title}`)} — ${esc(unit)}</text>`)
+    y += 8
+    const max = Math.max(1e-9, ...row.filter((c) => c.status === 'ok').map((c) => c.value!))
+    for (const c of row) {
+      const con = contenders.find((k) => k.id === c.contender)!
+      y += barH + gap
+      parts.push(`<text x="${labelW - 6}" y="${y - 4}" text-anchor="end">${esc(con.label)}</text>`)
+      if (c.status !== 'ok') {
+        parts.push(
+          `<text x="${labelW}" y="${y - 4}" fill="#999">${esc(`${c.status}: ${(c.reason ?? '').slice(0, 90)}`)}</text>`,
+        )
+        continue
+      }
+      const len = Math.max(1, (c.value! / max) * barMax)
+      const value = w.metric === 'throughput' ? fmt(c.value) : fmt(c.value, 1)
+      const ratio = c.vsJava !== undefined ? ` (${c.vsJava.toFixed(2)}x Java)` : ''
+      parts.push(
+        `<rect x="${labelW}" y="${y - barH}" width="${len.toFixed(1)}" height="${barH}" fill="${colors[con.kind]}"/>`,
+        `<text x="${labelW + len + 4}" y="${y - 4}">${esc(value + ratio)}</text>`,
+      )
+    }
+    y += 30
+  }
+  const title = `Sluice side-by-side (${env.mode}): ${env.cores} cores, Node ${env.node}, Kafka ${env.kafka}, ${env.date}`
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="white"/>
+<text x="10" y="20" font-size="14" font-weight="bold">${esc(title)}</text>
+${parts.join('\n')}
+</svg>
+`
+}

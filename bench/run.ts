@@ -1,0 +1,480 @@
+/**
+ * Side-by-side producer benchmark: the same workloads for Sluice (promise and callback paths),
+ * kafkajs, @platformatic/kafka, node-rdkafka, franz-go (when built) and Java's own
+ * ProducerPerformance, against ONE broker, alternating contenders within every repetition.
+ *
+ *   npm run bench                       # full: 5M x 100 B, 1M x 1 KiB, 10M for peak RSS, 3 reps
+ *   npm run bench -- --quick            # small counts, 1 rep: a couple of minutes
+ *   node --import tsx bench/run.ts --help
+ *
+ * Writes bench/results/bench-<mode>.{md,json,svg}. It only reports; nothing here asserts numbers.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { createTopics, parseBrokerList } from '../src/cluster/admin.js'
+import { ensureKafka } from '../src/local-kafka/distribution.js'
+import { VERSION } from '../src/version.js'
+import { type Job, RESULT_PREFIX, type RunnerResult } from './contenders/common.js'
+import { renderMarkdown, renderSvg, summarize } from './report.js'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const ROOT = join(HERE, '..')
+
+const HELP = `Usage: node --import tsx bench/run.ts [options]
+
+  --quick                    small counts (200k x 100 B, 50k x 1 KiB, 5 s latency run, 500k RSS run), 1 rep
+  --reps N                   repetitions (default 3 full, 1 quick); contenders alternate within each
+  --bootstrap-server LIST    use this broker instead of starting a local one
+  --contenders a,b           subset of: ${'sluice-promise,sluice-callback,kafkajs,platformatic,node-rdkafka,java,franz-go'}
+  --workloads a,b            subset of workload ids (see the table header)
+  --records N                override every throughput workload's record count
+  --memory-records N         records of the peak-RSS workload (default 10M full, 500k quick)
+  --linger-ms N              linger for every contender with the knob (default 5)
+  --batch-size N             batch.size for every contender with the knob (default 65536)
+  --rate N                   records/s of the fixed-rate latency workload (default 10000)
+  -h, --help
+`
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    'bootstrap-server': { type: 'string' },
+    contenders: { type: 'string' },
+    workloads: { type: 'string' },
+    records: { type: 'string' },
+    'memory-records': { type: 'string' },
+    'linger-ms': { type: 'string', default: '5' },
+    'batch-size': { type: 'string', default: '65536' },
+    rate: { type: 'string', default: '10000' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+if (values.help) {
+  process.stdout.write(HELP)
+  process.exit(0)
+}
+const quick = values.quick === true
+const mode = quick ? 'quick' : 'full'
+const reps = Number(values.reps ?? (quick ? 1 : 3))
+const lingerMs = Number(values['linger-ms'])
+const batchSize = Number(values['batch-size'])
+const rate = Number(values.rate)
+const small = Number(values.records ?? (quick ? 200_000 : 5_000_000))
+const large = Number(values.records ?? (quick ? 50_000 : 1_000_000))
+const memoryRecords = Number(values['memory-records'] ?? (quick ? 500_000 : 10_000_000))
+const latencyRecords = rate * (quick ? 5 : 30)
+const BUFFER_MEMORY = 32 * 1024 * 1024
+
+export type Metric = 'throughput' | 'latency' | 'rss'
+
+export interface Workload {
+  id: string
+  title: string
+  metric: Metric
+  numRecords: number
+  recordSize: number
+  partitions: number
+  acks: 1 | -1
+  idempotence: boolean
+  compression: 'none' | 'lz4' | 'zstd'
+  throughput: number
+}
+
+const WORKLOADS: Workload[] = [
+  {
+    id: 'w1-100B-p1',
+    title: '100 B, acks=1, none, 1 partition',
+    metric: 'throughput',
+    numRecords: small,
+    recordSize: 100,
+    partitions: 1,
+    acks: 1,
+    idempotence: false,
+    compression: 'none',
+    throughput: -1,
+  },
+  {
+    id: 'w1-100B-p8',
+    title: '100 B, acks=1, none, 8 partitions',
+    metric: 'throughput',
+    numRecords: small,
+    recordSize: 100,
+    partitions: 8,
+    acks: 1,
+    idempotence: false,
+    compression: 'none',
+    throughput: -1,
+  },
+  {
+    id: 'w2-1KiB-lz4',
+    title: '1 KiB, acks=1, lz4, 8 partitions',
+    metric: 'throughput',
+    numRecords: large,
+    recordSize: 1024,
+    partitions: 8,
+    acks: 1,
+    idempotence: false,
+    compression: 'lz4',
+    throughput: -1,
+  },
+  {
+    id: 'w2-1KiB-zstd',
+    title: '1 KiB, acks=1, zstd, 8 partitions',
+    metric: 'throughput',
+    numRecords: large,
+    recordSize: 1024,
+    partitions: 8,
+    acks: 1,
+    idempotence: false,
+    compression: 'zstd',
+    throughput: -1,
+  },
+  {
+    id: 'w3-acks-all-idem',
+    title: '100 B, acks=all, idempotent, 8 partitions',
+    metric: 'throughput',
+    numRecords: small,
+    recordSize: 100,
+    partitions: 8,
+    acks: -1,
+    idempotence: true,
+    compression: 'none',
+    throughput: -1,
+  },
+  {
+    id: 'w4-latency',
+    title: `latency at ${rate} rec/s, 100 B, acks=1, 8 partitions`,
+    metric: 'latency',
+    numRecords: latencyRecords,
+    recordSize: 100,
+    partitions: 8,
+    acks: 1,
+    idempotence: false,
+    compression: 'none',
+    throughput: rate,
+  },
+  {
+    id: 'w5-peak-rss',
+    title: `peak RSS over ${memoryRecords} x 100 B, acks=1, 8 partitions`,
+    metric: 'rss',
+    numRecords: memoryRecords,
+    recordSize: 100,
+    partitions: 8,
+    acks: 1,
+    idempotence: false,
+    compression: 'none',
+    throughput: -1,
+  },
+]
+
+export interface Contender {
+  id: string
+  label: string
+  kind: 'sluice' | 'node-peer' | 'reference'
+}
+
+const CONTENDERS: Contender[] = [
+  { id: 'sluice-promise', label: 'Sluice (promise)', kind: 'sluice' },
+  { id: 'sluice-callback', label: 'Sluice (callback)', kind: 'sluice' },
+  { id: 'kafkajs', label: 'kafkajs', kind: 'node-peer' },
+  { id: 'platformatic', label: '@platformatic/kafka', kind: 'node-peer' },
+  { id: 'node-rdkafka', label: 'node-rdkafka', kind: 'node-peer' },
+  { id: 'java', label: 'Java ProducerPerformance', kind: 'reference' },
+  { id: 'franz-go', label: 'franz-go', kind: 'reference' },
+]
+
+export interface RunRecord {
+  workload: string
+  contender: string
+  rep: number
+  topic: string
+  result: RunnerResult
+  /** Peak RSS of the contender's process as the kernel counts it (VmHWM), sampled by the harness. */
+  peakRssMb: number | null
+}
+
+const pickList = <T extends { id: string }>(all: T[], list: string | undefined): T[] => {
+  if (list === undefined) return all
+  const ids = list.split(',').map((s) => s.trim())
+  for (const id of ids) if (!all.some((x) => x.id === id)) throw new Error(`unknown id '${id}'`)
+  return all.filter((x) => ids.includes(x.id))
+}
+const workloads = pickList(WORKLOADS, values.workloads)
+let contenders = pickList(CONTENDERS, values.contenders)
+
+const franzBinary = join(HERE, 'franz-go', 'franz-bench')
+
+/** VmHWM (peak resident set) of a live process, in MiB; null when it cannot be read. */
+function vmHwmMb(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m === null ? null : Number(m[1]) / 1024
+  } catch {
+    return null
+  }
+}
+
+function runChild(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string; peakRssMb: number | null }> {
+  return new Promise((resolve) => {
+    const child: ChildProcess = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    let peak: number | null = null
+    const sample = () => {
+      if (child.pid === undefined) return
+      const v = vmHwmMb(child.pid)
+      if (v !== null) peak = Math.max(peak ?? 0, v)
+    }
+    const sampler = setInterval(sample, 100)
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      // The result line is printed just before exit: read the high-water mark while it lives.
+      if (stdout.includes(RESULT_PREFIX) || /records sent.*99\.9th/.test(stdout)) sample()
+    })
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000)
+    })
+    const timer = setTimeout(() => {
+      stderr += `\n[harness] timed out after ${timeoutMs} ms`
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.on('close', (code) => {
+      clearInterval(sampler)
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr, peakRssMb: peak })
+    })
+  })
+}
+
+function timeoutFor(w: Workload): number {
+  // Generous: 20k records/s for the slowest contender, plus start-up.
+  return 60_000 + (w.numRecords / 20_000) * 1000 * (w.recordSize > 100 ? 2 : 1)
+}
+
+function jobFor(w: Workload, bootstrap: string, topic: string): Job {
+  return {
+    bootstrap,
+    topic,
+    numRecords: w.numRecords,
+    recordSize: w.recordSize,
+    acks: w.acks,
+    idempotence: w.idempotence,
+    compression: w.compression,
+    lingerMs,
+    batchSize,
+    throughput: w.throughput,
+    chunk: 1000,
+    window: Math.min(200_000, Math.floor(BUFFER_MEMORY / (w.recordSize + 70))),
+  }
+}
+
+function javaProps(w: Workload, bootstrap: string): string[] {
+  return [
+    `bootstrap.servers=${bootstrap}`,
+    `acks=${w.acks === -1 ? 'all' : '1'}`,
+    `enable.idempotence=${w.idempotence}`,
+    `linger.ms=${lingerMs}`,
+    `batch.size=${batchSize}`,
+    `compression.type=${w.compression}`,
+    `buffer.memory=${BUFFER_MEMORY}`,
+  ]
+}
+
+/** `N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50 ms 50th, ... 99.9th.` */
+export function parsePerfLine(out: string): RunnerResult | null {
+  const lines = out
+    .trim()
+    .split('\n')
+    .filter((l) => l.includes('99.9th'))
+  const line = lines[lines.length - 1]
+  if (line === undefined) return null
+  const num = (re: RegExp) => Number(re.exec(line)?.[1] ?? Number.NaN)
+  const records = num(/^(\d+) records sent/)
+  const rps = num(/([\d.]+) records\/sec/)
+  return {
+    ok: true,
+    records,
+    seconds: Number((records / rps).toFixed(3)),
+    recordsPerSec: Math.round(rps),
+    mbPerSec: num(/\(([\d.]+) MB\/sec\)/),
+    latencyMs: {
+      avg: num(/([\d.]+) ms avg latency/),
+      p50: num(/([\d.]+) ms 50th/),
+      p99: num(/([\d.]+) ms 99th/),
+      p999: num(/([\d.]+) ms 99\.9th/),
+      max: num(/([\d.]+) ms max latency/),
+    },
+  }
+}
+
+async function runOne(
+  c: Contender,
+  w: Workload,
+  bootstrap: string,
+  topic: string,
+  classpath: string,
+): Promise<{ result: RunnerResult; peakRssMb: number | null }> {
+  const job = jobFor(w, bootstrap, topic)
+  const timeout = timeoutFor(w)
+  if (c.id === 'java') {
+    const props = javaProps(w, bootstrap)
+    const args = [
+      '-Xmx512M', // as kafka-producer-perf-test.sh sets it
+      '-cp',
+      classpath,
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      topic,
+      '--num-records',
+      String(w.numRecords),
+      '--record-size',
+      String(w.recordSize),
+      '--throughput',
+      String(w.throughput),
+      '--producer-props',
+      ...props,
+    ]
+    const r = await runChild('java', args, timeout)
+    const parsed = parsePerfLine(r.stdout)
+    const settings = { jvm: '-Xmx512M', producerProps: props.filter((p) => !p.startsWith('bootstrap')) }
+    if (parsed === null || r.code !== 0) {
+      return {
+        result: { ok: false, error: `exit ${r.code}: ${(r.stderr || r.stdout).slice(-600)}`, settings },
+        peakRssMb: r.peakRssMb,
+      }
+    }
+    return { result: { ...parsed, settings }, peakRssMb: r.peakRssMb }
+  }
+  if (c.id === 'franz-go') {
+    const r = await runChild(franzBinary, [JSON.stringify(job)], timeout)
+    return { result: parseRunner(r), peakRssMb: r.peakRssMb }
+  }
+  const script = join(HERE, 'contenders', `${c.id}.ts`)
+  const r = await runChild(process.execPath, ['--import', 'tsx', script, JSON.stringify(job)], timeout)
+  return { result: parseRunner(r), peakRssMb: r.peakRssMb }
+}
+
+function parseRunner(r: { code: number | null; stdout: string; stderr: string }): RunnerResult {
+  const line = r.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
+  if (line === undefined) return { ok: false, error: `no result (exit ${r.code}): ${r.stderr.slice(-600)}` }
+  return JSON.parse(line.slice(RESULT_PREFIX.length)) as RunnerResult
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+async function main(): Promise<void> {
+  const dist = await ensureKafka()
+  const unavailable = new Map<string, string>()
+  if (!existsSync(franzBinary)) {
+    // Optional contender: listed only when asked for by name.
+    if (values.contenders?.split(',').includes('franz-go'))
+      unavailable.set('franz-go', 'not built (bench/setup.sh builds it when Go is present)')
+    else contenders = contenders.filter((c) => c.id !== 'franz-go')
+  }
+
+  let bootstrap = values['bootstrap-server']
+  let stop: (() => Promise<void>) | null = null
+  if (bootstrap === undefined) {
+    process.stderr.write('Starting a local Apache Kafka (one broker)...\n')
+    const { startKafka } = await import('../src/local-kafka/cluster.js')
+    const cluster = await startKafka({ name: `sluice-bench-${process.pid}`, heapMb: 1024 })
+    bootstrap = cluster.bootstrapServers
+    stop = () => cluster.stop()
+  }
+  const started = new Date()
+  const runs: RunRecord[] = []
+  try {
+    const brokers = parseBrokerList(bootstrap)
+    for (let rep = 0; rep < reps; rep++) {
+      for (const w of workloads) {
+        // Round-robin: every contender once per workload per repetition, starting one further along each rep.
+        const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]!)
+        for (const c of order) {
+          const known = unavailable.get(c.id)
+          if (known !== undefined) {
+            runs.push({
+              workload: w.id,
+              contender: c.id,
+              rep,
+              topic: '',
+              result: { ok: false, unavailable: known },
+              peakRssMb: null,
+            })
+            continue
+          }
+          const topic = `bench-${w.id}-${c.id}-r${rep}-${Date.now()}`
+          await createTopics(brokers, [{ name: topic, partitions: w.partitions }])
+          process.stderr.write(`[rep ${rep + 1}/${reps}] ${w.id} ${c.id} ... `)
+          const { result, peakRssMb } = await runOne(c, w, bootstrap, topic, dist.classpath)
+          // A missing package is unavailable for every workload; an unsupported codec only for this one.
+          if (result.unavailable !== undefined && /cannot be loaded/.test(result.unavailable)) {
+            unavailable.set(c.id, result.unavailable)
+          }
+          runs.push({ workload: w.id, contender: c.id, rep, topic, result, peakRssMb })
+          process.stderr.write(
+            result.ok
+              ? `${result.recordsPerSec} rec/s, p99 ${result.latencyMs?.p99} ms, peak RSS ${peakRssMb?.toFixed(0)} MiB\n`
+              : `${result.unavailable !== undefined ? `unavailable: ${result.unavailable}` : `error: ${result.error?.split('\n')[0]}`}\n`,
+          )
+        }
+      }
+    }
+  } finally {
+    await stop?.()
+  }
+  const env = {
+    mode,
+    date: started.toISOString(),
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Number((os.totalmem() / 1024 ** 3).toFixed(1)),
+    node: process.version,
+    java: javaVersion(),
+    kafka: dist.version,
+    broker:
+      values['bootstrap-server'] === undefined
+        ? 'local single KRaft node (startKafka), 1 GiB heap'
+        : 'given with --bootstrap-server',
+    sluice: `${VERSION} (${gitCommit()})`,
+    reps,
+    lingerMs,
+    batchSize,
+    bufferMemory: BUFFER_MEMORY,
+  }
+  const summary = summarize(workloads, contenders, runs)
+  await mkdir(join(HERE, 'results'), { recursive: true })
+  const base = join(HERE, 'results', `bench-${mode}`)
+  await writeFile(
+    `${base}.json`,
+    `${JSON.stringify({ env, workloads, contenders, summary, runs }, null, 2)}\n`,
+  )
+  const md = renderMarkdown(env, workloads, contenders, summary)
+  await writeFile(`${base}.md`, md)
+  await writeFile(`${base}.svg`, renderSvg(env, workloads, contenders, summary))
+  process.stdout.write(md)
+  process.stderr.write(`\nWrote ${base}.md, .json and .svg\n`)
+}
+
+function javaVersion(): string {
+  const r = spawnSync('java', ['-version'], { encoding: 'utf8' })
+  return (r.stderr || r.stdout || 'java: unknown').split('\n')[0]!.trim()
+}
+
+await main()
+process.exit(0)
