@@ -16,6 +16,8 @@ export interface Cell {
   mbPerSec?: number
   latencyMs?: RunnerResult['latencyMs']
   peakRssMb?: number
+  /** Records found in the median run's topic afterwards (GetOffsetShell), when counted. */
+  delivered?: number
   /** > 1: this contender is that many times better than the best Node peer on the metric. */
   vsBestPeer?: number
   /** > 1: this contender is that many times better than Java's ProducerPerformance. */
@@ -64,6 +66,7 @@ export function summarize(workloads: Workload[], contenders: Contender[], runs: 
         ...(median.result.mbPerSec !== undefined ? { mbPerSec: median.result.mbPerSec } : {}),
         ...(median.result.latencyMs !== undefined ? { latencyMs: median.result.latencyMs } : {}),
         ...(median.peakRssMb !== null ? { peakRssMb: Number(median.peakRssMb.toFixed(1)) } : {}),
+        ...(median.delivered !== undefined ? { delivered: median.delivered } : {}),
         ...(median.result.settings !== undefined ? { settings: median.result.settings } : {}),
       })
     }
@@ -108,7 +111,8 @@ export function renderMarkdown(
       `Common settings where a client has the knob: linger.ms=${env.lingerMs}, batch.size=${env.batchSize}, buffer.memory=${env.bufferMemory} (32 MiB). ` +
       "Latency is send() to acknowledgement, per record. Peak RSS is the contender process's VmHWM (kernel's high-water mark; the JVM runs with -Xmx512M). " +
       '"vs best peer" / "vs Java": how many times better than the best other Node client / Java ProducerPerformance on the workload\'s metric ' +
-      '(records/s for throughput workloads, p99 for the latency workload, peak RSS for the memory workload); > 1 is better.',
+      '(records/s for throughput workloads, p99 for the latency workload, peak RSS for the memory workload); > 1 is better. ' +
+      '"delivered": records in the run\'s fresh topic afterwards, counted by Kafka\'s GetOffsetShell.',
     '',
   )
   const label = (id: string) => contenders.find((c) => c.id === id)?.label ?? id
@@ -117,17 +121,19 @@ export function renderMarkdown(
       w.metric === 'throughput' ? 'records/s' : w.metric === 'latency' ? 'p99 latency' : 'peak RSS'
     out.push(`## ${w.id}: ${w.title} (${fmt(w.numRecords)} records; compared on ${metricName})`, '')
     out.push(
-      '| contender | records/s | MB/s | avg ms | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | vs best peer | vs Java |',
+      '| contender | records/s | MB/s | avg ms | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | vs best peer | vs Java | delivered |',
     )
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
     for (const c of cells.filter((c) => c.workload === w.id)) {
       if (c.status !== 'ok') {
-        out.push(`| ${label(c.contender)} | ${c.status}: ${c.reason?.replace(/\|/g, '/')} | | | | | | | | |`)
+        out.push(
+          `| ${label(c.contender)} | ${c.status}: ${c.reason?.replace(/\|/g, '/')} | | | | | | | | | |`,
+        )
         continue
       }
       const l = c.latencyMs
       out.push(
-        `| ${label(c.contender)} | ${fmt(c.recordsPerSec)} | ${fmt(c.mbPerSec, 1)} | ${fmt(l?.avg, 1)} | ${fmt(l?.p50, 1)} | ${fmt(l?.p99, 1)} | ${fmt(l?.p999, 1)} | ${fmt(c.peakRssMb)} | ${x(c.vsBestPeer)} | ${x(c.vsJava)} |`,
+        `| ${label(c.contender)} | ${fmt(c.recordsPerSec)} | ${fmt(c.mbPerSec, 1)} | ${fmt(l?.avg, 1)} | ${fmt(l?.p50, 1)} | ${fmt(l?.p99, 1)} | ${fmt(l?.p999, 1)} | ${fmt(c.peakRssMb)} | ${x(c.vsBestPeer)} | ${x(c.vsJava)} | ${delivered(c.delivered, w.numRecords)} |`,
       )
     }
     out.push('')
@@ -154,6 +160,9 @@ export function renderMarkdown(
   )
   return `${out.join('\n')}\n`
 }
+
+const delivered = (n: number | undefined, expected: number) =>
+  n === undefined ? 'n/a' : n === expected ? 'all' : `${fmt(n)} of ${fmt(expected)}`
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 

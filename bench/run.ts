@@ -197,6 +197,8 @@ export interface RunRecord {
   result: RunnerResult
   /** Peak RSS of the contender's process as the kernel counts it (VmHWM), sampled by the harness. */
   peakRssMb: number | null
+  /** Records in the topic afterwards per Kafka's GetOffsetShell, less the runner's warm-up records. */
+  delivered?: number
 }
 
 const pickList = <T extends { id: string }>(all: T[], list: string | undefined): T[] => {
@@ -370,6 +372,33 @@ function parseRunner(r: { code: number | null; stdout: string; stderr: string })
   return JSON.parse(line.slice(RESULT_PREFIX.length)) as RunnerResult
 }
 
+/** Sums every bench topic's end offsets with Kafka's own GetOffsetShell (one JVM for all runs). */
+async function countDelivered(runs: RunRecord[], bootstrap: string, classpath: string): Promise<void> {
+  const args = [
+    '-cp',
+    classpath,
+    'org.apache.kafka.tools.GetOffsetShell',
+    '--bootstrap-server',
+    bootstrap,
+    '--topic',
+    'bench-.*',
+  ]
+  const r = await runChild('java', args, 120_000)
+  if (r.code !== 0) {
+    process.stderr.write(`GetOffsetShell failed; delivery not verified: ${r.stderr.slice(-300)}\n`)
+    return
+  }
+  const totals = new Map<string, number>()
+  for (const line of r.stdout.trim().split('\n')) {
+    const m = /^(.*):(\d+):(\d+)$/.exec(line.trim())
+    if (m !== null) totals.set(m[1]!, (totals.get(m[1]!) ?? 0) + Number(m[3]))
+  }
+  for (const run of runs) {
+    const total = totals.get(run.topic)
+    if (run.topic !== '' && total !== undefined) run.delivered = total - (run.result.warmupRecords ?? 0)
+  }
+}
+
 function gitCommit(): string {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
@@ -435,6 +464,7 @@ async function main(): Promise<void> {
         }
       }
     }
+    await countDelivered(runs, bootstrap, dist.classpath)
   } finally {
     await stop?.()
   }

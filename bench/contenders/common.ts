@@ -41,6 +41,8 @@ export interface RunnerResult {
   /** Peak RSS of the runner process, sampled from inside every 50 ms. */
   selfPeakRssMb?: number
   failed?: number
+  /** Records sent before the measured part (metadata/codec warm-up), counted in the topic's offsets. */
+  warmupRecords?: number
   settings?: Record<string, unknown>
 }
 
@@ -140,11 +142,12 @@ export async function measure(
   setup: () => Promise<{
     body: (hist: Histogram, fail: (err: unknown) => void) => Promise<void>
     teardown: () => Promise<void>
+    warmupRecords?: number
   }>,
 ): Promise<void> {
   let result: RunnerResult
   try {
-    const { body, teardown } = await setup()
+    const { body, teardown, warmupRecords } = await setup()
     const hist = new Histogram()
     let failed = 0
     let firstError: unknown = null
@@ -168,6 +171,7 @@ export async function measure(
       latencyMs: hist.summary(),
       selfPeakRssMb: Number((peak / 1048576).toFixed(1)),
       failed,
+      ...(warmupRecords !== undefined ? { warmupRecords } : {}),
       settings,
     }
   } catch (err) {

@@ -41,6 +41,7 @@ await measure(job, settings, async () => {
   const topic = job.topic
   await producer.send({ topic, acks: job.acks, messages: [{ value }] }) // warm metadata
   return {
+    warmupRecords: 1,
     body: async (hist: Histogram, fail: (err: unknown) => void) => {
       let outstanding = 0
       let wake: (() => void) | null = null

@@ -37,6 +37,7 @@ await measure(job, settings, async () => {
   const topic = job.topic
   await producer.send({ messages: [{ topic, value }] }) // warm metadata and the codec
   return {
+    warmupRecords: 1,
     body: async (hist: Histogram, fail: (err: unknown) => void) => {
       let outstanding = 0
       let wake: (() => void) | null = null
