@@ -136,8 +136,9 @@ export class ProducerBatch {
     }
     const payload = this.#compressed
     if (payload === null) {
-      // A copy: the builder's buffer is not ours to keep once the batch leaves.
-      this.#encoded = Buffer.from(this.#builder.build(opts))
+      // A view of the builder's buffer, no copy: the builder belongs to this batch alone and is
+      // only built again (in place, same bytes but the header) by resequence() or split().
+      this.#encoded = this.#builder.build(opts)
     } else {
       const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + payload.length)
       payload.copy(out, BATCH_HEADER_SIZE)
