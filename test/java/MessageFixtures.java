@@ -38,6 +38,7 @@ import org.apache.kafka.common.requests.ResponseHeader;
 public class MessageFixtures {
   static final String[] MESSAGES = {
     "ApiVersions", "Metadata", "Produce", "InitProducerId", "CreateTopics",
+    "FindCoordinator", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit",
   };
   static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   static final ObjectMapper MAPPER = JsonMapper.builder()

@@ -14,9 +14,18 @@ import {
 import { APIS } from './apis.js'
 import { type MessageSpec, readSpec, type SpecField } from './kafka-spec.js'
 
-/** APIs whose descriptor deliberately stops below the spec's newest version, and why. */
-const NARROWER: Record<string, { maxVersion: number; reason: 'latestVersionUnstable' }> = {
+/**
+ * APIs whose descriptor deliberately stops below the spec's newest version, and why:
+ * `latestVersionUnstable` (Kafka marks the newest version unstable; brokers don't offer it), or
+ * `brokerOnlyVersions` (the versions above are a different, broker-to-broker form of the request
+ * that shares no top-level field with the client's form).
+ */
+const NARROWER: Record<
+  string,
+  { maxVersion: number; reason: 'latestVersionUnstable' | 'brokerOnlyVersions' }
+> = {
   InitProducerId: { maxVersion: 5, reason: 'latestVersionUnstable' },
+  AddPartitionsToTxn: { maxVersion: 3, reason: 'brokerOnlyVersions' },
 }
 
 const range = (r: VersionRange) => (r.min > r.max ? 'none' : `${r.min}-${r.max === Infinity ? '+' : r.max}`)
@@ -85,7 +94,7 @@ describe('message definitions match Kafka’s JSON specs', () => {
       const narrower = NARROWER[api.name]
       if (narrower === undefined) {
         assert.equal(api.maxVersion, valid.max)
-      } else {
+      } else if (narrower.reason === 'latestVersionUnstable') {
         assert.equal(api.maxVersion, narrower.maxVersion)
         assert.equal(
           request.latestVersionUnstable,
@@ -93,6 +102,18 @@ describe('message definitions match Kafka’s JSON specs', () => {
           `${api.name}: the reason for stopping early is gone`,
         )
         assert.equal(narrower.maxVersion, valid.max - 1)
+      } else {
+        assert.equal(api.maxVersion, narrower.maxVersion)
+        assert.notEqual(request.latestVersionUnstable, true)
+        // Every top-level request field belongs to one form: it ends at maxVersion (client) or
+        // starts right after it (broker), and both forms exist.
+        const forms = request.fields.map((f) => {
+          const r = parseVersions(f.versions)
+          if (r.max === narrower.maxVersion) return 'client'
+          if (r.min === narrower.maxVersion + 1) return 'broker'
+          return `${f.name} spans both forms`
+        })
+        assert.deepEqual([...new Set(forms)].sort(), ['broker', 'client'])
       }
     })
   }
