@@ -163,7 +163,7 @@ export async function measure(
     await teardown()
     result = {
       ok: failed === 0,
-      ...(failed > 0 ? { error: `${failed} records failed; first: ${String(firstError)}` } : {}),
+      ...(failed > 0 ? { error: `${failed} records failed; first: ${describe(firstError)}` } : {}),
       records: job.numRecords,
       seconds: Number(seconds.toFixed(3)),
       recordsPerSec: Math.round(job.numRecords / seconds),
@@ -175,11 +175,21 @@ export async function measure(
       settings,
     }
   } catch (err) {
-    result = { ok: false, error: String((err as Error)?.stack ?? err), settings }
+    result = { ok: false, error: describe(err), settings }
   }
   emit(result)
   // Some clients keep timers or sockets alive after close; the result is out, so leave.
   process.exit(0)
+}
+
+/** An error's message, with the first inner errors of an AggregateError (or `.errors`) and its cause. */
+export function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const inner = (err as { errors?: unknown[] }).errors
+  const parts = [`${err.name}: ${err.message}`]
+  if (Array.isArray(inner) && inner.length > 0) parts.push(`[${inner.slice(0, 2).map(describe).join('; ')}]`)
+  if (err.cause !== undefined) parts.push(`(cause: ${describe(err.cause)})`)
+  return parts.join(' ')
 }
 
 /** Imports a peer package, or prints an "unavailable" result and exits. */

@@ -14,10 +14,16 @@ if (job.compression === 'zstd' && !('zstdCompressSync' in zlib)) {
   emit({ ok: false, unavailable: `zstd needs node:zlib zstd, absent in Node ${process.version}` })
   process.exit(0)
 }
+// Concurrent idempotent send() calls fail here with OUT_OF_ORDER_SEQUENCE_NUMBER (seen with
+// 1.35.0), so with idempotence one chunk is in flight at a time.
+const window = job.idempotence ? job.chunk : job.window
 const settings = {
   api: 'producer.send({ messages: chunk }) without await, bounded window',
   chunk: job.chunk,
-  window: job.window,
+  window,
+  ...(job.idempotence
+    ? { note: 'idempotent: one send() in flight (concurrent ones fail OUT_OF_ORDER_SEQUENCE_NUMBER)' }
+    : {}),
   acks: job.acks,
   idempotent: job.idempotence,
   compression: job.compression,
@@ -44,7 +50,7 @@ await measure(job, settings, async () => {
       const start = performance.now()
       let i = 0
       while (i < job.numRecords) {
-        if (outstanding >= job.window) await new Promise<void>((r) => (wake = r))
+        if (outstanding >= window) await new Promise<void>((r) => (wake = r))
         const n = job.throughput > 0 ? 1 : Math.min(job.chunk, job.numRecords - i)
         const p = pace(start, i, job.throughput)
         if (p !== null) await p
@@ -66,7 +72,7 @@ await measure(job, settings, async () => {
           )
           .finally(() => {
             outstanding -= n
-            if (wake !== null && outstanding <= job.window / 2) {
+            if (wake !== null && outstanding <= window / 2) {
               const w = wake
               wake = null
               w()
