@@ -113,3 +113,50 @@ export class BrokerError extends KafkaError {
     super(message, name, { retriable, errorCode })
   }
 }
+
+/**
+ * Another producer with the same `transactional.id` has taken over (its InitProducerId bumped
+ * the epoch). Fatal: this producer can do nothing more and must be closed.
+ */
+export class ProducerFencedError extends KafkaError {
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, 'ERR_PRODUCER_FENCED', options)
+  }
+}
+
+/**
+ * The current transaction can't commit: abort it (`abortTransaction()`), then go on with a new
+ * one. `cause` is what went wrong (a failed record, a refused partition...).
+ */
+export class TransactionAbortableError extends KafkaError {
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, 'ERR_TRANSACTION_ABORTABLE', options)
+  }
+}
+
+/** A record failed because its transaction was aborted before the record was sent. */
+export class TransactionAbortedError extends KafkaError {
+  constructor(message = 'the transaction was aborted before the record was sent') {
+    super(message, 'ERR_TRANSACTION_ABORTED')
+  }
+}
+
+/**
+ * A transactional method called in a state that does not allow it (send outside a transaction,
+ * commit before begin, initTransactions twice...), or on a producer without `transactional.id`.
+ */
+export class TransactionStateError extends KafkaError {
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, 'ERR_TRANSACTION_STATE', options)
+  }
+}
+
+/**
+ * The producer hit an error it can't recover from (e.g. the broker refused the transactional id,
+ * or the coordinator answered in a way Kafka defines as fatal). Close it.
+ */
+export class FatalProducerError extends KafkaError {
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, 'ERR_PRODUCER_FATAL', options)
+  }
+}

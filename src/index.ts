@@ -3,14 +3,19 @@ export {
   BrokerError,
   BufferExhaustedError,
   ConfigError,
+  FatalProducerError,
   KafkaError,
   NetworkError,
   ProducerClosedError,
+  ProducerFencedError,
   ProtocolError,
   RecordTooLargeError,
   RequestTimeoutError,
   SerializationError,
   TimeoutError,
+  TransactionAbortableError,
+  TransactionAbortedError,
+  TransactionStateError,
 } from './errors.js'
 export {
   type Acks,
@@ -32,5 +37,6 @@ export type {
   SendCallback,
 } from './producer/record.js'
 export { SERIALIZERS, type Serializer, type SerializerName } from './producer/serializers.js'
+export type { ConsumerGroupMetadata, OffsetToCommit } from './producer/txn/transaction-manager.js'
 export { murmur2, partitionForKey, toPositive } from './protocol/murmur2.js'
 export { VERSION } from './version.js'

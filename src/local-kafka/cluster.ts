@@ -39,6 +39,8 @@ export interface KafkaClusterOptions {
   heapMb?: number
   /** Leave the JVMs running when this process exits (the CLI); default false. */
   detached?: boolean
+  /** Feature levels the cluster is formatted with, e.g. `{ 'transaction.version': 0 }`. */
+  features?: Record<string, number>
   /** How long to wait for the brokers to be ready; default 90 s. */
   readyTimeoutMs?: number
 }
@@ -249,6 +251,7 @@ export async function startKafka(options: KafkaClusterOptions = {}): Promise<Kaf
       baseDir: options.baseDir,
       heapMb: options.heapMb,
       detached: options.detached ?? false,
+      ...(options.features === undefined ? {} : { features: options.features }),
     })
     const cluster = new LocalKafkaCluster(state)
     try {

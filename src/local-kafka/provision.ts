@@ -23,6 +23,8 @@ export interface ProvisionOptions {
   baseDir: string | undefined
   heapMb: number | undefined
   detached: boolean
+  /** Feature levels to format the cluster with (e.g. `transaction.version: 0`); Kafka's defaults otherwise. */
+  features?: Record<string, number>
 }
 
 /** A random cluster id in Kafka's form: 16 bytes, base64url without padding. */
@@ -136,6 +138,7 @@ async function provisionIn(
         'format',
         `--cluster-id=${clusterId}`,
         `--config=${node.propsFile}`,
+        ...Object.entries(options.features ?? {}).map(([name, level]) => `--feature=${name}=${level}`),
       ]
       try {
         await run('java', args, { maxBuffer: 4 * 1024 * 1024 })

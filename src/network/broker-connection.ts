@@ -12,6 +12,8 @@ import { Connection, type ConnectionOptions } from './connection.js'
 export class BrokerConnection {
   readonly connection: Connection
   readonly #versions = new Map<number, { min: number; max: number }>()
+  /** Cluster features the broker reported as finalized (ApiVersions v3+), name -> max level. */
+  readonly #features = new Map<string, number>()
 
   private constructor(connection: Connection) {
     this.connection = connection
@@ -45,8 +47,14 @@ export class BrokerConnection {
       }
       if (res.errorCode !== ErrorCode.NONE) throw brokerError(res.errorCode, 'ApiVersions')
       for (const k of res.apiKeys) this.#versions.set(k.apiKey, { min: k.minVersion, max: k.maxVersion })
+      for (const f of res.finalizedFeatures) this.#features.set(f.name, f.maxVersionLevel)
       return
     }
+  }
+
+  /** A finalized feature's level (e.g. `transaction.version`); 0 when the broker reports none. */
+  featureLevel(name: string): number {
+    return this.#features.get(name) ?? 0
   }
 
   /** The version to use for `api`, or a ProtocolError naming both ranges when there is none. */
@@ -67,13 +75,23 @@ export class BrokerConnection {
     return broker !== undefined && pickVersion(api, broker.min, broker.max) !== null
   }
 
-  send<Req, Res>(api: ApiDescriptor<Req, Res>, body: Req, expectResponse = true): Promise<Res> {
+  /**
+   * Sends at the highest version both sides support, or at most `maxVersion` when given (some
+   * versions carry meaning, e.g. transactions v2, and are used only when the cluster allows).
+   */
+  send<Req, Res>(
+    api: ApiDescriptor<Req, Res>,
+    body: Req,
+    expectResponse = true,
+    maxVersion?: number,
+  ): Promise<Res> {
     let version: number
     try {
       version = this.versionOf(api as ApiDescriptor<unknown, unknown>)
     } catch (err) {
       return Promise.reject(err)
     }
+    if (maxVersion !== undefined && version > maxVersion) version = Math.max(maxVersion, api.minVersion)
     return this.connection.send(api, version, body, expectResponse)
   }
 

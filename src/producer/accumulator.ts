@@ -115,7 +115,7 @@ export class RecordAccumulator {
   }
 
   /** Replaces a batch refused as too large by smaller ones, queued where it was. */
-  splitAndReenqueue(batch: ProducerBatch, maxBytes: number): number {
+  splitAndReenqueue(batch: ProducerBatch, maxBytes: number): ProducerBatch[] {
     const memory = this.#options.memory
     const parts = batch.split(maxBytes, (n) => memory.forceReserve(n))
     for (const part of parts) {
@@ -123,7 +123,7 @@ export class RecordAccumulator {
       this.reenqueue(part)
     }
     this.done(batch)
-    return parts.length
+    return parts
   }
 
   beginFlush(): void {

@@ -42,8 +42,10 @@ export class ProducerBatch {
   producerEpoch = -1
   /** The next retry needs no backoff: the partition's new leader is already known. */
   skipBackoff = false
-  /** Its sequence was moved down after an earlier batch failed without being written. */
+  /** Its sequence was rewritten (an earlier batch failed, or a new epoch) since it was sent. */
   resequenced = false
+  /** Part of a transaction (the RecordBatch's transactional flag). */
+  transactional = false
 
   /** Bytes of `buffer.memory` this batch holds until it completes. */
   readonly reservedBytes: number
@@ -126,13 +128,13 @@ export class ProducerBatch {
   }
 
   /** The encoded RecordBatch; built on first call with the producer identity set on the batch. */
-  encode(transactional: boolean): Buffer {
+  encode(): Buffer {
     if (this.#encoded !== null) return this.#encoded
     const opts = {
       producerId: this.producerId,
       producerEpoch: this.producerEpoch,
       baseSequence: this.baseSequence,
-      transactional,
+      transactional: this.transactional,
     }
     const payload = this.#compressed
     if (payload === null) {
@@ -183,6 +185,7 @@ export class ProducerBatch {
       part.attempts = this.attempts
       part.producerId = this.producerId
       part.producerEpoch = this.producerEpoch
+      part.transactional = this.transactional
       if (this.baseSequence >= 0) {
         part.baseSequence = sequence
         sequence = (sequence + part.recordCount) % 2 ** 31
@@ -201,6 +204,21 @@ export class ProducerBatch {
     this.baseSequence = -1
     this.resequenced = false
     this.#encoded = null
+  }
+
+  /** Stamps producer id, epoch and base sequence; `transactional` sets the batch's flag. */
+  setProducerState(producerId: bigint, epoch: number, baseSequence: number, transactional: boolean): void {
+    this.producerId = producerId
+    this.producerEpoch = epoch
+    this.baseSequence = baseSequence
+    this.transactional = transactional
+    this.#encoded = null
+  }
+
+  /** A new epoch (KIP-360): the batch goes out again with the new identity and sequence. */
+  resetProducerState(producerId: bigint, epoch: number, baseSequence: number): void {
+    this.setProducerState(producerId, epoch, baseSequence, this.transactional)
+    this.resequenced = true
   }
 
   /** Gives the batch a new base sequence; it is framed again before it next goes out. */

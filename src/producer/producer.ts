@@ -3,11 +3,12 @@ import type { PartitionMetadata, TopicMetadata } from '../cluster/cluster-snapsh
 import { MetadataManager } from '../cluster/metadata-manager.js'
 import {
   BufferExhaustedError,
-  ConfigError,
   KafkaError,
   ProducerClosedError,
   RecordTooLargeError,
   TimeoutError,
+  TransactionAbortableError,
+  TransactionStateError,
 } from '../errors.js'
 import { ConnectionPool } from '../network/connection-pool.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
@@ -22,6 +23,11 @@ import type { Completion } from './producer-batch.js'
 import type { ProducerRecord, RecordMetadata, SendCallback } from './record.js'
 import { Sender } from './sender.js'
 import { resolveSerializer, type Serializer, serialize } from './serializers.js'
+import {
+  type ConsumerGroupMetadata,
+  type OffsetToCommit,
+  TransactionManager,
+} from './txn/transaction-manager.js'
 
 /** Size of the RecordBatch header that every batch carries. */
 const BATCH_OVERHEAD = 61
@@ -62,6 +68,8 @@ export class Producer extends EventEmitter {
   readonly #metadata: MetadataManager
   readonly #accumulator: RecordAccumulator
   readonly #sender: Sender
+  /** Idempotence and transactions; null when both are off. */
+  readonly #tm: TransactionManager | null
   readonly #partitioner: BuiltInPartitioner
   readonly #interceptors: ProducerInterceptors
   readonly #custom: CustomPartitioner | null
@@ -77,13 +85,6 @@ export class Producer extends EventEmitter {
     super()
     this.config = resolveConfig(config)
     const c = this.config
-    if (c.transactionalId !== null) {
-      // Better refused than silently producing outside a transaction.
-      throw new ConfigError(
-        'transactional.id',
-        'transactions are not implemented in this version of Sluice yet',
-      )
-    }
     this.#pool = new ConnectionPool({
       clientId: c.clientId,
       requestTimeoutMs: c.requestTimeoutMs,
@@ -116,7 +117,13 @@ export class Producer extends EventEmitter {
         return last === undefined || last.isClosed || last.sizeInBytes >= c.batchSize
       },
     })
-    this.#sender = new Sender(this.#accumulator, this.#metadata, this.#pool, c, this.#partitioner)
+    this.#tm =
+      c.enableIdempotence || c.transactionalId !== null
+        ? new TransactionManager(c, this.#pool, this.#metadata, this.#accumulator, () =>
+            this.#sender.wakeup(),
+          )
+        : null
+    this.#sender = new Sender(this.#accumulator, this.#metadata, this.#pool, c, this.#partitioner, this.#tm)
     this.#interceptors = new ProducerInterceptors(c.interceptorClasses)
     this.#custom = c.partitionerClass
     this.#keySerializer = resolveSerializer(c.keySerializer)
@@ -362,6 +369,7 @@ export class Producer extends EventEmitter {
       )
     }
     if (this.#interceptors.hasInterceptors) setInterceptedPartition(completion, partition)
+    if (this.#tm?.isTransactional === true) this.#tm.addPartition(this.#accumulator.queue(topic, partition))
     const r = this.#accumulator.append(
       topic,
       partition,
@@ -390,6 +398,85 @@ export class Producer extends EventEmitter {
     return (await this.#metadata.waitForTopic(topic, deadline)).partitions
   }
 
+  /**
+   * Transactions: registers `transactional.id` with its coordinator, fencing any earlier producer
+   * with the same id and aborting its open transaction. Call once, before the first transaction.
+   * Rejects with a TimeoutError after `max.block.ms` (the call may be repeated to wait longer).
+   */
+  initTransactions(): Promise<void> {
+    return this.#transactions('initTransactions').initTransactions()
+  }
+
+  /** Opens a transaction; every record sent until commit or abort belongs to it. */
+  beginTransaction(): void {
+    this.#transactions('beginTransaction').beginTransaction()
+  }
+
+  /**
+   * Adds a consumer group's offsets to the transaction, so they commit (or not) with its
+   * records: the read-process-write pattern. `offset` is the next offset to read.
+   */
+  sendOffsetsToTransaction(
+    offsets: readonly OffsetToCommit[],
+    group: ConsumerGroupMetadata | string,
+  ): Promise<void> {
+    return this.#transactions('sendOffsetsToTransaction').sendOffsetsToTransaction(offsets, group)
+  }
+
+  /**
+   * Sends every record of the transaction, waits for them, and commits. If a record failed, it
+   * rejects with a TransactionAbortableError: call abortTransaction(). A ProducerFencedError
+   * means another producer took over the transactional id: close this one.
+   */
+  commitTransaction(): Promise<void> {
+    return this.#transactions('commitTransaction').commitTransaction()
+  }
+
+  /** Aborts the open transaction: records not yet sent fail with TransactionAbortedError. */
+  abortTransaction(): Promise<void> {
+    return this.#transactions('abortTransaction').abortTransaction()
+  }
+
+  /**
+   * Runs `work` in a transaction: begins, awaits it, commits; aborts (and rethrows) when it
+   * throws or the commit fails with an abortable error.
+   */
+  async transaction<T>(work: (producer: this) => Promise<T>): Promise<T> {
+    this.beginTransaction()
+    let result: T
+    try {
+      result = await work(this)
+    } catch (err) {
+      await this.#abortQuietly()
+      throw err
+    }
+    try {
+      await this.commitTransaction()
+    } catch (err) {
+      if (err instanceof TransactionAbortableError) await this.#abortQuietly()
+      throw err
+    }
+    return result
+  }
+
+  async #abortQuietly(): Promise<void> {
+    const tm = this.#tm
+    if (tm === null || !tm.hasOngoingTransaction) return
+    try {
+      await this.abortTransaction()
+    } catch {
+      // The original error says more; a fatal one shows on the next call.
+    }
+  }
+
+  #transactions(operation: string): TransactionManager {
+    const tm = this.#tm
+    if (tm === null || !tm.isTransactional) {
+      throw new TransactionStateError(`${operation}() needs a transactional producer: set transactional.id`)
+    }
+    return tm
+  }
+
   /** Counters under the Java producer's metric names. */
   metrics(): Readonly<Record<string, number>> {
     return this.#sender.metrics()
@@ -413,6 +500,13 @@ export class Producer extends EventEmitter {
     }
   }
 
+  async #abortWithin(timeoutMs: number): Promise<void> {
+    await raceTimeout(
+      this.abortTransaction().catch(() => {}),
+      timeoutMs,
+    )
+  }
+
   /**
    * Sends what is queued and waits for it up to `timeoutMs` (default: no limit), then fails
    * whatever is left with a TimeoutError and releases every socket and timer.
@@ -424,6 +518,11 @@ export class Producer extends EventEmitter {
 
   async #close(timeoutMs: number): Promise<void> {
     this.#closed = true
+    // As in the Java producer, an open transaction is aborted on close.
+    if (this.#tm?.hasOngoingTransaction === true && this.#tm.fatalError === null) {
+      const abort = this.#tm.state === 'IN_TRANSACTION' || this.#tm.state === 'ABORTABLE_ERROR'
+      if (abort) await this.#abortWithin(timeoutMs)
+    }
     let timer: NodeJS.Timeout | undefined
     const flushed = this.flush().then(() => true)
     const timedOut =
@@ -448,10 +547,19 @@ export class Producer extends EventEmitter {
     // After this, batches whose requests fail are not retried: in-flight ones fail with `err`
     // as their connections close.
     this.#sender.close()
+    this.#tm?.close()
     this.#metadata.close()
     this.#pool.close(err)
     await this.#interceptors.close()
   }
+}
+
+function raceTimeout(p: Promise<unknown>, ms: number): Promise<unknown> {
+  if (ms === Number.POSITIVE_INFINITY) return p
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, timerDelay(ms))))]).finally(
+    () => clearTimeout(timer),
+  )
 }
 
 function toTimestamp(t: number | Date | undefined): number {

@@ -5,13 +5,13 @@ import { backoffMs } from '../network/backoff.js'
 import type { BrokerConnection } from '../network/broker-connection.js'
 import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
 import { brokerError, ErrorCode, errorForCode } from '../protocol/error-codes.js'
-import { InitProducerId } from '../protocol/messages/init-producer-id.js'
 import { Produce, type ProduceRequest, type ProduceResponse } from '../protocol/messages/produce.js'
 import { timerDelay } from '../timers.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
 import type { ProducerConfig } from './config.js'
 import type { BuiltInPartitioner } from './partitioner.js'
 import type { ProducerBatch } from './producer-batch.js'
+import type { TransactionManager } from './txn/transaction-manager.js'
 
 /** Errors after which the partition's leader may have moved: refresh metadata before retrying. */
 const STALE_METADATA_ERRORS = new Set<number>([
@@ -23,14 +23,8 @@ const STALE_METADATA_ERRORS = new Set<number>([
   ErrorCode.KAFKA_STORAGE_ERROR,
 ])
 
-const SEQUENCE_WRAP = 2 ** 31
 /** Batches at least this large are compressed off the event loop where the codec allows. */
 const ASYNC_COMPRESSION_BYTES = 64 * 1024
-
-interface ProducerIdentity {
-  producerId: bigint
-  producerEpoch: number
-}
 
 /**
  * Drains ready batches from the accumulator into one Produce request per leader broker, keeps at
@@ -43,19 +37,11 @@ export class Sender {
   readonly #metadata: MetadataManager
   readonly #pool: ConnectionPool
   readonly #config: ProducerConfig
-  readonly #idempotent: boolean
+  /** Producer id, sequences and transaction state; null without idempotence. */
+  readonly #tm: TransactionManager | null
   /** The compression codec; null until loaded (always loaded for 'none'). */
   #codec: Codec | null = null
   readonly #level: number | undefined
-  #identity: ProducerIdentity | null = null
-  #identityPending: Promise<void> | null = null
-  /**
-   * A batch with a sequence ended without a definite answer (expired, or lost with its
-   * connection): the broker may or may not hold it, so sequences can't go on from there. As the
-   * Java producer does, once nothing is in flight the producer takes a new identity (and
-   * sequences restart at 0); queued batches are stamped again.
-   */
-  #identityStale = false
   #metadataRequestedAt = 0
   #metadataAttempts = 0
   #scheduled = false
@@ -78,13 +64,14 @@ export class Sender {
     pool: ConnectionPool,
     config: ProducerConfig,
     partitioner: BuiltInPartitioner,
+    tm: TransactionManager | null,
   ) {
+    this.#tm = tm
     this.#partitioner = partitioner
     this.#acc = acc
     this.#metadata = metadata
     this.#pool = pool
     this.#config = config
-    this.#idempotent = config.enableIdempotence
     this.#level = levelFor(config)
     loadCodec(config.compressionType).then(
       (codec) => {
@@ -112,6 +99,16 @@ export class Sender {
 
   #run(): void {
     const now = Date.now()
+    const tm = this.#tm
+    if (tm !== null) {
+      const fatal = tm.fatalError
+      if (fatal !== null) {
+        this.#failAll(fatal)
+        return
+      }
+      if (tm.abortsUndrained) this.#abortUndrained(tm.abortReason)
+      tm.maintain()
+    }
     const snapshot = this.#metadata.snapshot
     const queues = this.#acc.queues
     const byLeader = new Map<number, PartitionQueue[]>()
@@ -153,14 +150,7 @@ export class Sender {
     if (byLeader.size === 0) return
 
     if (this.#codec === null) return
-    if (this.#identityStale) {
-      if (queues.some((q) => q.inFlight.size > 0)) return
-      this.#resetIdentity()
-    }
-    if (this.#idempotent && this.#identity === null) {
-      this.#acquireIdentity()
-      return
-    }
+    if (tm !== null && !tm.prepareDrain()) return
     for (const [leaderId, group] of byLeader) {
       const broker = snapshot.brokers.get(leaderId)!
       const conn = this.#pool.peek(broker)
@@ -187,8 +177,8 @@ export class Sender {
         if (head === undefined || this.#acc.readyAt(q) > now) continue
         if (this.#mustWait(q, head)) continue
         if (!this.#compressed(q, head)) continue
-        this.#prepare(q, head)
-        const bytes = head.encode(false).length
+        this.#tm?.stamp(q, head)
+        const bytes = head.encode().length
         // One batch always goes, however large; more only while the request stays in bounds.
         if (batches.length > 0 && size + bytes > this.#config.maxRequestSize) continue
         q.batches.shift()
@@ -202,15 +192,18 @@ export class Sender {
 
   /**
    * Order rules for the head batch of a partition. With max.in.flight=1 (and no idempotence) one
-   * batch at a time. With idempotence, a batch that already has a sequence (a retry, or part of a
-   * split) goes only when no batch with a lower sequence is in flight: while a partition
-   * recovers, it has one request in flight, as in the Java producer; otherwise the broker would
-   * see sequences out of order.
+   * batch at a time. With idempotence the transaction manager decides: a retried batch goes
+   * only as the partition's first unfinished one (one request at a time while a partition
+   * recovers, as in the Java producer), new batches wait while a sequence is in doubt, and a
+   * transactional batch waits until its partition has joined the transaction.
    */
   #mustWait(q: PartitionQueue, head: ProducerBatch): boolean {
-    if (!this.#idempotent) return this.#config.maxInFlightRequestsPerConnection === 1 && q.inFlight.size > 0
-    if (head.baseSequence < 0) return false
-    for (const b of q.inFlight) if (b.baseSequence <= head.baseSequence) return true
+    const tm = this.#tm
+    if (tm === null) return this.#config.maxInFlightRequestsPerConnection === 1 && q.inFlight.size > 0
+    if (!tm.mayDrain(q, head)) return true
+    // The first unfinished batch may still be in flight from an earlier attempt.
+    if (head.baseSequence >= 0)
+      for (const b of q.inFlight) if (b.baseSequence === head.baseSequence) return true
     return false
   }
 
@@ -241,32 +234,44 @@ export class Sender {
     }
   }
 
-  #fail(batch: ProducerBatch, err: Error): void {
+  /**
+   * Fails a batch for good. `fate`: 'unwritten' when the broker's answer says it was not written
+   * (sequences after it may move), 'unknown' when it may have been (sent, then no answer),
+   * 'unsent' when it never left.
+   */
+  #fail(batch: ProducerBatch, err: Error, fate: 'unwritten' | 'unknown' | 'unsent' = 'unsent'): void {
     this.#recordErrorTotal += batch.recordCount
+    const tm = this.#tm
+    if (tm !== null) {
+      if (fate === 'unknown' && batch.baseSequence >= 0) tm.onUnknownFate(batch, err)
+      else tm.onFailed(batch, err, fate === 'unwritten' && batch.attempts < this.#config.retries)
+    }
     batch.fail(err)
     this.#acc.done(batch)
   }
 
-  #resetIdentity(): void {
-    this.#identityStale = false
-    this.#identity = null
+  /** The transaction is being aborted: batches never sent fail now; those sent finish first. */
+  #abortUndrained(reason: Error): void {
     for (const q of this.#acc.queues) {
-      q.nextSequence = 0
-      for (const b of q.batches) b.clearIdentity()
+      if (q.batches.length === 0) continue
+      const keep: ProducerBatch[] = []
+      for (const b of q.batches) {
+        if (b.attempts > 0) {
+          keep.push(b)
+          continue
+        }
+        this.#recordErrorTotal += b.recordCount
+        b.fail(reason)
+        this.#acc.done(b)
+      }
+      q.batches.length = 0
+      q.batches.push(...keep)
     }
   }
 
-  /** Stamps producer identity and sequence on a batch the first time it is drained. */
-  #prepare(q: PartitionQueue, batch: ProducerBatch): void {
-    if (batch.producerId >= 0n || !this.#idempotent || this.#identity === null) return
-    batch.producerId = this.#identity.producerId
-    batch.producerEpoch = this.#identity.producerEpoch
-    batch.baseSequence = q.nextSequence
-    q.nextSequence = (q.nextSequence + batch.recordCount) % SEQUENCE_WRAP
-  }
-
   #send(conn: BrokerConnection, batches: ProducerBatch[]): void {
-    const version = conn.versionOf(Produce)
+    const cap = this.#tm?.produceVersionCap
+    const version = cap === undefined ? conn.versionOf(Produce) : Math.min(cap, conn.versionOf(Produce))
     const useTopicIds = version >= 13
     const topicData: ProduceRequest['topicData'] = []
     const byTopic = new Map<string, ProduceRequest['topicData'][number]>()
@@ -281,17 +286,17 @@ export class Sender {
         byTopic.set(b.topic, t)
         topicData.push(t)
       }
-      t.partitionData.push({ index: b.partition, records: b.encode(false) })
+      t.partitionData.push({ index: b.partition, records: b.encode() })
     }
     this.#requestTotal++
     const acks = this.#config.acks
     const request: ProduceRequest = {
-      transactionalId: null,
+      transactionalId: this.#tm?.transactionalId ?? null,
       acks,
       timeoutMs: this.#config.requestTimeoutMs,
       topicData,
     }
-    conn.send(Produce, request, acks !== 0).then(
+    conn.send(Produce, request, acks !== 0, cap).then(
       (res) => {
         if (acks === 0) for (const b of batches) this.#finish(b, () => b.complete(-1n, -1))
         else this.#onResponse(res, batches, useTopicIds)
@@ -343,6 +348,7 @@ export class Sender {
   ): void {
     const code = p.errorCode
     if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+      this.#tm?.onCompleted(batch, p.baseOffset)
       this.#finish(batch, () => batch.complete(p.baseOffset, Number(p.logAppendTimeMs)))
       return
     }
@@ -350,7 +356,8 @@ export class Sender {
       // Split in halves until the parts fit the topic's max.message.bytes; a single record
       // that still does not fit fails below.
       this.#acc.queue(batch.topic, batch.partition).inFlight.delete(batch)
-      this.#acc.splitAndReenqueue(batch, Math.ceil(batch.sizeInBytes / 2))
+      const parts = this.#acc.splitAndReenqueue(batch, Math.ceil(batch.sizeInBytes / 2))
+      this.#tm?.replaceSplit(batch, parts)
       return
     }
     const detail = p.errorMessage ? `: ${p.errorMessage}` : ''
@@ -368,21 +375,22 @@ export class Sender {
       if (moved) batch.skipBackoff = true
       else this.#refreshMetadata()
     }
+    const tm = this.#tm
     const retriable =
-      errorForCode(code).retriable ||
-      (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (batch.resequenced || this.#earlierUnacked(batch)))
+      tm !== null &&
+      batch.baseSequence >= 0 &&
+      (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === ErrorCode.UNKNOWN_PRODUCER_ID)
+        ? this.#withinLimits(batch) && tm.canRetry(batch, code, p.logStartOffset)
+        : errorForCode(code).retriable
     this.#retryOrFail(batch, err, retriable, true)
   }
 
-  // With idempotence, a batch refused as out of order is retriable while an earlier batch of the
-  // same partition has not landed yet: it will land on retry and this one after it.
-  #earlierUnacked(batch: ProducerBatch): boolean {
-    for (const b of this.#acc.incomplete) {
-      if (b !== batch && b.topic === batch.topic && b.partition === batch.partition && b.baseSequence >= 0) {
-        if (b.baseSequence < batch.baseSequence) return true
-      }
-    }
-    return false
+  #withinLimits(batch: ProducerBatch): boolean {
+    return (
+      batch.attempts <= this.#config.retries &&
+      Date.now() < batch.createdMs + this.#config.deliveryTimeoutMs &&
+      this.#fatal === null
+    )
   }
 
   /**
@@ -412,26 +420,7 @@ export class Sender {
             { cause: err },
           )
         : err
-    if (batch.baseSequence >= 0 && this.#idempotent) {
-      if (definite) this.#closeSequenceGap(q, batch)
-      else this.#identityStale = true
-    }
-    this.#fail(batch, final)
-  }
-
-  /**
-   * A batch failed for good, so the broker never wrote its sequence range: every later batch of
-   * the partition moves down by its record count, as the Java producer does, so the sequence
-   * stays gapless. Those in flight will be refused as out of order and retried with their new
-   * sequence.
-   */
-  #closeSequenceGap(q: PartitionQueue, failed: ProducerBatch): void {
-    const n = failed.recordCount
-    for (const b of this.#acc.incomplete) {
-      if (b === failed || b.topic !== q.topic || b.partition !== q.partition) continue
-      if (b.baseSequence > failed.baseSequence) b.resequence(b.baseSequence - n)
-    }
-    q.nextSequence = (q.nextSequence - n + SEQUENCE_WRAP) % SEQUENCE_WRAP
+    this.#fail(batch, final, definite ? 'unwritten' : 'unknown')
   }
 
   #finish(batch: ProducerBatch, settle: () => void): void {
@@ -449,14 +438,14 @@ export class Sender {
       const head = q.batches[0]!
       if (now - head.createdMs < limit) return
       q.batches.shift()
-      // A batch that was sent before may have been written: its sequence can't be reused.
-      if (head.baseSequence >= 0) this.#identityStale = true
+      // A batch that was sent before may have been written: its sequence is in doubt.
       this.#fail(
         head,
         new TimeoutError(
           `${head.recordCount} record(s) for ${q.topic}-${q.partition} expired after ${now - head.createdMs} ms waiting to be sent (delivery.timeout.ms=${limit})`,
           'ERR_DELIVERY_TIMEOUT',
         ),
+        head.attempts > 0 ? 'unknown' : 'unsent',
       )
     }
   }
@@ -515,39 +504,6 @@ export class Sender {
     )
   }
 
-  #acquireIdentity(): void {
-    this.#identityPending ??= this.#initProducerId().then(
-      (id) => {
-        this.#identity = id
-        this.#identityPending = null
-        this.wakeup()
-      },
-      (err: Error) => {
-        this.#identityPending = null
-        if (err instanceof KafkaError && !err.retriable) this.#failAll(err)
-        else this.#wakeAt(Date.now() + this.#config.retryBackoffMs)
-      },
-    )
-  }
-
-  async #initProducerId(): Promise<ProducerIdentity> {
-    const brokers = [...this.#metadata.snapshot.brokers.values()]
-    const broker = brokers.find((b) => this.#pool.peek(b) !== null) ?? brokers[0]
-    if (broker === undefined)
-      throw new KafkaError('no broker known to ask for a producer id', 'ERR_NETWORK', { retriable: true })
-    const conn = await this.#pool.get(broker)
-    const res = await conn.send(InitProducerId, {
-      transactionalId: null,
-      transactionTimeoutMs: this.#config.transactionTimeoutMs,
-      producerId: -1n,
-      producerEpoch: -1,
-      enable2Pc: false,
-      keepPreparedTxn: false,
-    })
-    if (res.errorCode !== ErrorCode.NONE) throw brokerError(res.errorCode, 'InitProducerId')
-    return { producerId: res.producerId, producerEpoch: res.producerEpoch }
-  }
-
   /** Fails every queued batch and every later send (in-flight ones settle with their responses). */
   #failAll(err: Error): void {
     this.#fatal = err
@@ -577,7 +533,7 @@ export class Sender {
   }
 
   get fatalError(): Error | null {
-    return this.#fatal
+    return this.#fatal ?? this.#tm?.fatalError ?? null
   }
 
   /** Stops the loop; batches whose requests fail from now on fail instead of being retried. */

@@ -216,7 +216,7 @@ export const SPECS: { readonly [K in ConfigKey]: Spec<ProducerConfig[K]> } = {
   transactionalId: {
     type: 'string',
     default: null,
-    doc: 'Enables transactions under this stable id; implies idempotence. (Transactions are not implemented yet.)',
+    doc: 'Enables transactions under this stable id (initTransactions, beginTransaction, commitTransaction); implies idempotence. A second producer with the same id fences the first.',
     valid: 'non-empty string or null',
     parse: p.nullable(p.string({ nonEmpty: true })),
   },
