@@ -8,6 +8,7 @@ import {
   RecordTooLargeError,
   TimeoutError,
   TransactionAbortableError,
+  TransactionAbortedError,
   TransactionStateError,
 } from '../errors.js'
 import { ConnectionPool } from '../network/connection-pool.js'
@@ -428,13 +429,27 @@ export class Producer extends EventEmitter {
    * rejects with a TransactionAbortableError: call abortTransaction(). A ProducerFencedError
    * means another producer took over the transactional id: close this one.
    */
-  commitTransaction(): Promise<void> {
-    return this.#transactions('commitTransaction').commitTransaction()
+  async commitTransaction(): Promise<void> {
+    const tm = this.#transactions('commitTransaction')
+    // Records sent before the call but still waiting for metadata or memory belong to it too.
+    await this.#appendWaiting()
+    return tm.commitTransaction()
   }
 
   /** Aborts the open transaction: records not yet sent fail with TransactionAbortedError. */
   abortTransaction(): Promise<void> {
-    return this.#transactions('abortTransaction').abortTransaction()
+    let tm: TransactionManager
+    try {
+      tm = this.#transactions('abortTransaction')
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    const aborted = new TransactionAbortedError()
+    for (const list of this.#waiting.values()) {
+      for (const w of list.splice(0)) settle(w.completion, aborted)
+    }
+    this.#failBlocked(aborted)
+    return tm.abortTransaction()
   }
 
   /**
@@ -487,12 +502,7 @@ export class Producer extends EventEmitter {
     this.#accumulator.beginFlush()
     try {
       this.#sender.wakeup()
-      while (this.#waits.size > 0 || this.#blockedHead < this.#blocked.length) {
-        if (this.#waits.size > 0) await Promise.all([...this.#waits])
-        if (this.#blockedHead < this.#blocked.length) {
-          await new Promise<void>((resolve) => this.#unblockedWaiters.push(resolve))
-        }
-      }
+      await this.#appendWaiting()
       this.#sender.wakeup()
       await this.#accumulator.awaitIncomplete()
     } finally {
@@ -505,6 +515,16 @@ export class Producer extends EventEmitter {
       this.abortTransaction().catch(() => {}),
       timeoutMs,
     )
+  }
+
+  /** Resolves once every record waiting for metadata or memory has been appended (or failed). */
+  async #appendWaiting(): Promise<void> {
+    while (this.#waits.size > 0 || this.#blockedHead < this.#blocked.length) {
+      if (this.#waits.size > 0) await Promise.all([...this.#waits])
+      if (this.#blockedHead < this.#blocked.length) {
+        await new Promise<void>((resolve) => this.#unblockedWaiters.push(resolve))
+      }
+    }
   }
 
   /**

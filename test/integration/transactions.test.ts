@@ -220,7 +220,8 @@ function scenarios(label: string, bootstrap: () => string) {
         )
         await p.abortTransaction()
         // linger.ms keeps it from being sent before the abort.
-        assert.ok((await outcome) instanceof TransactionAbortedError)
+        const r = await outcome
+        assert.ok(r instanceof TransactionAbortedError, String(r))
       } finally {
         await p.close()
       }
