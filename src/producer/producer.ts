@@ -404,7 +404,7 @@ export class Producer extends EventEmitter {
    * with the same id and aborting its open transaction. Call once, before the first transaction.
    * Rejects with a TimeoutError after `max.block.ms` (the call may be repeated to wait longer).
    */
-  initTransactions(): Promise<void> {
+  async initTransactions(): Promise<void> {
     return this.#transactions('initTransactions').initTransactions()
   }
 
@@ -417,7 +417,7 @@ export class Producer extends EventEmitter {
    * Adds a consumer group's offsets to the transaction, so they commit (or not) with its
    * records: the read-process-write pattern. `offset` is the next offset to read.
    */
-  sendOffsetsToTransaction(
+  async sendOffsetsToTransaction(
     offsets: readonly OffsetToCommit[],
     group: ConsumerGroupMetadata | string,
   ): Promise<void> {

@@ -205,6 +205,30 @@ function scenarios(label: string, bootstrap: () => string) {
       assert.deepEqual(values(committed), ['next'])
     })
 
+    it('close() aborts the open transaction at once (no wait for transaction.timeout.ms)', async () => {
+      const b = bootstrap()
+      const topic = uniqueTopic('close')
+      await createTopic(topic, 1, { bootstrap: b })
+      const p = new Producer({ bootstrapServers: b, transactionalId: uniqueTopic('tid') })
+      await p.initTransactions()
+      await assert.rejects(p.initTransactions(), TransactionStateError)
+      p.beginTransaction()
+      await p.send({ topic, value: 'open-at-close' })
+      await p.close()
+      const plain = new Producer({ bootstrapServers: b })
+      try {
+        await p.send({ topic, value: 'after' }).catch(() => {})
+        await plain.send({ topic, value: 'after' })
+        await assert.rejects(plain.initTransactions(), TransactionStateError)
+      } finally {
+        await plain.close()
+      }
+      // With the transaction still open, the last stable offset would hold the reader before
+      // 'after' (transaction.timeout.ms is 60 s here).
+      const committed = await readTopic(b, topic, { isolationLevel: 'read_committed' })
+      assert.deepEqual(values(committed), ['after'])
+    })
+
     it('abort fails records not yet sent with TransactionAbortedError', async () => {
       const b = bootstrap()
       const topic = uniqueTopic('unsent')
