@@ -405,12 +405,15 @@ export class Producer extends EventEmitter {
    * Rejects with a TimeoutError after `max.block.ms` (the call may be repeated to wait longer).
    */
   async initTransactions(): Promise<void> {
-    return this.#transactions('initTransactions').initTransactions()
+    const tm = this.#transactions('initTransactions')
+    return this.#timed('txn-init-time-ns-total', () => tm.initTransactions())
   }
 
   /** Opens a transaction; every record sent until commit or abort belongs to it. */
   beginTransaction(): void {
+    const start = process.hrtime.bigint()
     this.#transactions('beginTransaction').beginTransaction()
+    this.#txnTimes['txn-begin-time-ns-total']! += Number(process.hrtime.bigint() - start)
   }
 
   /**
@@ -421,7 +424,8 @@ export class Producer extends EventEmitter {
     offsets: readonly OffsetToCommit[],
     group: ConsumerGroupMetadata | string,
   ): Promise<void> {
-    return this.#transactions('sendOffsetsToTransaction').sendOffsetsToTransaction(offsets, group)
+    const tm = this.#transactions('sendOffsetsToTransaction')
+    return this.#timed('txn-send-offsets-time-ns-total', () => tm.sendOffsetsToTransaction(offsets, group))
   }
 
   /**
@@ -431,9 +435,11 @@ export class Producer extends EventEmitter {
    */
   async commitTransaction(): Promise<void> {
     const tm = this.#transactions('commitTransaction')
-    // Records sent before the call but still waiting for metadata or memory belong to it too.
-    await this.#appendWaiting()
-    return tm.commitTransaction()
+    return this.#timed('txn-commit-time-ns-total', async () => {
+      // Records sent before the call but still waiting for metadata or memory belong to it too.
+      await this.#appendWaiting()
+      return tm.commitTransaction()
+    })
   }
 
   /** Aborts the open transaction: records not yet sent fail with TransactionAbortedError. */
@@ -449,7 +455,7 @@ export class Producer extends EventEmitter {
       for (const w of list.splice(0)) settle(w.completion, aborted)
     }
     this.#failBlocked(aborted)
-    return tm.abortTransaction()
+    return this.#timed('txn-abort-time-ns-total', () => tm.abortTransaction())
   }
 
   /**
@@ -494,7 +500,27 @@ export class Producer extends EventEmitter {
 
   /** Counters under the Java producer's metric names. */
   metrics(): Readonly<Record<string, number>> {
-    return this.#sender.metrics()
+    const m = this.#sender.metrics()
+    if (this.#tm?.isTransactional !== true) return m
+    return { ...m, ...this.#txnTimes }
+  }
+
+  /** Time spent in each transactional call, under the Java producer's metric names. */
+  readonly #txnTimes: Record<string, number> = {
+    'txn-init-time-ns-total': 0,
+    'txn-begin-time-ns-total': 0,
+    'txn-send-offsets-time-ns-total': 0,
+    'txn-commit-time-ns-total': 0,
+    'txn-abort-time-ns-total': 0,
+  }
+
+  async #timed<T>(metric: string, work: () => Promise<T>): Promise<T> {
+    const start = process.hrtime.bigint()
+    try {
+      return await work()
+    } finally {
+      this.#txnTimes[metric] = (this.#txnTimes[metric] ?? 0) + Number(process.hrtime.bigint() - start)
+    }
   }
 
   /** Resolves when every record sent before the call has completed (successfully or not). */

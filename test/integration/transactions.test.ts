@@ -62,6 +62,14 @@ function scenarios(label: string, bootstrap: () => string) {
           }),
           /work failed/,
         )
+        const m = p.metrics()
+        for (const name of [
+          'txn-init-time-ns-total',
+          'txn-commit-time-ns-total',
+          'txn-abort-time-ns-total',
+        ]) {
+          assert.ok((m[name] ?? 0) > 0, `${name} counted`)
+        }
       } finally {
         await p.close()
       }
