@@ -38,12 +38,15 @@ export async function produce(
   topic: string,
   parts: { partition: number; batch: BatchInput }[],
   acks = -1,
+  options: { transactionalId?: string | null; version?: number } = {},
 ): Promise<ProduceResponse> {
-  const topicId = c.versionOf(Produce) >= 13 ? (await metadata(c, [topic])).topics[0]!.topicId : null
-  return c.send(
+  const version = options.version ?? c.versionOf(Produce)
+  const topicId = version >= 13 ? (await metadata(c, [topic])).topics[0]!.topicId : null
+  return c.connection.send(
     Produce,
+    version,
     {
-      transactionalId: null,
+      transactionalId: options.transactionalId ?? null,
       acks,
       timeoutMs: 5000,
       topicData: [

@@ -1,12 +1,25 @@
 /**
  * The in-memory state the fake brokers of one cluster share: topics (ids, partitions, leaders,
- * leader epochs, replicas), one log per partition, idempotent-producer state and producer ids.
- * It knows nothing about sockets or the wire format.
+ * leader epochs, replicas), one log per partition with its transaction markers,
+ * idempotent-producer state, producer ids, the transaction coordinator and the transactional
+ * offsets of groups, and the finalized features. It knows nothing about sockets or the wire
+ * format.
  */
 import { randomBytes } from 'node:crypto'
 import type { DecodedBatch, DecodedHeader } from '../../src/records/record-batch-decoder.js'
 import { FakeError } from './error-codes.js'
-import { checkSequence, lastSequenceOf, type ProducerEntry, recordAppend } from './producer-state.js'
+import { GroupOffsets, OFFSETS_TOPIC } from './group-coordinator.js'
+import {
+  checkSequence,
+  lastSequenceOf,
+  type ProducerEntry,
+  recordAppend,
+  recordMarker,
+} from './producer-state.js'
+import { TransactionCoordinator, type TxnPartition } from './transaction-coordinator.js'
+
+/** A record's transaction: null when its batch was not transactional. */
+export type TxnFate = 'ongoing' | 'committed' | 'aborted' | null
 
 export interface FakeRecord {
   topic: string
@@ -25,6 +38,18 @@ export interface FakeRecord {
   batchBaseOffset: bigint
   /** The partition's leader epoch when it was appended. */
   leaderEpoch: number
+  /** Its batch had the transactional bit. */
+  transactional: boolean
+  /** What its transaction's marker said so far; null for non-transactional records. */
+  txnState: TxnFate
+}
+
+/** A transaction marker (control batch) in a partition's log; it takes one offset. */
+export interface FakeMarker {
+  offset: bigint
+  producerId: bigint
+  producerEpoch: number
+  commit: boolean
 }
 
 export interface FakePartition {
@@ -34,6 +59,7 @@ export interface FakePartition {
   leaderEpoch: number
   replicas: number[]
   readonly records: FakeRecord[]
+  readonly markers: FakeMarker[]
   nextOffset: bigint
   readonly producers: Map<bigint, ProducerEntry>
 }
@@ -73,20 +99,46 @@ export interface ClusterModelOptions {
    */
   duplicateResponse: 'original-offsets' | 'duplicate-sequence-error'
   now: () => number
+  /** Finalized transaction.version (0-2). */
+  transactionVersion: number
+  /** How long the coordinator takes to write a transaction's markers (0: at once). */
+  transactionCompletionDelayMs: number
+  /** transaction.max.timeout.ms. */
+  transactionMaxTimeoutMs: number
 }
 
 export class ClusterModel {
   readonly nodeIds: readonly number[]
   readonly clusterId: string
   readonly topics = new Map<string, FakeTopic>()
+  readonly txns: TransactionCoordinator
+  readonly groupOffsets = new GroupOffsets()
+  /** Finalized transaction.version; change it with setTransactionVersion. */
+  transactionVersion: number
+  /** Grows with every change of the finalized features, as Kafka's metadata offset does. */
+  featuresEpoch = 1n
   readonly #options: ClusterModelOptions
   #nextProducerId = 1000n
-  readonly #transactional = new Map<string, { producerId: bigint; producerEpoch: number }>()
 
   constructor(options: ClusterModelOptions) {
     this.#options = options
     this.nodeIds = options.nodeIds
     this.clusterId = options.clusterId
+    this.transactionVersion = options.transactionVersion
+    this.txns = new TransactionCoordinator({
+      allocateProducerId: () => this.allocateProducerId(),
+      writeMarkers: (partitions, producerId, epoch, commit) =>
+        this.#writeMarkers(partitions, producerId, epoch, commit),
+      serverTransactionVersion: () => this.transactionVersion,
+      now: options.now,
+      completionDelayMs: options.transactionCompletionDelayMs,
+      maxTimeoutMs: options.transactionMaxTimeoutMs,
+    })
+  }
+
+  setTransactionVersion(level: number): void {
+    if (level !== this.transactionVersion) this.featuresEpoch++
+    this.transactionVersion = level
   }
 
   now(): number {
@@ -109,6 +161,7 @@ export class ClusterModel {
         leaderEpoch: 0,
         replicas,
         records: [],
+        markers: [],
         nextOffset: 0n,
         producers: new Map(),
       })
@@ -147,35 +200,63 @@ export class ClusterModel {
     if (nodeId !== -1 && !p.replicas.includes(nodeId)) p.replicas.unshift(nodeId)
   }
 
+  /** Copies of the partition's records, in offset order. */
   log(topic: string, partition: number): FakeRecord[] {
-    return [...this.partition(topic, partition).records]
+    return this.partition(topic, partition).records.map((r) => ({ ...r }))
   }
 
-  /** InitProducerId: a new id at epoch 0, or for a transactional id its id with the epoch bumped. */
-  initProducerId(transactionalId: string | null): { producerId: bigint; producerEpoch: number } {
-    if (transactionalId !== null) {
-      const known = this.#transactional.get(transactionalId)
-      if (known !== undefined) {
-        known.producerEpoch++
-        return { ...known }
-      }
+  /**
+   * What a read_committed consumer gets: records below the last stable offset (the first
+   * offset of a transaction still open) that are not transactional or were committed.
+   */
+  readCommitted(topic: string, partition: number): FakeRecord[] {
+    const p = this.partition(topic, partition)
+    let lso = p.nextOffset
+    for (const entry of p.producers.values()) {
+      if (entry.txnFirstOffset !== null && entry.txnFirstOffset < lso) lso = entry.txnFirstOffset
     }
-    const allocated = { producerId: this.#nextProducerId++, producerEpoch: 0 }
-    if (transactionalId !== null) this.#transactional.set(transactionalId, allocated)
-    return { ...allocated }
+    return p.records
+      .filter((r) => r.offset < lso && (r.txnState === null || r.txnState === 'committed'))
+      .map((r) => ({ ...r }))
   }
 
-  /** Appends one validated batch to a partition's log, with Kafka's idempotence checks. */
+  markers(topic: string, partition: number): FakeMarker[] {
+    return this.partition(topic, partition).markers.map((m) => ({ ...m }))
+  }
+
+  allocateProducerId(): bigint {
+    return this.#nextProducerId++
+  }
+
+  /** Ends a producer's transaction on its partitions: data partitions and group offsets. */
+  #writeMarkers(partitions: TxnPartition[], producerId: bigint, epoch: number, commit: boolean): void {
+    for (const tp of partitions) {
+      if (tp.topic === OFFSETS_TOPIC) {
+        this.groupOffsets.complete(tp.partition, producerId, commit)
+        continue
+      }
+      const p = this.topics.get(tp.topic)?.partitions[tp.partition]
+      if (p === undefined) continue
+      const fate: TxnFate = commit ? 'committed' : 'aborted'
+      for (const r of p.records) {
+        if (r.producerId === producerId && r.txnState === 'ongoing') r.txnState = fate
+      }
+      p.markers.push({ offset: p.nextOffset, producerId, producerEpoch: epoch, commit })
+      p.nextOffset++
+      recordMarker(p.producers, producerId, epoch)
+    }
+  }
+
+  /**
+   * Appends one validated batch to a partition's log, with Kafka's idempotence checks and its
+   * rule that a producer with a transaction open here writes only transactional batches.
+   */
   append(topic: FakeTopic, p: FakePartition, batch: DecodedBatch): AppendResult {
     const idempotent = batch.producerId >= 0n
     const lastSeq = lastSequenceOf(batch.baseSequence, batch.lastOffsetDelta)
     if (idempotent) {
-      const verdict = checkSequence(
-        p.producers.get(batch.producerId),
-        batch.producerEpoch,
-        batch.baseSequence,
-        lastSeq,
-      )
+      const entry = p.producers.get(batch.producerId)
+      const verdict = checkSequence(entry, batch.producerEpoch, batch.baseSequence, lastSeq)
       if (verdict.kind === 'reject') return { errorCode: verdict.code, message: verdict.message }
       if (verdict.kind === 'duplicate') {
         if (this.#options.duplicateResponse === 'duplicate-sequence-error') {
@@ -186,6 +267,12 @@ export class ClusterModel {
           baseOffset: verdict.batch.firstOffset,
           logAppendTime: verdict.batch.logAppendTime,
           duplicate: true,
+        }
+      }
+      if (!batch.transactional && entry !== undefined && entry.txnFirstOffset !== null) {
+        return {
+          errorCode: FakeError.INVALID_TXN_STATE,
+          message: `Expected transactional write from producer ${batch.producerId} in partition ${topic.name}-${p.index}`,
         }
       }
     }
@@ -206,17 +293,25 @@ export class ClusterModel {
         sequence: idempotent ? lastSequenceOf(batch.baseSequence, i) : -1,
         batchBaseOffset: baseOffset,
         leaderEpoch: p.leaderEpoch,
+        transactional: batch.transactional,
+        txnState: batch.transactional ? 'ongoing' : null,
       })
     })
     p.nextOffset = baseOffset + BigInt(batch.records.length)
     if (idempotent) {
-      recordAppend(p.producers, batch.producerId, batch.producerEpoch, {
-        firstSeq: batch.baseSequence,
-        lastSeq,
-        firstOffset: baseOffset,
-        lastOffset: p.nextOffset - 1n,
-        logAppendTime,
-      })
+      recordAppend(
+        p.producers,
+        batch.producerId,
+        batch.producerEpoch,
+        {
+          firstSeq: batch.baseSequence,
+          lastSeq,
+          firstOffset: baseOffset,
+          lastOffset: p.nextOffset - 1n,
+          logAppendTime,
+        },
+        batch.transactional,
+      )
     }
     return { errorCode: 0, baseOffset, logAppendTime, duplicate: false }
   }

@@ -3,24 +3,32 @@
  * port 0) sharing one in-memory model, answering with the project's codec. Never the only
  * evidence that something works: real-Kafka tests exist for that. Use it for what a real broker
  * can't do on demand: slow or lost responses, dropped connections mid-request, per-partition
- * error sequences, garbage.
+ * error sequences, garbage, coordinator moves, fencing at a chosen moment.
  *
  *   const cluster = await startFakeCluster({ brokers: 3, topics: [{ name: 't', partitions: 3 }] })
  *   cluster.bootstrapServers                 // '127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3'
  *   cluster.broker(1).addRule({ apiKey: ApiKey.Produce, times: 1, dropConnection: 'after-append' })
  *   cluster.failPartition('t', 0, FakeError.NOT_LEADER_OR_FOLLOWER, { times: 2 })
  *   cluster.moveLeader('t', 0, 2)            // leader epoch + 1
- *   cluster.log('t', 0)                      // FakeRecord[]: offset, key, value, headers, producerId, sequence...
+ *   cluster.log('t', 0)                      // FakeRecord[]: offset, key, value, headers, producerId,
+ *                                            // sequence, transactional, txnState...
  *   await cluster.close()
  *
  * APIs answered (versions advertised: our descriptors' ranges, narrowed by `apiVersions`):
- * ApiVersions (an unsupported version gets a v0 UNSUPPORTED_VERSION answer, as Kafka does),
+ * ApiVersions (an unsupported version gets a v0 UNSUPPORTED_VERSION answer, as Kafka does; the
+ * features of a Kafka 4.0 broker with `transaction.version` = the `transactionVersion` option),
  * Metadata (running brokers, topic ids; unknown topics UNKNOWN_TOPIC_OR_PARTITION, or created
- * when `autoCreateTopics`), InitProducerId (new id at epoch 0; a transactional id bumps its
- * epoch), CreateTopics, Produce (RecordBatch v2 decoded by src/records/record-batch-decoder.ts,
- * which checks the CRC and reads only uncompressed batches: a failure is CORRUPT_MESSAGE; one batch per partition,
- * offsets assigned, NOT_LEADER_OR_FOLLOWER with a KIP-951 CurrentLeader hint and NodeEndpoints
- * when this broker isn't the leader, Kafka's idempotence checks, no response for acks=0).
+ * when `autoCreateTopics`), CreateTopics, Produce (RecordBatch v2 decoded by
+ * src/records/record-batch-decoder.ts, which checks the CRC and reads only uncompressed batches:
+ * a failure is CORRUPT_MESSAGE; one batch per partition, offsets assigned, NOT_LEADER_OR_FOLLOWER
+ * with a KIP-951 CurrentLeader hint and NodeEndpoints when this broker isn't the leader, Kafka's
+ * idempotence checks, no response for acks=0; transactional batches checked as in txn-produce.ts).
+ * Transactions (txn-handlers.ts, transaction-coordinator.ts): FindCoordinator v0-v6 (group and
+ * transaction keys, batched from v4), InitProducerId (null id: a new id at epoch 0 from any
+ * broker; a transactional id: Kafka's coordinator with KIP-360 bumps and fencing),
+ * AddPartitionsToTxn v0-v3, AddOffsetsToTxn, EndTxn v0-v5 (v5 bumps the epoch), TxnOffsetCommit
+ * (txn-offset-commit.ts, to the group coordinator). A key's coordinator is its hash over the
+ * running brokers unless pinned; the other brokers answer NOT_COORDINATOR.
  * Any other API key, or a version outside the advertised range, closes the connection and is
  * recorded in `broker.protocolErrors` (as Kafka closes it).
  *
@@ -30,39 +38,61 @@
  * broker's, in registration order. Each returns a function that removes it. Actions:
  *   { delayMs }                              handle it later (the connection's later requests wait)
  *   { dropConnection: 'before' }             close the socket, nothing done
- *   { dropConnection: 'after-append' }       do it (append), then close without answering
- *   { errorFor: { topic, partition, code, times?, currentLeader? } | [...] }
- *                                            per-partition error(s), a code or a code sequence
- *   { errorCode }                            every partition / topic, or the top-level code
+ *   { dropConnection: 'after-append' }       do it (append, commit...), then close without answering
+ *   { errorFor: { topic, partition, code, times?, currentLeader?, api? } | [...] }
+ *                                            per-partition error(s) of Produce (default),
+ *                                            Metadata, AddPartitionsToTxn or TxnOffsetCommit
+ *   { errorCode }                            every partition / topic / key, or the top-level
+ *                                            code; the request has no effect
  *   { respondWith: bytes | (req) => bytes }  write raw bytes instead (garbage)
  *   { noResponse: true }                     do it, never answer, keep the connection open
  *   { nodeEndpoints }                        Produce v10+ endpoints to send
  * `delayMs` combines with any of the others.
  *
  * Inspection: `broker.requests` / `cluster.requests` (ReceivedRequest: apiKey, apiVersion,
- * correlationId, partitions, body...), `broker.connectionCount` (accepted so far),
- * `broker.openConnections`, `broker.protocolErrors`. `broker.dropConnections()` cuts the open
- * connections; `broker.stop()` / `broker.start()` take it down (refusing connections, left out
- * of Metadata) and back on the same port. `close()` leaves no handle open.
+ * correlationId, partitions, transactionalId, body...), `broker.connectionCount` (accepted so
+ * far), `broker.openConnections`, `broker.protocolErrors`. `broker.dropConnections()` cuts the
+ * open connections; `broker.stop()` / `broker.start()` take it down (refusing connections, left
+ * out of Metadata, its coordinator keys move to the others) and back on the same port.
+ * Transactions (fake-cluster.ts): `cluster.transaction(id)`, `cluster.readCommitted(t, p)`,
+ * `cluster.markers(t, p)`, `cluster.committedOffsets(group)`, `cluster.pendingOffsets(group)`;
+ * levers: `setCoordinator` / `moveCoordinator` / `resetCoordinator`,
+ * `setTransactionCompletionDelay` + `completeTransaction(s)`, `timeOutTransaction`,
+ * `expireTransactionalId`, `setTransactionEpoch`, `setTransactionVersion`. `close()` leaves no
+ * handle or timer open.
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import { FrameDecoder } from '../../src/network/frame-decoder.js'
 import { apiName } from '../../src/protocol/api-keys.js'
 import { type ApiDescriptor, decodeRequest, encodeResponse } from '../../src/protocol/codec.js'
 import { peekRequestHeader } from '../../src/protocol/header.js'
+import {
+  AddOffsetsToTxn,
+  type AddOffsetsToTxnRequest,
+} from '../../src/protocol/messages/add-offsets-to-txn.js'
+import {
+  AddPartitionsToTxn,
+  type AddPartitionsToTxnRequest,
+} from '../../src/protocol/messages/add-partitions-to-txn.js'
 import { ApiVersions } from '../../src/protocol/messages/api-versions.js'
 import { CreateTopics, type CreateTopicsRequest } from '../../src/protocol/messages/create-topics.js'
+import { EndTxn, type EndTxnRequest } from '../../src/protocol/messages/end-txn.js'
+import { FindCoordinator, type FindCoordinatorRequest } from '../../src/protocol/messages/find-coordinator.js'
 import { InitProducerId, type InitProducerIdRequest } from '../../src/protocol/messages/init-producer-id.js'
 import { Metadata, type MetadataRequest } from '../../src/protocol/messages/metadata.js'
 import { Produce, type ProduceRequest } from '../../src/protocol/messages/produce.js'
+import {
+  TxnOffsetCommit,
+  type TxnOffsetCommitRequest,
+} from '../../src/protocol/messages/txn-offset-commit.js'
 import { Writer } from '../../src/protocol/writer.js'
-import { ClusterModel, type FakeRecord, type FakeTopic, type TopicSpec } from './cluster-model.js'
+import { ClusterModel, type TopicSpec } from './cluster-model.js'
+import { CoordinatorPlacement } from './coordinator-placement.js'
 import { FakeError } from './error-codes.js'
+import { FakeCluster } from './fake-cluster.js'
 import {
   type FaultAction,
   type FaultRule,
-  type LeaderHint,
-  type PartitionFault,
   type ReceivedRequest,
   type RequestHandler,
   ruleHandler,
@@ -73,20 +103,55 @@ import {
   createTopicsResponse,
   type Endpoint,
   type HandlerContext,
-  initProducerIdResponse,
   metadataResponse,
   produceResponse,
 } from './handlers.js'
+import { summarize } from './request-summary.js'
+import {
+  addOffsetsToTxnResponse,
+  addPartitionsToTxnResponse,
+  endTxnResponse,
+  findCoordinatorResponse,
+  initProducerIdResponse,
+} from './txn-handlers.js'
+import { txnOffsetCommitResponse } from './txn-offset-commit.js'
 
-export type { FakeRecord, FakeTopic, TopicSpec } from './cluster-model.js'
+export type { FakeMarker, FakeRecord, FakeTopic, TopicSpec, TxnFate } from './cluster-model.js'
+export type { CoordinatorKind } from './coordinator-placement.js'
 export { FakeError } from './error-codes.js'
-export type { FaultAction, FaultRule, PartitionFault, ReceivedRequest, RequestHandler } from './faults.js'
+export { FakeCluster } from './fake-cluster.js'
+export type {
+  FaultAction,
+  FaultApi,
+  FaultRule,
+  PartitionFault,
+  ReceivedRequest,
+  RequestHandler,
+} from './faults.js'
+export {
+  type FakeCommittedOffset,
+  type FakePendingOffsets,
+  OFFSETS_TOPIC,
+  offsetsPartitionFor,
+} from './group-coordinator.js'
+export type { FakeTransaction, TxnPartition, TxnState } from './transaction-coordinator.js'
 
 type AnyApi = ApiDescriptor<unknown, unknown>
 
 /** The APIs the fake answers, with the versions our descriptors cover. */
 export const FAKE_APIS: ReadonlyMap<number, AnyApi> = new Map(
-  [ApiVersions, Metadata, Produce, InitProducerId, CreateTopics].map((a) => [a.apiKey, a as AnyApi]),
+  [
+    ApiVersions,
+    Metadata,
+    Produce,
+    InitProducerId,
+    CreateTopics,
+    FindCoordinator,
+    AddPartitionsToTxn,
+    AddOffsetsToTxn,
+    EndTxn,
+    TxnOffsetCommit,
+  ].map((a) => [a.apiKey, a as AnyApi]),
 )
 
 export interface FakeClusterOptions {
@@ -102,8 +167,16 @@ export interface FakeClusterOptions {
   duplicateResponse?: 'original-offsets' | 'duplicate-sequence-error'
   /** Send KIP-951 CurrentLeader / NodeEndpoints with NOT_LEADER_OR_FOLLOWER; default true. */
   leaderHints?: boolean
-  /** Clock for LogAppendTime; default Date.now. */
+  /** Clock for LogAppendTime and transaction start times; default Date.now. */
   now?: () => number
+  /** Finalized transaction.version reported in ApiVersions (0 leaves it out); default 2. */
+  transactionVersion?: 0 | 1 | 2
+  /** See FakeCluster.setTransactionCompletionDelay; default 0. */
+  transactionCompletionDelayMs?: number
+  /** transaction.max.timeout.ms: longer InitProducerId timeouts are refused; default 900000. */
+  transactionMaxTimeoutMs?: number
+  /** transaction.partition.verification.enable; default true, as in Kafka. */
+  partitionVerification?: boolean
 }
 
 const MAX_REQUEST_BYTES = 100 * 1024 * 1024
@@ -299,7 +372,7 @@ export class FakeBroker {
 
   #received(conn: FakeConnection, api: AnyApi, frame: Buffer): ReceivedRequest {
     const d = decodeRequest(api, frame)
-    const req: ReceivedRequest = {
+    return {
       seq: this.#cluster.requests.length,
       broker: this.nodeId,
       connectionId: conn.id,
@@ -309,41 +382,37 @@ export class FakeBroker {
       correlationId: d.correlationId,
       clientId: d.clientId,
       body: d.body,
-      partitions: [],
-      topics: [],
+      ...summarize(this.#cluster.model, d.apiKey, d.apiVersion, d.body),
     }
-    if (d.apiKey === Produce.apiKey) {
-      const body = d.body as ProduceRequest
-      req.acks = body.acks
-      for (const td of body.topicData) {
-        const name =
-          d.apiVersion >= 13
-            ? (this.#cluster.model.topicById(td.topicId ?? Buffer.alloc(16))?.name ?? '')
-            : (td.name ?? '')
-        req.topics!.push(name)
-        for (const pd of td.partitionData) req.partitions.push({ topic: name, partition: pd.index })
-      }
-    } else if (d.apiKey === Metadata.apiKey) {
-      const topics = (d.body as MetadataRequest).topics
-      req.topics = topics === null ? null : topics.map((t) => t.name ?? '')
-    } else if (d.apiKey === CreateTopics.apiKey) {
-      req.topics = (d.body as CreateTopicsRequest).topics.map((t) => t.name)
-    }
-    return req
   }
 
   #answer(req: ReceivedRequest, action: FaultAction): unknown {
     switch (req.apiKey) {
       case ApiVersions.apiKey:
-        return apiVersionsResponse(this.#ctx, action)
+        return apiVersionsResponse(this.#ctx, req.apiVersion, action)
       case Metadata.apiKey:
         return metadataResponse(this.#ctx, req.apiVersion, req.body as MetadataRequest, action)
       case InitProducerId.apiKey:
-        return initProducerIdResponse(this.#ctx, req.body as InitProducerIdRequest, action)
+        return initProducerIdResponse(this.#ctx, req.apiVersion, req.body as InitProducerIdRequest, action)
       case CreateTopics.apiKey:
         return createTopicsResponse(this.#ctx, req.body as CreateTopicsRequest, action)
       case Produce.apiKey:
         return produceResponse(this.#ctx, req.apiVersion, req.body as ProduceRequest, action)
+      case FindCoordinator.apiKey:
+        return findCoordinatorResponse(this.#ctx, req.apiVersion, req.body as FindCoordinatorRequest, action)
+      case AddPartitionsToTxn.apiKey:
+        return addPartitionsToTxnResponse(
+          this.#ctx,
+          req.apiVersion,
+          req.body as AddPartitionsToTxnRequest,
+          action,
+        )
+      case AddOffsetsToTxn.apiKey:
+        return addOffsetsToTxnResponse(this.#ctx, req.apiVersion, req.body as AddOffsetsToTxnRequest, action)
+      case EndTxn.apiKey:
+        return endTxnResponse(this.#ctx, req.apiVersion, req.body as EndTxnRequest, action)
+      case TxnOffsetCommit.apiKey:
+        return txnOffsetCommitResponse(this.#ctx, req.apiVersion, req.body as TxnOffsetCommitRequest, action)
       default:
         throw new Error(`unreachable: ${req.apiName}`)
     }
@@ -355,7 +424,7 @@ export class FakeBroker {
     const range = this.#ctx.advertised.get(ApiVersions.apiKey)!
     const w = new Writer(64)
     encodeResponse(w, ApiVersions, 0, correlationId, {
-      ...apiVersionsResponse(this.#ctx, {}),
+      ...apiVersionsResponse(this.#ctx, 0, {}),
       errorCode: FakeError.UNSUPPORTED_VERSION,
       apiKeys: [{ apiKey: ApiVersions.apiKey, minVersion: range.min, maxVersion: range.max }],
     })
@@ -380,92 +449,6 @@ export class FakeBroker {
   }
 }
 
-export class FakeCluster {
-  readonly model: ClusterModel
-  readonly brokers: FakeBroker[] = []
-  /** Every request any broker received, in arrival order. */
-  readonly requests: ReceivedRequest[] = []
-  readonly #handlers: RequestHandler[] = []
-
-  /** @internal: use startFakeCluster. */
-  constructor(model: ClusterModel) {
-    this.model = model
-  }
-
-  get bootstrapServers(): string {
-    return this.brokers.map((b) => b.address).join(',')
-  }
-
-  broker(nodeId: number): FakeBroker {
-    const b = this.brokers.find((x) => x.nodeId === nodeId)
-    if (b === undefined) throw new Error(`no fake broker ${nodeId}`)
-    return b
-  }
-
-  createTopic(spec: TopicSpec): FakeTopic {
-    return this.model.createTopic(spec)
-  }
-
-  topic(name: string): FakeTopic | undefined {
-    return this.model.topic(name)
-  }
-
-  /** Moves a partition's leadership (-1: none) and bumps its leader epoch. */
-  moveLeader(topic: string, partition: number, nodeId: number): void {
-    this.model.moveLeader(topic, partition, nodeId)
-  }
-
-  leaderOf(topic: string, partition: number): { leaderId: number; leaderEpoch: number } {
-    const p = this.model.partition(topic, partition)
-    return { leaderId: p.leader, leaderEpoch: p.leaderEpoch }
-  }
-
-  /** The records appended to a partition, in offset order. */
-  log(topic: string, partition: number): FakeRecord[] {
-    return this.model.log(topic, partition)
-  }
-
-  /** A handler consulted by every broker before its own. */
-  onRequest(handler: RequestHandler): () => void {
-    this.#handlers.push(handler)
-    return () => {
-      const i = this.#handlers.indexOf(handler)
-      if (i >= 0) this.#handlers.splice(i, 1)
-    }
-  }
-
-  addRule(rule: FaultRule): () => void {
-    return this.onRequest(ruleHandler(rule))
-  }
-
-  /**
-   * Produce requests touching the partition, on any broker, get `code` (or the codes of a
-   * sequence in turn) `times` times (default 1, or the sequence's length); then it works again.
-   */
-  failPartition(
-    topic: string,
-    partition: number,
-    code: number | number[],
-    options: { times?: number; currentLeader?: LeaderHint; errorMessage?: string } = {},
-  ): () => void {
-    const fault: PartitionFault = { topic, partition, code, ...options }
-    return this.addRule({ apiKey: Produce.apiKey, topic, partition, errorFor: fault })
-  }
-
-  /** @internal */
-  actionFor(req: ReceivedRequest): FaultAction | undefined {
-    for (const h of [...this.#handlers]) {
-      const a = h(req)
-      if (a !== undefined && a !== null) return a
-    }
-    return undefined
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.brokers.map((b) => b.stop()))
-  }
-}
-
 /** Starts the brokers of a fake cluster; see the header comment. */
 export async function startFakeCluster(options: FakeClusterOptions = {}): Promise<FakeCluster> {
   const b = options.brokers ?? 1
@@ -476,6 +459,9 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     clusterId: options.clusterId ?? 'fake-cluster',
     duplicateResponse: options.duplicateResponse ?? 'original-offsets',
     now: options.now ?? Date.now,
+    transactionVersion: options.transactionVersion ?? 2,
+    transactionCompletionDelayMs: options.transactionCompletionDelayMs ?? 0,
+    transactionMaxTimeoutMs: options.transactionMaxTimeoutMs ?? 900_000,
   })
   for (const t of options.topics ?? []) model.createTopic(t)
   const advertised = new Map<number, { min: number; max: number }>()
@@ -485,21 +471,25 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     advertised.set(key, narrowed ?? { min: api.minVersion, max: api.maxVersion })
   }
   const auto = options.autoCreateTopics
-  const cluster = new FakeCluster(model)
+  const brokers: FakeBroker[] = []
+  const placement = new CoordinatorPlacement(() => brokers.filter((x) => x.running).map((x) => x.nodeId))
+  const cluster = new FakeCluster(model, placement)
   const endpoints = (): Endpoint[] =>
     cluster.brokers
       .filter((x) => x.running)
       .map((x) => ({ nodeId: x.nodeId, host: x.host, port: x.port, rack: null }))
   for (const nodeId of nodeIds) {
-    cluster.brokers.push(
-      new FakeBroker(cluster, nodeId, {
-        model,
-        endpoints,
-        leaderHints: options.leaderHints ?? true,
-        autoCreatePartitions: auto === true ? 1 : typeof auto === 'number' ? auto : 0,
-        advertised,
-      }),
-    )
+    const broker = new FakeBroker(cluster, nodeId, {
+      model,
+      endpoints,
+      leaderHints: options.leaderHints ?? true,
+      autoCreatePartitions: auto === true ? 1 : typeof auto === 'number' ? auto : 0,
+      advertised,
+      coordinatorOf: (kind, key) => placement.of(kind, key),
+      partitionVerification: options.partitionVerification ?? true,
+    })
+    brokers.push(broker)
+    cluster.brokers.push(broker)
   }
   try {
     await Promise.all(cluster.brokers.map((x) => x.start()))

@@ -22,13 +22,28 @@ export interface ReceivedRequest {
   clientId: string | null
   /** The decoded body; its type depends on apiKey (ProduceRequest, MetadataRequest, ...). */
   body: unknown
-  /** Produce: the partitions it writes to, in request order. */
+  /**
+   * The partitions it names, in request order: Produce (written to), AddPartitionsToTxn (added),
+   * TxnOffsetCommit (offsets committed for); topic ids resolved to names ('' when unknown).
+   */
   partitions: TopicPartitionRef[]
-  /** Metadata: the topic names asked for (null: all topics); Produce/CreateTopics: topics named. */
+  /**
+   * Metadata: the topic names asked for (null: all topics); Produce, CreateTopics,
+   * AddPartitionsToTxn, TxnOffsetCommit: the topics named.
+   */
   topics: string[] | null
   /** Produce only; else undefined. */
   acks?: number
+  /** Produce, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit. */
+  transactionalId?: string | null
+  /** AddOffsetsToTxn, TxnOffsetCommit. */
+  groupId?: string
+  /** FindCoordinator: the key type (0 group, 1 transaction) and the keys asked for. */
+  keyType?: number
+  keys?: string[]
 }
+
+export type FaultApi = 'produce' | 'metadata' | 'addPartitionsToTxn' | 'txnOffsetCommit'
 
 export type LeaderHint = { leaderId: number; leaderEpoch: number } | 'actual' | 'none'
 
@@ -45,8 +60,12 @@ export interface PartitionFault extends TopicPartitionRef {
    * returning the same object each time uses it up.
    */
   times?: number
-  /** Which API it applies to; default 'produce'. */
-  api?: 'produce' | 'metadata'
+  /**
+   * Which API it applies to; default 'produce'. For 'addPartitionsToTxn' the other partitions
+   * of the request get OPERATION_NOT_ATTEMPTED and nothing is added, as Kafka answers when one
+   * partition fails.
+   */
+  api?: FaultApi
   errorMessage?: string
   /**
    * KIP-951 CurrentLeader hint (Produce v10+): explicit, 'actual' (the model's leader), or
@@ -66,7 +85,10 @@ export interface FaultAction {
   dropConnection?: 'before' | 'after-append'
   /** Per-partition errors (no append for those partitions). */
   errorFor?: PartitionFault | PartitionFault[]
-  /** One error for the whole request: every partition / topic of it, or the top-level code. */
+  /**
+   * One error for the whole request: every partition / topic / coordinator key of it, or the
+   * top-level code. The request has no effect.
+   */
   errorCode?: number
   /** Write these bytes instead of a response (garbage); nothing else happens. */
   respondWith?: Uint8Array | ((req: ReceivedRequest) => Uint8Array)
@@ -81,7 +103,10 @@ export type RequestHandler = (req: ReceivedRequest) => FaultAction | undefined |
 export interface FaultRule extends FaultAction {
   /** Only requests of this API key (default: any). */
   apiKey?: number
-  /** Only requests touching this partition (Produce) or topic (Metadata, CreateTopics). */
+  /**
+   * Only requests touching this partition (Produce, AddPartitionsToTxn, TxnOffsetCommit) or
+   * topic (those and Metadata, CreateTopics).
+   */
   topic?: string
   partition?: number
   /** Any further condition. */
@@ -128,7 +153,7 @@ export function exhausted(f: PartitionFault): boolean {
  */
 export function takeFault(
   faults: PartitionFault[],
-  api: 'produce' | 'metadata',
+  api: FaultApi,
   topic: string,
   partition: number,
 ): { code: number; fault: PartitionFault } | undefined {

@@ -10,10 +10,6 @@ import type {
   CreateTopicsResponse,
 } from '../../src/protocol/messages/create-topics.js'
 import type {
-  InitProducerIdRequest,
-  InitProducerIdResponse,
-} from '../../src/protocol/messages/init-producer-id.js'
-import type {
   MetadataRequest,
   MetadataResponse,
   MetadataResponsePartition,
@@ -26,8 +22,10 @@ import type {
 } from '../../src/protocol/messages/produce.js'
 import { type DecodedBatch, decodeRecordBatches } from '../../src/records/record-batch-decoder.js'
 import type { ClusterModel, FakeTopic } from './cluster-model.js'
+import type { CoordinatorKind } from './coordinator-placement.js'
 import { FakeError } from './error-codes.js'
 import { type FaultAction, faultsOf, type LeaderHint, type PartitionFault, takeFault } from './faults.js'
+import { hasTransactionalBatch, transactionalProduceError } from './txn-produce.js'
 
 export interface Endpoint {
   nodeId: number
@@ -46,18 +44,47 @@ export interface HandlerContext {
   autoCreatePartitions: number
   /** The versions this broker advertises, by API key. */
   advertised: Map<number, { min: number; max: number }>
+  /** The node id of the coordinator of a transactional id or group; -1 when none is up. */
+  coordinatorOf: (kind: CoordinatorKind, key: string) => number
+  /**
+   * transaction.partition.verification.enable: a transactions-v1 Produce (v11 and older) or
+   * TxnOffsetCommit (v4 and older) is checked against the coordinator.
+   */
+  partitionVerification: boolean
 }
 
 const ZERO_UUID = Buffer.alloc(16)
 
-export function apiVersionsResponse(ctx: HandlerContext, action: FaultAction): ApiVersionsResponse {
+/** Feature ranges of a Kafka 4.0 broker (metadata.version 7 is 3.3-IV3, 25 is 4.0-IV3). */
+const SUPPORTED_FEATURES = [
+  { name: 'group.version', minVersion: 0, maxVersion: 1 },
+  { name: 'metadata.version', minVersion: 7, maxVersion: 25 },
+  { name: 'transaction.version', minVersion: 0, maxVersion: 2 },
+]
+
+export function apiVersionsResponse(
+  ctx: HandlerContext,
+  version: number,
+  action: FaultAction,
+): ApiVersionsResponse {
+  const finalized = [
+    { name: 'group.version', level: 1 },
+    { name: 'metadata.version', level: 25 },
+    { name: 'transaction.version', level: ctx.model.transactionVersion },
+  ]
   return {
     errorCode: action.errorCode ?? 0,
     apiKeys: [...ctx.advertised].map(([apiKey, r]) => ({ apiKey, minVersion: r.min, maxVersion: r.max })),
     throttleTimeMs: 0,
-    supportedFeatures: [],
-    finalizedFeaturesEpoch: -1n,
-    finalizedFeatures: [],
+    // Below v4 Kafka leaves out features whose minimum is 0 (older clients choke on them,
+    // KAFKA-17492); a finalized level of 0 is never listed.
+    supportedFeatures: SUPPORTED_FEATURES.filter((f) => version >= 4 || f.minVersion > 0).map((f) => ({
+      ...f,
+    })),
+    finalizedFeaturesEpoch: ctx.model.featuresEpoch,
+    finalizedFeatures: finalized
+      .filter((f) => f.level > 0)
+      .map((f) => ({ name: f.name, maxVersionLevel: f.level, minVersionLevel: f.level })),
     zkMigrationReady: false,
   }
 }
@@ -128,18 +155,6 @@ export function metadataResponse(
   }
 }
 
-export function initProducerIdResponse(
-  ctx: HandlerContext,
-  req: InitProducerIdRequest,
-  action: FaultAction,
-): InitProducerIdResponse {
-  const base = { throttleTimeMs: 0, ongoingTxnProducerId: -1n, ongoingTxnProducerEpoch: -1 }
-  if (action.errorCode !== undefined && action.errorCode !== 0) {
-    return { ...base, errorCode: action.errorCode, producerId: -1n, producerEpoch: -1 }
-  }
-  return { ...base, errorCode: 0, ...ctx.model.initProducerId(req.transactionalId) }
-}
-
 export function createTopicsResponse(
   ctx: HandlerContext,
   req: CreateTopicsRequest,
@@ -201,11 +216,25 @@ export function produceResponse(
 ): ProduceResponse | null {
   const faults = faultsOf(action)
   const hinted = new Set<number>()
+  // Transactional batches need the request's transactional id (Kafka's authorization check).
+  const refused =
+    req.transactionalId === null &&
+    req.topicData.some((td) => td.partitionData.some((pd) => hasTransactionalBatch(pd.records)))
+  const refusal: FaultAction = { errorCode: FakeError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED }
   const responses = req.topicData.map((td) => {
     const topic =
       version >= 13 ? ctx.model.topicById(td.topicId ?? ZERO_UUID) : ctx.model.topic(td.name ?? '')
     const partitionResponses = td.partitionData.map((pd) => {
-      const res = producePartition(ctx, version, req.acks, topic, pd.index, pd.records, action, faults)
+      const res = producePartition(
+        ctx,
+        version,
+        req,
+        topic,
+        pd.index,
+        pd.records,
+        refused ? refusal : action,
+        faults,
+      )
       if (res.currentLeader.leaderId >= 0) hinted.add(res.currentLeader.leaderId)
       return res
     })
@@ -219,7 +248,7 @@ export function produceResponse(
 function producePartition(
   ctx: HandlerContext,
   version: number,
-  acks: number,
+  req: ProduceRequest,
   topic: FakeTopic | undefined,
   index: number,
   records: Uint8Array | null,
@@ -267,7 +296,7 @@ function producePartition(
       `broker ${ctx.nodeId} is not the leader of ${topic.name}-${index}`,
     )
   }
-  if (acks !== 0 && acks !== 1 && acks !== -1) return fail(FakeError.INVALID_REQUIRED_ACKS)
+  if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return fail(FakeError.INVALID_REQUIRED_ACKS)
   if (records === null) return fail(FakeError.INVALID_RECORD, 'records are null')
   let batches: DecodedBatch[]
   try {
@@ -280,6 +309,8 @@ function producePartition(
   if (batches.length !== 1) {
     return fail(FakeError.INVALID_RECORD, `produce v3+ needs exactly one record batch, got ${batches.length}`)
   }
+  const txnError = transactionalProduceError(ctx, version, req.transactionalId, topic, p, batches[0]!)
+  if (txnError !== null) return fail(txnError.code, txnError.message)
   const result = ctx.model.append(topic, p, batches[0]!)
   if (!('baseOffset' in result)) return fail(result.errorCode, result.message)
   res.baseOffset = result.baseOffset

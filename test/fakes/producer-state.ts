@@ -7,7 +7,10 @@
  * - a newer epoch must start at sequence 0, else OUT_OF_ORDER_SEQUENCE_NUMBER;
  * - the same epoch must continue at lastSequence + 1 (wrapping after Int32 max), else
  *   OUT_OF_ORDER_SEQUENCE_NUMBER;
- * - a producer id the partition has no state for is accepted at any sequence.
+ * - a producer id the partition has no state for is accepted at any sequence;
+ * - a transaction marker (recordMarker) ends the producer's open transaction and sets its epoch:
+ *   a new epoch (transactions v2, fencing) forgets the cached batches, so the next batch starts
+ *   at sequence 0, while the same epoch (transactions v1) keeps the sequences going.
  */
 import { FakeError } from './error-codes.js'
 
@@ -27,6 +30,8 @@ export interface ProducerEntry {
   epoch: number
   /** Last appended batches, oldest first, at most CACHED_BATCHES. */
   batches: BatchMetadata[]
+  /** Offset of the first batch of the producer's open transaction here; null when none is open. */
+  txnFirstOffset: bigint | null
 }
 
 export type SequenceVerdict =
@@ -76,18 +81,43 @@ export function checkSequence(
   }
 }
 
-/** Records an appended batch in the producer's entry (creating or resetting it on a new epoch). */
+/** The producer's entry, created empty (no epoch yet) when the partition has none. */
+function entryOf(producers: Map<bigint, ProducerEntry>, producerId: bigint): ProducerEntry {
+  let entry = producers.get(producerId)
+  if (entry === undefined) {
+    entry = { epoch: -1, batches: [], txnFirstOffset: null }
+    producers.set(producerId, entry)
+  }
+  return entry
+}
+
+function updateEpoch(entry: ProducerEntry, epoch: number): void {
+  if (entry.epoch === epoch) return
+  entry.epoch = epoch
+  entry.batches = []
+}
+
+/**
+ * Records an appended batch in the producer's entry (a new epoch forgets the cached batches); a
+ * transactional batch opens the producer's transaction here if none is open.
+ */
 export function recordAppend(
   producers: Map<bigint, ProducerEntry>,
   producerId: bigint,
   epoch: number,
   batch: BatchMetadata,
+  transactional = false,
 ): void {
-  let entry = producers.get(producerId)
-  if (entry === undefined || entry.epoch !== epoch) {
-    entry = { epoch, batches: [] }
-    producers.set(producerId, entry)
-  }
+  const entry = entryOf(producers, producerId)
+  updateEpoch(entry, epoch)
   entry.batches.push(batch)
   if (entry.batches.length > CACHED_BATCHES) entry.batches.shift()
+  if (transactional && entry.txnFirstOffset === null) entry.txnFirstOffset = batch.firstOffset
+}
+
+/** A transaction marker written with `epoch`: the producer's transaction here is over. */
+export function recordMarker(producers: Map<bigint, ProducerEntry>, producerId: bigint, epoch: number): void {
+  const entry = entryOf(producers, producerId)
+  updateEpoch(entry, epoch)
+  entry.txnFirstOffset = null
 }

@@ -29,6 +29,8 @@ export interface BatchInput {
   producerEpoch?: number
   baseSequence?: number
   baseTimestamp?: number
+  /** Sets the transactional attribute bit (0x10). */
+  transactional?: boolean
   /** Overrides the computed CRC, to build a corrupt batch. */
   crc?: number
 }
@@ -45,7 +47,7 @@ export function encodeRecordBatch(input: BatchInput): Buffer {
   w.int32(-1) // partitionLeaderEpoch: the broker sets it
   w.int8(2)
   const crcAt = w.reserve(4)
-  w.int16(0)
+  w.int16(input.transactional === true ? 0x10 : 0)
   w.int32(input.records.length - 1)
   w.int64(BigInt(base))
   let max = base
