@@ -1,152 +1,205 @@
-import { parseArgs } from 'node:util'
+/**
+ * `sluice perf`: Kafka's kafka-producer-perf-test for Sluice. Parses the flags, sets up the
+ * payloads, the producer and (without brokers given) a local Kafka, runs the send loop and
+ * prints the lines Kafka's tool prints, or one JSON object with --json.
+ */
 import { createTopics, parseBrokerList } from '../cluster/admin.js'
+import { ConfigError, KafkaError } from '../errors.js'
+import { resolveConfig } from '../producer/config.js'
 import { Producer } from '../producer/producer.js'
-import type { RecordMetadata } from '../producer/record.js'
+import { HELP, type PerfArgs, parsePerfArgs, UsageError } from './perf/args.js'
+import { FilePayloads, payloadSource } from './perf/payloads.js'
+import { ProgressBar } from './perf/progress.js'
+import { formatMetrics, jsonReport } from './perf/report.js'
+import { type PerfProducer, PerfRun } from './perf/run.js'
+import { type PerfSettings, perfSettings } from './perf/settings.js'
 
-const HELP = `Usage: sluice perf [options]
+/** Failed records printed one by one before the rest are only counted. */
+const MAX_PRINTED_FAILURES = 5
 
-Produces --num-records records of --record-size bytes as fast as the producer allows (or at
---throughput records/s) and prints throughput and send-to-acknowledgement latency, in the form of
-Kafka's kafka-producer-perf-test.
+/** Where lines go: stdout (stderr with --json), around the progress bar when there is one. */
+class Terminal {
+  readonly #json: boolean
+  #bar: ProgressBar | null = null
 
-Options:
-  --topic NAME               topic to produce to (default: sluice-perf; created when missing)
-  --num-records N            records to send (default: 1000000)
-  --record-size BYTES        value size (default: 100)
-  --throughput N             records/s cap; -1 for unthrottled (default: -1)
-  --partitions N             partitions when the topic is created (default: 8)
-  --producer-props k=v ...   producer settings in Java form, e.g. acks=1 linger.ms=5
-  --bootstrap-server LIST    brokers; when absent, a local Apache Kafka is started for the run
-  -h, --help
-`
+  constructor(json: boolean) {
+    this.#json = json
+  }
+
+  /** A result line: stdout, or stderr when stdout is reserved for the JSON object. */
+  line(text: string): void {
+    if (this.#json) process.stderr.write(`${text}\n`)
+    else if (this.#bar !== null) this.#bar.line(text)
+    else process.stdout.write(`${text}\n`)
+  }
+
+  error(text: string): void {
+    if (this.#bar !== null) this.#bar.around(() => process.stderr.write(`${text}\n`))
+    else process.stderr.write(`${text}\n`)
+  }
+
+  startProgress(counts: ConstructorParameters<typeof ProgressBar>[1]): void {
+    if (this.#json || !process.stdout.isTTY) return
+    this.#bar = new ProgressBar(process.stdout, counts)
+  }
+
+  stopProgress(): void {
+    this.#bar?.stop()
+    this.#bar = null
+  }
+}
 
 export async function runPerf(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      topic: { type: 'string', default: 'sluice-perf' },
-      'num-records': { type: 'string', default: '1000000' },
-      'record-size': { type: 'string', default: '100' },
-      throughput: { type: 'string', default: '-1' },
-      partitions: { type: 'string', default: '8' },
-      'producer-props': { type: 'string', multiple: true, default: [] },
-      'bootstrap-server': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    allowPositionals: false,
-  })
-  if (values.help) {
-    process.stdout.write(HELP)
-    return 0
+  try {
+    const args = parsePerfArgs(argv)
+    if (args.help) {
+      process.stdout.write(HELP)
+      return 0
+    }
+    return await perf(args)
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`sluice perf: ${err.message}\nRun 'sluice perf --help' for the options.\n`)
+      return 2
+    }
+    throw err
   }
-  const topic = values.topic ?? 'sluice-perf'
-  const numRecords = positiveInt(values['num-records'] ?? '', '--num-records')
-  const recordSize = positiveInt(values['record-size'] ?? '', '--record-size')
-  const partitions = positiveInt(values.partitions ?? '', '--partitions')
-  const throughput = Number(values.throughput ?? -1)
-  const props: Record<string, string> = {}
-  for (const kv of values['producer-props'] ?? []) {
-    const i = kv.indexOf('=')
-    if (i <= 0) throw new Error(`--producer-props expects key=value, got '${kv}'`)
-    props[kv.slice(0, i)] = kv.slice(i + 1)
-  }
+}
 
-  let bootstrap = values['bootstrap-server']
-  let stopLocal: (() => Promise<void>) | null = null
-  if (bootstrap === undefined) {
-    process.stderr.write('No --bootstrap-server given: starting a local Apache Kafka...\n')
-    const { startKafka } = await import('../local-kafka/cluster.js')
-    const cluster = await startKafka({ name: 'sluice-perf' })
-    bootstrap = cluster.bootstrapServers
-    stopLocal = () => cluster.stop()
-    process.stderr.write(`Local Kafka is up at ${bootstrap}\n`)
+function transactionsSupported(): boolean {
+  const proto = Producer.prototype as unknown as Record<string, unknown>
+  return ['initTransactions', 'beginTransaction', 'commitTransaction'].every(
+    (m) => typeof proto[m] === 'function',
+  )
+}
+
+async function startLocalKafka(): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
+  process.stderr.write('No --bootstrap-server given: starting a local Apache Kafka...\n')
+  const { startKafka } = await import('../local-kafka/cluster.js')
+  const cluster = await startKafka({ name: `sluice-perf-${process.pid}` })
+  process.stderr.write(`Local Kafka is up at ${cluster.bootstrapServers}\n`)
+  return { bootstrap: cluster.bootstrapServers, stop: () => cluster.stop() }
+}
+
+async function createTopic(bootstrap: string, args: PerfArgs, local: boolean, term: Terminal): Promise<void> {
+  let brokers: ReturnType<typeof parseBrokerList>
+  try {
+    brokers = parseBrokerList(bootstrap)
+  } catch (err) {
+    throw new UsageError(`bootstrap servers '${bootstrap}': ${(err as Error).message}`)
   }
   try {
-    await createTopics(parseBrokerList(bootstrap), [{ name: topic, partitions }])
-    const producer = new Producer({ 'bootstrap.servers': bootstrap, ...props })
-    const result = await produce(producer, topic, numRecords, recordSize, throughput)
+    await createTopics(brokers, [{ name: args.topic, partitions: args.partitions }])
+  } catch (err) {
+    if (local) throw err
+    // Someone else's cluster may forbid it; the producer reports a topic that really is missing.
+    term.error(
+      `sluice perf: could not create topic '${args.topic}' (${(err as Error).message}); producing anyway`,
+    )
+  }
+}
+
+async function perf(args: PerfArgs): Promise<number> {
+  const term = new Terminal(args.json)
+  const settings: PerfSettings = await perfSettings(args)
+  if (settings.transactions !== null && !transactionsSupported()) {
+    throw new Error(
+      'transactions need a newer Sluice: this build has no Producer.initTransactions() (drop --transactional-id, --transaction-duration-ms and transactional.id)',
+    )
+  }
+  // Bad settings are reported before anything is started.
+  resolveConfig({ ...settings.producer, 'bootstrap.servers': settings.bootstrapServers ?? '127.0.0.1:9092' })
+  const payloads = await payloadSource(args.payload, (line) => term.line(line))
+
+  let bootstrap = settings.bootstrapServers
+  let stopLocal: (() => Promise<void>) | null = null
+  let producer: Producer | null = null
+  try {
+    if (bootstrap === null) {
+      const local = await startLocalKafka()
+      bootstrap = local.bootstrap
+      stopLocal = local.stop
+    }
+    await createTopic(bootstrap, args, stopLocal !== null, term)
+    producer = new Producer({ ...settings.producer, 'bootstrap.servers': bootstrap })
+    const tx = producer as unknown as PerfProducer & { initTransactions(): Promise<void> }
+    if (settings.transactions !== null) await tx.initTransactions()
+
+    if (args.warmupRecords > 0) {
+      term.line(
+        `Warmup first ${args.warmupRecords} records. Steady state results will print after the complete test summary.`,
+      )
+    }
+    let printed = 0
+    const run = new PerfRun(
+      {
+        topic: args.topic,
+        numRecords: args.numRecords,
+        warmupRecords: args.warmupRecords,
+        throughput: args.throughput,
+        reportingIntervalMs: args.reportingIntervalMs,
+        transactionDurationMs: settings.transactions?.durationMs ?? null,
+      },
+      {
+        line: (text) => term.line(text),
+        failure: (err) => {
+          if (printed < MAX_PRINTED_FAILURES) term.error(`sluice perf: a record failed: ${describe(err)}`)
+          else if (printed === MAX_PRINTED_FAILURES)
+            term.error('sluice perf: (further failures are only counted)')
+          printed++
+        },
+      },
+    )
+    term.startProgress(() => ({
+      done: run.done,
+      total: args.numRecords,
+      elapsedMs: performance.now() - run.startMs,
+    }))
+    try {
+      await run.run(tx, payloads)
+    } finally {
+      term.stopProgress()
+    }
+    const end = performance.now()
+    const total = run.stats.summary(end)
+    const steady = run.steadyStats?.summary(end) ?? null
+    const metrics = args.printMetrics ? producer.metrics() : null
     await producer.close()
-    process.stdout.write(result)
+
+    if (args.json) {
+      const report = jsonReport({
+        total,
+        steadyState: steady,
+        failed: run.failed,
+        topic: args.topic,
+        numRecords: args.numRecords,
+        warmupRecords: args.warmupRecords,
+        payload: args.payload,
+        payloadCount: payloads instanceof FilePayloads ? payloads.count : null,
+        throughput: args.throughput,
+        localKafka: stopLocal !== null,
+        bootstrapServers: bootstrap,
+        transactions: settings.transactions,
+        config: producer.config,
+        metrics,
+      })
+      process.stdout.write(`${JSON.stringify(report)}\n`)
+    } else {
+      term.line(run.stats.totalLine(end))
+      if (run.steadyStats !== null) term.line(run.steadyStats.totalLine(end))
+      if (metrics !== null) for (const l of formatMetrics(metrics, producer.config.clientId)) term.line(l)
+    }
+    if (run.failed > 0) {
+      term.error(`sluice perf: ${run.failed} of ${args.numRecords} records failed`)
+      return 1
+    }
     return 0
   } finally {
+    await producer?.close()
     await stopLocal?.()
   }
 }
 
-async function produce(
-  producer: Producer,
-  topic: string,
-  numRecords: number,
-  recordSize: number,
-  throughput: number,
-): Promise<string> {
-  const payload = Buffer.alloc(recordSize, 0x61)
-  const latencies = new Float64Array(numRecords)
-  // Bounded outstanding records, so memory stays near buffer.memory's worth of data.
-  const window = Math.max(1000, Math.floor(producer.config.bufferMemory / (recordSize + 70)))
-  let outstanding = 0
-  let acked = 0
-  let failed = 0
-  let firstError: Error | null = null
-  let wake: (() => void) | null = null
-  const start = performance.now()
-  let windowStart = start
-  let windowCount = 0
-  let windowBytes = 0
-  let windowLatency = 0
-  let windowMax = 0
-
-  const done = (sentAt: number) => (err: Error | null, _md: RecordMetadata | null) => {
-    const now = performance.now()
-    outstanding--
-    if (err !== null) {
-      failed++
-      firstError ??= err
-    } else {
-      const lat = now - sentAt
-      latencies[acked++] = lat
-      windowCount++
-      windowBytes += recordSize
-      windowLatency += lat
-      if (lat > windowMax) windowMax = lat
-      if (now - windowStart >= 5000) {
-        const secs = (now - windowStart) / 1000
-        process.stdout.write(
-          `${windowCount} records sent, ${(windowCount / secs).toFixed(1)} records/sec (${(windowBytes / secs / 1048576).toFixed(2)} MB/sec), ${(windowLatency / windowCount).toFixed(1)} ms avg latency, ${windowMax.toFixed(1)} ms max latency.\n`,
-        )
-        windowStart = now
-        windowCount = windowBytes = windowLatency = windowMax = 0
-      }
-    }
-    if (wake !== null && outstanding < window / 2) {
-      const w = wake
-      wake = null
-      w()
-    }
-  }
-
-  for (let i = 0; i < numRecords; i++) {
-    if (outstanding >= window) await new Promise<void>((resolve) => (wake = resolve))
-    if (throughput > 0) {
-      const due = start + (i * 1000) / throughput
-      const now = performance.now()
-      if (due > now + 1) await new Promise((r) => setTimeout(r, due - now))
-    }
-    outstanding++
-    producer.send({ topic, value: payload }, done(performance.now()))
-  }
-  await producer.flush()
-  const elapsed = (performance.now() - start) / 1000
-  if (failed > 0) throw new Error(`${failed} of ${numRecords} records failed; first error: ${firstError}`)
-  const sorted = latencies.subarray(0, acked).sort()
-  const pct = (p: number) => sorted[Math.min(acked - 1, Math.floor((p / 100) * acked))] ?? 0
-  let sum = 0
-  for (const v of sorted) sum += v
-  return `${numRecords} records sent, ${(numRecords / elapsed).toFixed(1)} records/sec (${((numRecords * recordSize) / elapsed / 1048576).toFixed(2)} MB/sec), ${(sum / Math.max(1, acked)).toFixed(2)} ms avg latency, ${(sorted[acked - 1] ?? 0).toFixed(2)} ms max latency, ${pct(50).toFixed(0)} ms 50th, ${pct(95).toFixed(0)} ms 95th, ${pct(99).toFixed(0)} ms 99th, ${pct(99.9).toFixed(0)} ms 99.9th.\n`
-}
-
-function positiveInt(v: string, flag: string): number {
-  const n = Number(v)
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got '${v}'`)
-  return n
+function describe(err: Error): string {
+  return err instanceof KafkaError ? `${err.code}: ${err.message}` : err.message
 }
