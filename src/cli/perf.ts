@@ -11,7 +11,7 @@ import { HELP, type PerfArgs, parsePerfArgs, UsageError } from './perf/args.js'
 import { FilePayloads, payloadSource } from './perf/payloads.js'
 import { ProgressBar } from './perf/progress.js'
 import { formatMetrics, jsonReport } from './perf/report.js'
-import { type PerfProducer, PerfRun } from './perf/run.js'
+import { PerfRun } from './perf/run.js'
 import { type PerfSettings, perfSettings } from './perf/settings.js'
 
 /** Failed records printed one by one before the rest are only counted. */
@@ -66,13 +66,6 @@ export async function runPerf(argv: string[]): Promise<number> {
   }
 }
 
-function transactionsSupported(): boolean {
-  const proto = Producer.prototype as unknown as Record<string, unknown>
-  return ['initTransactions', 'beginTransaction', 'commitTransaction'].every(
-    (m) => typeof proto[m] === 'function',
-  )
-}
-
 async function startLocalKafka(): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
   process.stderr.write('No --bootstrap-server given: starting a local Apache Kafka...\n')
   const { startKafka } = await import('../local-kafka/cluster.js')
@@ -102,11 +95,6 @@ async function createTopic(bootstrap: string, args: PerfArgs, local: boolean, te
 async function perf(args: PerfArgs): Promise<number> {
   const term = new Terminal(args.json)
   const settings: PerfSettings = await perfSettings(args)
-  if (settings.transactions !== null && !transactionsSupported()) {
-    throw new Error(
-      'transactions need a newer Sluice: this build has no Producer.initTransactions() (drop --transactional-id, --transaction-duration-ms and transactional.id)',
-    )
-  }
   // Bad settings are reported before anything is started.
   resolveConfig({ ...settings.producer, 'bootstrap.servers': settings.bootstrapServers ?? '127.0.0.1:9092' })
   const payloads = await payloadSource(args.payload, (line) => term.line(line))
@@ -122,8 +110,7 @@ async function perf(args: PerfArgs): Promise<number> {
     }
     await createTopic(bootstrap, args, stopLocal !== null, term)
     producer = new Producer({ ...settings.producer, 'bootstrap.servers': bootstrap })
-    const tx = producer as unknown as PerfProducer & { initTransactions(): Promise<void> }
-    if (settings.transactions !== null) await tx.initTransactions()
+    if (settings.transactions !== null) await producer.initTransactions()
 
     if (args.warmupRecords > 0) {
       term.line(
@@ -156,7 +143,7 @@ async function perf(args: PerfArgs): Promise<number> {
       elapsedMs: performance.now() - run.startMs,
     }))
     try {
-      await run.run(tx, payloads)
+      await run.run(producer, payloads)
     } finally {
       term.stopProgress()
     }
