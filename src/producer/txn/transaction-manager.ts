@@ -1025,11 +1025,12 @@ export class TransactionManager {
         this.#epochBumpRequired = true
         const err = new TransactionAbortableError(`${cause.message}; abort the transaction and go on`, {
           cause,
+          errorCode: code,
         })
         this.#toAbortableError(err)
         return err
       }
-      const err = new FatalProducerError(cause.message, { cause })
+      const err = new FatalProducerError(cause.message, { cause, errorCode: code })
       this.#toFatal(err)
       return err
     }
@@ -1043,11 +1044,12 @@ export class TransactionManager {
     ) {
       const err = new TransactionAbortableError(`${cause.message}; abort the transaction and go on`, {
         cause,
+        errorCode: code,
       })
       this.#toAbortableError(err)
       return err
     }
-    const err = new FatalProducerError(cause.message, { cause })
+    const err = new FatalProducerError(cause.message, { cause, errorCode: code })
     this.#toFatal(err)
     return err
   }
