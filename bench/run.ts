@@ -297,7 +297,9 @@ export function parsePerfLine(out: string): RunnerResult | null {
   const lines = out
     .trim()
     .split('\n')
-    .filter((l) => l.includes('99.9th'))
+    .map((l) => l.trim())
+    // The total line; with --warmup-records a steady-state summary follows it in another form.
+    .filter((l) => l.includes('99.9th') && /^\d+ records sent/.test(l))
   const line = lines[lines.length - 1]
   if (line === undefined) return null
   const num = (re: RegExp) => Number(re.exec(line)?.[1] ?? Number.NaN)
