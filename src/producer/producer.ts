@@ -208,7 +208,7 @@ export class Producer extends EventEmitter {
       if (pending !== undefined) pending.push(entry)
       else this.#waitForMetadata(topic, entry)
     } catch (err) {
-      settle(completion, err instanceof Error ? err : new Error(String(err)))
+      this.#failRecord(completion, err instanceof Error ? err : new Error(String(err)))
     }
   }
 
@@ -245,7 +245,7 @@ export class Producer extends EventEmitter {
         },
         (err: Error) => {
           this.#waiting.delete(topic)
-          for (const w of list) settle(w.completion, err)
+          for (const w of list) this.#failRecord(w.completion, err)
           this.#serveBlocked()
         },
       )
@@ -258,7 +258,7 @@ export class Producer extends EventEmitter {
     try {
       if (this.#blocked.length > this.#blockedHead || !this.#append(w, meta)) this.#block(w)
     } catch (err) {
-      settle(w.completion, err as Error)
+      this.#failRecord(w.completion, err as Error)
     }
   }
 
@@ -276,7 +276,7 @@ export class Producer extends EventEmitter {
     while (this.#blockedHead < this.#blocked.length) {
       const w = this.#blocked[this.#blockedHead]!
       if (now >= w.deadline) {
-        settle(
+        this.#failRecord(
           w.completion,
           new BufferExhaustedError(
             `no room in buffer.memory=${this.config.bufferMemory} for a record to '${w.record.topic}' within max.block.ms=${this.config.maxBlockMs}`,
@@ -289,7 +289,7 @@ export class Producer extends EventEmitter {
             throw new TimeoutError(`topic '${w.record.topic}' vanished from metadata`)
           if (!this.#append(w, meta)) break
         } catch (err) {
-          settle(w.completion, err as Error)
+          this.#failRecord(w.completion, err as Error)
         }
       }
       this.#blocked[this.#blockedHead++] = undefined as unknown as Waiting
@@ -541,6 +541,15 @@ export class Producer extends EventEmitter {
       this.abortTransaction().catch(() => {}),
       timeoutMs,
     )
+  }
+
+  /**
+   * A record failed before reaching a batch. Inside a transaction that makes the transaction
+   * abortable, as in the Java producer: committing without the record would lose it silently.
+   */
+  #failRecord(completion: Completion, err: Error): void {
+    this.#tm?.onRecordFailed(err)
+    settle(completion, err)
   }
 
   /** Resolves once every record waiting for metadata or memory has been appended (or failed). */

@@ -7,7 +7,12 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { KafkaError, ProducerFencedError, TransactionAbortableError } from '../../src/errors.js'
+import {
+  KafkaError,
+  ProducerFencedError,
+  SerializationError,
+  TransactionAbortableError,
+} from '../../src/errors.js'
 import { Producer } from '../../src/producer/producer.js'
 import { ApiKey } from '../../src/protocol/api-keys.js'
 import { ErrorCode } from '../../src/protocol/error-codes.js'
@@ -143,6 +148,33 @@ for (const transactionVersion of [2, 0] as const) {
         await p.commitTransaction()
         assert.deepEqual(committedValues(cluster, 't', 2), ['x', 'y'])
         assert.equal(cluster.requests.filter((r) => r.apiKey === ApiKey.EndTxn).length, 3)
+      } finally {
+        await p.close()
+        await cluster.close()
+      }
+    })
+
+    test('a record that fails before reaching a batch (serializer) makes the transaction abortable', {
+      timeout: TEST_TIMEOUT,
+    }, async () => {
+      const cluster = await startFakeCluster({
+        brokers: 1,
+        topics: [{ name: 't', partitions: 2 }],
+        transactionVersion,
+      })
+      const p = producerFor(cluster)
+      try {
+        await p.initTransactions()
+        p.beginTransaction()
+        await sendIn(p, 't', ['kept-0'])
+        // The default serializer takes bytes or strings, not numbers.
+        await assert.rejects(p.send({ topic: 't', value: 42 as unknown as string }), SerializationError)
+        await assert.rejects(p.commitTransaction(), TransactionAbortableError)
+        await p.abortTransaction()
+        p.beginTransaction()
+        await sendIn(p, 't', ['after-0', 'after-1'])
+        await p.commitTransaction()
+        assert.deepEqual(committedValues(cluster, 't', 2), ['after-0', 'after-1'])
       } finally {
         await p.close()
         await cluster.close()

@@ -306,6 +306,13 @@ export class TransactionManager {
     seq.remove(batch)
   }
 
+  /** A record of the open transaction failed before it was appended (serializer, size, metadata, memory). */
+  onRecordFailed(err: Error): void {
+    if (!this.isTransactional || this.#state !== 'IN_TRANSACTION') return
+    if (err instanceof TransactionStateError || err instanceof ProducerClosedError) return
+    this.#maybeTransitionToErrorState(err)
+  }
+
   /**
    * A batch that was sent ended without a definite answer (expired, or its request timed out with
    * no time left): the broker may hold it. No new sequences for the partition until the batches
