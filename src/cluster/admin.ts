@@ -8,6 +8,11 @@ export interface NewTopic {
   name: string
   partitions: number
   replicationFactor?: number
+  /**
+   * Replicas of each partition by index, the preferred leader first; when given, `partitions`
+   * must equal its length and `replicationFactor` is left out.
+   */
+  replicaAssignment?: readonly (readonly number[])[]
   configs?: Record<string, string>
 }
 
@@ -41,9 +46,13 @@ export async function createTopics(
       const res = await conn.send(CreateTopics, {
         topics: topics.map((t) => ({
           name: t.name,
-          numPartitions: t.partitions,
-          replicationFactor: t.replicationFactor ?? -1,
-          assignments: [],
+          // Kafka wants -1 for both when the assignment says where each partition goes.
+          numPartitions: t.replicaAssignment === undefined ? t.partitions : -1,
+          replicationFactor: t.replicaAssignment === undefined ? (t.replicationFactor ?? -1) : -1,
+          assignments: (t.replicaAssignment ?? []).map((brokerIds, partitionIndex) => ({
+            partitionIndex,
+            brokerIds: [...brokerIds],
+          })),
           configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
         })),
         timeoutMs,

@@ -155,3 +155,77 @@ export async function readTopicWithKcat(
     })
     .sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : 1))
 }
+
+/** One record as the compact reader prints it; `value` is UTF-8 text (null for a null value). */
+export type ValueVisitor = (partition: number, offset: number, value: string | null) => void
+
+const VALUE_LINE = /^(\d+) (\d+)(?: (.*))?$/
+
+/**
+ * Kafka's own consumer (`ReadTopic` in its `values` format) streams every record of `topic`, from
+ * the beginning to the end offsets at the time of the call, to `onRecord`: in offset order within
+ * a partition, partitions interleaved. For topics of millions of records, where readTopic's JSON
+ * would not fit; values must be UTF-8 text without line breaks. Resolves with the record count;
+ * rejects if the reader does not get to the end, or with what `onRecord` threw.
+ */
+export async function readTopicValues(
+  bootstrapServers: string,
+  topic: string,
+  onRecord: ValueVisitor,
+  opts: ReadOptions = {},
+): Promise<number> {
+  const timeoutMs = opts.timeoutMs ?? 120_000
+  const { classpath } = await ensureKafka()
+  const args = [
+    '-cp',
+    classpath,
+    join(JAVA_DIR, 'ReadTopic.java'),
+    bootstrapServers,
+    topic,
+    opts.isolationLevel ?? 'read_uncommitted',
+    String(timeoutMs),
+    'values',
+  ]
+  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const err: Buffer[] = []
+  child.stderr.on('data', (b: Buffer) => err.push(b))
+  let carry = ''
+  let count = 0
+  let done: number | null = null
+  let visitorError: unknown = null
+  const line = (text: string): void => {
+    const m = VALUE_LINE.exec(text)
+    if (m !== null) {
+      count++
+      onRecord(Number(m[1]), Number(m[2]), m[3] ?? null)
+    } else if (text.startsWith('done ')) {
+      done = Number(text.slice(5))
+    } // anything else is log output sharing stdout
+  }
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (chunk: string) => {
+    if (visitorError !== null) return
+    const lines = (carry + chunk).split('\n')
+    carry = lines.pop() ?? ''
+    try {
+      for (const l of lines) line(l)
+    } catch (e) {
+      visitorError = e
+      child.kill('SIGKILL')
+    }
+  })
+  // The program has its own deadline; this one only guards against a hung JVM.
+  const guard = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 60_000)
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (c) => resolve(c))
+  }).finally(() => clearTimeout(guard))
+  if (visitorError !== null) throw visitorError
+  if (carry !== '') line(carry)
+  if (code !== 0 || done === null) {
+    const stderr = Buffer.concat(err).toString('utf8')
+    throw new Error(`ReadTopic ${topic} (values) failed (exit ${code}) after ${count} records:\n${stderr}`)
+  }
+  if (count !== done) throw new Error(`ReadTopic printed ${count} of ${done} records`)
+  return count
+}

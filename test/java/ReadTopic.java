@@ -1,3 +1,8 @@
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -20,11 +25,19 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * the beginning up to the end offsets seen at start (the last stable offsets under
  * read_committed) and prints one JSON object per record, then {"done":true,"records":n}.
  *
- * Usage: ReadTopic <bootstrap> <topic> [read_uncommitted|read_committed] [timeoutMs]
- * Exit codes: 0 done, 1 error, 2 timed out before reaching the end offsets, 3 no such topic.
+ * With the `values` format (for topics of millions of records) it prints one line per record
+ * instead, `<partition> <offset> <value as UTF-8>` (just `<partition> <offset>` for a null
+ * value), then `done <n>`; a value holding a line break makes it exit with code 4.
+ *
+ * Usage: ReadTopic <bootstrap> <topic> [read_uncommitted|read_committed] [timeoutMs] [json|values]
+ * Exit codes: 0 done, 1 error, 2 timed out before reaching the end offsets, 3 no such topic,
+ * 4 a value the values format cannot print.
  */
 public class ReadTopic {
   private static final Base64.Encoder B64 = Base64.getEncoder();
+  // System.out flushes on every line: far too slow for millions of records.
+  private static final PrintStream OUT =
+      new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false, StandardCharsets.UTF_8);
 
   public static void main(String[] args) {
     if (args.length < 2) {
@@ -33,15 +46,18 @@ public class ReadTopic {
     }
     String isolation = args.length > 2 ? args[2] : "read_uncommitted";
     long timeoutMs = args.length > 3 ? Long.parseLong(args[3]) : 30_000L;
+    boolean values = args.length > 4 && args[4].equals("values");
+    int code = 1;
     try {
-      System.exit(run(args[0], args[1], isolation, timeoutMs));
+      code = run(args[0], args[1], isolation, timeoutMs, values);
     } catch (Exception e) {
       e.printStackTrace();
-      System.exit(1);
     }
+    OUT.flush();
+    System.exit(code);
   }
 
-  private static int run(String bootstrap, String topic, String isolation, long timeoutMs) {
+  private static int run(String bootstrap, String topic, String isolation, long timeoutMs, boolean values) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
@@ -50,6 +66,8 @@ public class ReadTopic {
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-independent-reader");
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000");
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 << 20));
     long deadline = System.currentTimeMillis() + timeoutMs;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
       List<PartitionInfo> infos = List.of();
@@ -75,7 +93,6 @@ public class ReadTopic {
       StringBuilder line = new StringBuilder(256);
       while (!reachedEnd(consumer, end)) {
         if (System.currentTimeMillis() > deadline) {
-          System.out.flush();
           System.err.println("timed out before reaching end offsets " + end);
           return 2;
         }
@@ -83,6 +100,15 @@ public class ReadTopic {
           Long stop = end.get(new TopicPartition(r.topic(), r.partition()));
           if (stop == null || r.offset() >= stop) continue;
           line.setLength(0);
+          if (values) {
+            if (!valueLine(line, r)) {
+              System.err.println("partition " + r.partition() + " offset " + r.offset() + ": the value holds a line break");
+              return 4;
+            }
+            OUT.append(line).append('\n');
+            count++;
+            continue;
+          }
           line.append("{\"partition\":").append(r.partition());
           line.append(",\"offset\":\"").append(r.offset()).append('"');
           line.append(",\"timestamp\":").append(r.timestamp());
@@ -104,12 +130,12 @@ public class ReadTopic {
             line.append(']');
           }
           line.append("]}");
-          System.out.println(line);
+          OUT.append(line).append('\n');
           count++;
         }
       }
-      System.out.println("{\"done\":true,\"records\":" + count + "}");
-      System.out.flush();
+      if (values) OUT.append("done ").append(String.valueOf(count)).append('\n');
+      else OUT.append("{\"done\":true,\"records\":").append(String.valueOf(count)).append("}\n");
       return 0;
     }
   }
@@ -118,6 +144,17 @@ public class ReadTopic {
     for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
       if (consumer.position(e.getKey()) < e.getValue()) return false;
     }
+    return true;
+  }
+
+  /** `<partition> <offset>[ <value>]`; false when the value would break the line format. */
+  private static boolean valueLine(StringBuilder out, ConsumerRecord<byte[], byte[]> r) {
+    out.append(r.partition()).append(' ').append(r.offset());
+    byte[] v = r.value();
+    if (v == null) return true;
+    String text = new String(v, StandardCharsets.UTF_8);
+    if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) return false;
+    out.append(' ').append(text);
     return true;
   }
 
