@@ -135,6 +135,43 @@ describe('fault proxy', () => {
     assert.equal((await metadata(c, ['t'])).topics[0]!.errorCode, 0)
   })
 
+  test('cutMidResponse delivers half of the next response frame, then closes that connection', async () => {
+    const server = await startRecordingServer((body) =>
+      frame(Buffer.concat([body.subarray(0, 4), Buffer.alloc(96, 7)])),
+    )
+    proxy = await startFaultProxy({ targetHost: '127.0.0.1', targetPort: server.port })
+    const socket = connectSocket({ host: '127.0.0.1', port: proxy.port })
+    const received: Buffer[] = []
+    socket.on('data', (c: Buffer) => received.push(c))
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
+    proxy.cutMidResponse()
+    socket.write(frame(Buffer.from('\0\0\0\x01request')))
+    await closed
+    assert.deepEqual(
+      Buffer.concat(received),
+      frame(Buffer.concat([Buffer.from('\0\0\0\x01'), Buffer.alloc(96, 7)])).subarray(0, 52),
+    )
+    assert.equal(proxy.midResponseCuts, 1)
+    assert.equal(proxy.connections, 0)
+  })
+
+  test('cutMidResponse(Produce) spares other APIs; the produce is written but its answer lost', async () => {
+    cluster = await startFakeCluster({ topics: [{ name: 't' }] })
+    proxy = await startFaultProxy({ targetHost: '127.0.0.1', targetPort: cluster.broker(0).port })
+    const c = await connect(proxy.port)
+    proxy.cutMidResponse(ApiKey.Produce)
+    assert.equal((await metadata(c, ['t'])).topics[0]!.errorCode, 0)
+    assert.equal(proxy.midResponseCuts, 0)
+    await assert.rejects(
+      produce(c, 't', [{ partition: 0, batch: { records: [{ value: 'landed' }] } }]),
+      NetworkError,
+    )
+    assert.equal(proxy.midResponseCuts, 1)
+    assert.deepEqual(values(cluster.log('t', 0)), ['landed'])
+    const d = await connect(proxy.port)
+    assert.equal((await metadata(d, ['t'])).topics[0]!.errorCode, 0)
+  })
+
   test('delayResponses holds each response; a request timeout shorter than the delay fires', async () => {
     cluster = await startFakeCluster({ topics: [{ name: 't' }] })
     proxy = await startFaultProxy({ targetHost: '127.0.0.1', targetPort: cluster.broker(0).port })

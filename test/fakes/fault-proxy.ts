@@ -7,6 +7,7 @@
  *   proxy.cutAll()              // destroy every open connection (both sides); new ones are accepted
  *   proxy.pause() / resume()    // hold all bytes in both directions / let them through, in order
  *   proxy.dropNextResponse(n=1) // swallow the next n response frames (any connection)
+ *   proxy.cutMidResponse(apiKey?) // the next response (to that API) arrives half, then its connection is cut
  *   proxy.delayResponses(ms)    // deliver each response ms after it arrived; 0 turns it off
  *   proxy.connections           // open client connections; connectionCount: accepted so far
  *   proxy.listeners             // proxy port per upstream 'host:port'
@@ -54,6 +55,13 @@ export interface FaultProxy {
   pause(): void
   resume(): void
   dropNextResponse(count?: number): void
+  /**
+   * The next response frame (to a request of `apiKey`; any when omitted) reaches the client only
+   * in part, then that connection is cut. Calling again before it happened does not add a cut.
+   */
+  cutMidResponse(apiKey?: number): void
+  /** Responses cut in the middle so far. */
+  readonly midResponseCuts: number
   delayResponses(ms: number): void
   close(): Promise<void>
 }
@@ -91,6 +99,9 @@ class TcpFaultProxy implements FaultProxy {
   #accepted = 0
   #paused = false
   #dropCount = 0
+  /** The API whose next response is cut in the middle; -1 any, null none. */
+  #cutMid: number | null = null
+  #midResponseCuts = 0
   #delayMs = 0
   #closed = false
 
@@ -133,6 +144,14 @@ class TcpFaultProxy implements FaultProxy {
 
   dropNextResponse(count = 1): void {
     this.#dropCount += count
+  }
+
+  cutMidResponse(apiKey?: number): void {
+    this.#cutMid = apiKey ?? -1
+  }
+
+  get midResponseCuts(): number {
+    return this.#midResponseCuts
   }
 
   delayResponses(ms: number): void {
@@ -247,6 +266,12 @@ class TcpFaultProxy implements FaultProxy {
       frame.copy(out, 4)
     }
     if (pipe.closed) return
+    if (this.#cutMid !== null && !this.#paused && (this.#cutMid === -1 || this.#cutMid === request?.apiKey)) {
+      this.#cutMid = null
+      this.#midResponseCuts++
+      this.#endAfter(pipe, out.subarray(0, Math.max(1, out.length >> 1)))
+      return
+    }
     if (this.#paused) pipe.heldDown.push(out)
     else pipe.client.write(out)
   }
@@ -286,6 +311,16 @@ class TcpFaultProxy implements FaultProxy {
     pipe.heldDown.length = 0
     pipe.client.destroy()
     pipe.upstream.destroy()
+  }
+
+  /** Like #end, but `partial` (and anything written before) reaches the client first. */
+  #endAfter(pipe: Pipe, partial: Buffer): void {
+    pipe.closed = true
+    this.#pipes.delete(pipe)
+    pipe.heldUp.length = 0
+    pipe.heldDown.length = 0
+    pipe.upstream.destroy()
+    pipe.client.end(partial, () => pipe.client.destroy())
   }
 
   #sleep(ms: number): Promise<void> {
