@@ -121,6 +121,10 @@ test('1M records with idempotence and acks=all while every proxied connection is
   )
   assert.equal(ledger.acked, TOTAL, 'every send acknowledged')
   assert.ok(drainWaits > 0, 'send() pushed back at least once (the backpressure path was used)')
+  assert.ok(
+    (producer.metrics()['record-retry-total'] ?? 0) > 0,
+    'the faults hit records on their way (some were retried)',
+  )
 
   const check = ledger.check()
   const readStarted = Date.now()

@@ -26,8 +26,13 @@ import { waitUntil } from '../helpers/wait-until.js'
 
 const TOTAL = 1_000_000
 const PARTITIONS = 6
-/** Records sent when each kill starts (the previous victim is back in sync first). */
+/** Records sent when each failover starts (the previous victim is back in sync first). */
 const KILL_AT = [150_000, 450_000, 750_000]
+/**
+ * Records sent after a failover starts before the kill: production may have drained while it
+ * waited for the previous victim, and the kill should land with the buffer full and requests out.
+ */
+const SENT_BEFORE_KILL = 40_000
 /** Production holds here until the last victim is back in sync, so every restart overlaps it. */
 const HOLD_AT = 950_000
 /** Records acknowledged under the new leaders before the victim is restarted. */
@@ -77,6 +82,12 @@ test('1M records with idempotence and acks=all while the leader is SIGKILLed and
   const progress = () => `sent ${ledger.sent}, acknowledged ${ledger.acked}, failed ${ledger.failed}`
 
   async function failover(): Promise<void> {
+    const sentAtStart = ledger.sent
+    await waitUntil(
+      () => ledger.sent >= sentAtStart + SENT_BEFORE_KILL,
+      () => `${SENT_BEFORE_KILL} more sends before a kill (${progress()})`,
+      WAIT_MS,
+    )
     const victim = busiestLeader(await partitionStates(cluster, topic))
     const ackedAtKill = ledger.acked
     note(`SIGKILL broker ${victim} (${progress()})`)
@@ -137,6 +148,10 @@ test('1M records with idempotence and acks=all while the leader is SIGKILLed and
   )
   assert.equal(ledger.acked, TOTAL, 'every send acknowledged')
   assert.ok(drainWaits > 0, 'send() pushed back at least once (the backpressure path was used)')
+  assert.ok(
+    (producer.metrics()['record-retry-total'] ?? 0) > 0,
+    'the faults hit records on their way (some were retried)',
+  )
 
   const check = ledger.check()
   const readStarted = Date.now()
