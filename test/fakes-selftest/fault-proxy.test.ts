@@ -168,6 +168,7 @@ describe('fault proxy', () => {
     )
     assert.equal(proxy.midResponseCuts, 1)
     assert.deepEqual(values(cluster.log('t', 0)), ['landed'])
+    assert.equal(proxy.requestsSeen(ApiKey.Produce), 1)
     const d = await connect(proxy.port)
     assert.equal((await metadata(d, ['t'])).topics[0]!.errorCode, 0)
   })

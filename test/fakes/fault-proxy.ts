@@ -10,6 +10,7 @@
  *   proxy.cutMidResponse(apiKey?) // the next response (to that API) arrives half, then its connection is cut
  *   proxy.delayResponses(ms)    // deliver each response ms after it arrived; 0 turns it off
  *   proxy.connections           // open client connections; connectionCount: accepted so far
+ *   proxy.requestsSeen(apiKey)  // requests of that API forwarded so far (all connections)
  *   proxy.listeners             // proxy port per upstream 'host:port'
  *   await proxy.close()         // no handle left open
  *
@@ -51,6 +52,8 @@ export interface FaultProxy {
   readonly connectionCount: number
   /** Proxy port per upstream 'host:port'. */
   readonly listeners: ReadonlyMap<string, number>
+  /** Requests of `apiKey` seen so far, on every connection. */
+  requestsSeen(apiKey: number): number
   cutAll(): void
   pause(): void
   resume(): void
@@ -97,6 +100,7 @@ class TcpFaultProxy implements FaultProxy {
   readonly #pipes = new Set<Pipe>()
   readonly #timers = new Set<{ timer: NodeJS.Timeout; done: () => void }>()
   #accepted = 0
+  readonly #requestsSeen = new Map<number, number>()
   #paused = false
   #dropCount = 0
   /** The API whose next response is cut in the middle; -1 any, null none. */
@@ -124,6 +128,10 @@ class TcpFaultProxy implements FaultProxy {
 
   get listeners(): ReadonlyMap<string, number> {
     return this.#ports
+  }
+
+  requestsSeen(apiKey: number): number {
+    return this.#requestsSeen.get(apiKey) ?? 0
   }
 
   cutAll(): void {
@@ -241,6 +249,7 @@ class TcpFaultProxy implements FaultProxy {
 
   #track(pipe: Pipe, frame: Buffer): void {
     const head = peekRequestHeader(frame)
+    this.#requestsSeen.set(head.apiKey, (this.#requestsSeen.get(head.apiKey) ?? 0) + 1)
     if (head.apiKey === ApiKey.Produce && produceAcks(frame) === 0) return // no response comes
     pipe.pending.set(head.correlationId, { apiKey: head.apiKey, apiVersion: head.apiVersion })
   }

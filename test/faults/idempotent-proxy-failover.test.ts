@@ -69,6 +69,8 @@ test('1M records with idempotence and acks=all while every proxied connection is
   })
   const progress = () => `sent ${ledger.sent}, acknowledged ${ledger.acked}, failed ${ledger.failed}`
   let cuts = 0
+  // A fresh cluster may answer the first InitProducerId with COORDINATOR_LOAD_IN_PROGRESS: count from the first cut.
+  let initsBeforeCuts = -1
   let midResponseCuts = 0
   let drainWaits = 0
   const started = Date.now()
@@ -81,6 +83,7 @@ test('1M records with idempotence and acks=all while every proxied connection is
       onProgress: (sent) => {
         if (sent % CUT_EVERY !== 0 || sent === TOTAL) return undefined
         cuts++
+        if (cuts === 1) initsBeforeCuts = proxy.requestsSeen(ApiKey.InitProducerId)
         if (cuts % 2 === 1) {
           proxy.cutAll()
           return undefined
@@ -101,7 +104,8 @@ test('1M records with idempotence and acks=all while every proxied connection is
   } finally {
     t.diagnostic(
       `producer metrics ${JSON.stringify(producer.metrics())}; drain waits ${drainWaits}; ` +
-        `cuts ${cuts} (mid-response ${proxy.midResponseCuts}); proxy connections accepted ${proxy.connectionCount}`,
+        `cuts ${cuts} (mid-response ${proxy.midResponseCuts}); proxy connections accepted ${proxy.connectionCount}; ` +
+        `requests: Produce ${proxy.requestsSeen(ApiKey.Produce)}, InitProducerId ${initsBeforeCuts} before the cuts and ${proxy.requestsSeen(ApiKey.InitProducerId)} in all`,
     )
     await producer.close()
     await proxy.close()
@@ -109,6 +113,11 @@ test('1M records with idempotence and acks=all while every proxied connection is
 
   assert.equal(cuts, TOTAL / CUT_EVERY - 1)
   assert.equal(proxy.midResponseCuts, midResponseCuts)
+  assert.equal(
+    proxy.requestsSeen(ApiKey.InitProducerId),
+    initsBeforeCuts,
+    'the producer kept its producer id through the cuts (no new InitProducerId)',
+  )
   // One connection per leader broker plus the bootstrap one; each cut of all of them forces new ones.
   assert.ok(
     proxy.connectionCount >= leaders.size + cuts,
