@@ -25,7 +25,7 @@ import type { PartitionQueue, RecordAccumulator } from '../accumulator.js'
 import type { ProducerConfig } from '../config.js'
 import type { ProducerBatch } from '../producer-batch.js'
 import { type CoordinatorKind, Coordinators } from './coordinators.js'
-import { addSequence, lastSequenceOf, PartitionSequences } from './sequences.js'
+import { type ProducerIdentity, SequenceBook } from './sequence-book.js'
 import { isTransitionValid, type TxnState } from './states.js'
 
 const EPOCH_MAX = 32767
@@ -81,12 +81,7 @@ export class TransactionManager {
   #closed = false
 
   // Idempotence.
-  readonly #sequences = new Map<PartitionQueue, PartitionSequences>()
-  /** Partitions whose in-flight sequences are rewritten from 0 at the next epoch bump. */
-  readonly #toRewrite = new Set<PartitionSequences>()
-  /** A sent batch expired: no new sequences for the partition until it is resolved (value: the sequence after it). */
-  readonly #unresolved = new Map<PartitionSequences, number>()
-  #epochBumpRequired = false
+  readonly #book: SequenceBook
   #initInFlight: Promise<void> | null = null
 
   // Transactions.
@@ -118,6 +113,7 @@ export class TransactionManager {
     this.#config = config
     this.#acc = acc
     this.#coordinators = new Coordinators(pool, metadata)
+    this.#book = new SequenceBook((b) => acc.queue(b.topic, b.partition))
     this.#wakeSender = wakeSender
   }
 
@@ -158,13 +154,15 @@ export class TransactionManager {
   // The sender's side: before each drain, per partition, per batch outcome.
 
   /**
-   * Called at the top of each sender loop: resolves sequences left in doubt by expired batches
-   * and bumps the idempotent epoch when asked to (KIP-360).
+   * Called at the top of each sender loop: resolves sequences left in doubt by batches whose
+   * fate was unknown, and bumps the idempotent epoch when asked to (KIP-360).
    */
   maintain(): void {
     if (this.#state === 'FATAL_ERROR') return
-    this.#resolveSequences()
-    if (!this.isTransactional && this.#epochBumpRequired && this.hasProducerId) this.#bumpIdempotentEpoch()
+    const unresolvable = this.#book.resolve(this.isTransactional)
+    if (unresolvable > 0) this.#unresolvableInTransaction()
+    if (!this.isTransactional && this.#book.epochBumpRequired && this.hasProducerId)
+      this.#bumpIdempotentEpoch()
   }
 
   /** Whether batches may be drained now; starts an InitProducerId when the idempotent producer has no id. */
@@ -190,93 +188,31 @@ export class TransactionManager {
     return this.#lastError ?? new TransactionAbortedError()
   }
 
-  /** Whether the head batch of `q` may be drained now (the Java accumulator's shouldStopDrainBatchesForPartition, inverted). */
+  /** Whether the head batch of `q` may be drained now. */
   mayDrain(q: PartitionQueue, head: ProducerBatch): boolean {
     if (this.#state === 'FATAL_ERROR') return false
     if (this.isTransactional && !this.#inTransaction.has(q)) return false
-    const seq = this.#seq(q)
-    if (head.baseSequence < 0) {
-      // A new batch waits while the partition still has batches in flight under an older epoch,
-      // or while an expired batch leaves its sequence in doubt.
-      if (seq.inflight.length > 0 && (seq.producerId !== this.#producerId || seq.epoch !== this.#epoch))
-        return false
-      if (this.#unresolved.has(seq)) return false
-      return true
-    }
-    // A retried batch goes only when it is the first unfinished one: recovery is one at a time.
-    const first = seq.firstInflightSequence
-    return first < 0 || head.baseSequence === first
+    return this.#book.mayDrain(q, head, this.#identity)
   }
 
   /** Stamps producer id, epoch and sequence on a batch the first time it is drained. */
   stamp(q: PartitionQueue, batch: ProducerBatch): void {
-    if (batch.baseSequence >= 0 || !this.hasProducerId) return
-    const seq = this.#seq(q)
-    if ((seq.producerId !== this.#producerId || seq.epoch !== this.#epoch) && seq.inflight.length === 0) {
-      seq.startAtBeginning(this.#producerId, this.#epoch)
-    }
-    batch.setProducerState(this.#producerId, this.#epoch, seq.nextSequence, this.isTransactional)
-    seq.nextSequence = addSequence(seq.nextSequence, batch.recordCount)
-    seq.add(batch)
+    if (!this.hasProducerId) return
+    this.#book.stamp(q, batch, this.#identity, this.isTransactional)
   }
 
   /** A batch was split into parts that cover its sequence range: track the parts instead. */
   replaceSplit(batch: ProducerBatch, parts: readonly ProducerBatch[]): void {
-    const seq = this.#sequences.get(this.#acc.queue(batch.topic, batch.partition))
-    if (seq === undefined || batch.baseSequence < 0) return
-    const i = seq.inflight.indexOf(batch)
-    if (i >= 0) seq.inflight.splice(i, 1, ...parts)
+    this.#book.replaceSplit(batch, parts)
   }
 
   onCompleted(batch: ProducerBatch, baseOffset: bigint): void {
-    const seq = this.#sequences.get(this.#acc.queue(batch.topic, batch.partition))
-    if (seq === undefined || batch.baseSequence < 0) return
-    if (batch.producerId === seq.producerId && batch.producerEpoch === seq.epoch) {
-      const last = lastSequenceOf(batch)
-      if (
-        seq.lastAckedSequence < 0 ||
-        last > seq.lastAckedSequence ||
-        seq.lastAckedSequence - last > 2 ** 30
-      ) {
-        seq.lastAckedSequence = last
-      }
-      if (baseOffset >= 0n) seq.lastAckedOffset = baseOffset + BigInt(batch.recordCount - 1)
-    }
-    seq.remove(batch)
+    this.#book.onCompleted(batch, baseOffset)
   }
 
-  /**
-   * The broker refused a batch with OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID: may it
-   * be retried? (The Java TransactionManager's canRetry; may ask for an epoch bump.)
-   */
+  /** OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID on a batch: may it be retried? */
   canRetry(batch: ProducerBatch, code: number, logStartOffset: bigint): boolean {
-    const seq = this.#seq(this.#acc.queue(batch.topic, batch.partition))
-    if (code === ErrorCode.UNKNOWN_PRODUCER_ID) {
-      if (logStartOffset === -1n) return true
-      if (batch.resequenced) return true
-      if (seq.lastAckedOffset < logStartOffset) {
-        // The log's head was deleted (retention) and the broker forgot us with it.
-        if (this.isTransactional) seq.startAtBeginning(this.#producerId, this.#epoch)
-        else this.#requestEpochBump(seq)
-        return true
-      }
-      if (!this.isTransactional) {
-        this.#requestEpochBump(seq)
-        return true
-      }
-      return false
-    }
-    if (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
-      const unresolved = this.#unresolved.get(seq)
-      const isNext = addSequence(seq.lastAckedSequence, 1) === batch.baseSequence
-      if (unresolved === undefined && (batch.resequenced || !isNext)) return true
-      if (!this.isTransactional) {
-        if (unresolved === undefined || unresolved === batch.baseSequence) this.#requestEpochBump(seq)
-        return true
-      }
-      return false
-    }
-    return errorForCode(code).retriable
+    return this.#book.canRetry(batch, code, logStartOffset, this.#identity, this.isTransactional)
   }
 
   /**
@@ -285,25 +221,12 @@ export class TransactionManager {
    */
   onFailed(batch: ProducerBatch, err: Error, adjustSequences: boolean): void {
     this.#maybeTransitionToErrorState(err)
-    const seq = this.#sequences.get(this.#acc.queue(batch.topic, batch.partition))
-    if (seq === undefined || batch.baseSequence < 0) return
     if (this.#state === 'FATAL_ERROR') {
-      seq.remove(batch)
+      this.#book.forget(batch)
       return
     }
     const code = err instanceof KafkaError ? err.errorCode : -1
-    if (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && !this.isTransactional) {
-      this.#requestEpochBump(seq)
-    } else if (code === ErrorCode.UNKNOWN_PRODUCER_ID) {
-      // The broker has no state for us on this partition and accepts sequence 0 again.
-      this.#sequences.delete(this.#acc.queue(batch.topic, batch.partition))
-      this.#unresolved.delete(seq)
-      return
-    } else if (adjustSequences) {
-      if (!this.isTransactional) this.#requestEpochBump(seq)
-      else seq.closeGap(batch)
-    }
-    seq.remove(batch)
+    this.#book.onFailed(batch, code, adjustSequences, this.isTransactional)
   }
 
   /** A record of the open transaction failed before it was appended (serializer, size, metadata, memory). */
@@ -313,86 +236,50 @@ export class TransactionManager {
     this.#maybeTransitionToErrorState(err)
   }
 
-  /**
-   * A batch that was sent ended without a definite answer (expired, or its request timed out with
-   * no time left): the broker may hold it. No new sequences for the partition until the batches
-   * in flight tell whether it landed.
-   */
+  /** A sent batch ended without a definite answer: the broker may hold it. */
   onUnknownFate(batch: ProducerBatch, err: Error): void {
-    const seq = this.#sequences.get(this.#acc.queue(batch.topic, batch.partition))
     this.#maybeTransitionToErrorState(err)
-    if (seq === undefined || batch.baseSequence < 0) return
-    const next = addSequence(lastSequenceOf(batch), 1)
-    const prev = this.#unresolved.get(seq)
-    this.#unresolved.set(seq, prev === undefined || next > prev ? next : prev)
-    seq.remove(batch)
+    this.#book.onUnknownFate(batch)
   }
 
-  #seq(q: PartitionQueue): PartitionSequences {
-    let s = this.#sequences.get(q)
-    if (s === undefined) {
-      s = new PartitionSequences()
-      s.producerId = this.#producerId
-      s.epoch = this.#epoch
-      this.#sequences.set(q, s)
-    }
-    return s
+  get #identity(): ProducerIdentity {
+    return { producerId: this.#producerId, epoch: this.#epoch }
   }
 
-  #requestEpochBump(seq: PartitionSequences): void {
-    this.#epochBumpRequired = true
-    this.#toRewrite.add(seq)
-  }
-
-  /** Partitions with an expired batch: once nothing is in flight, either it landed, or a new epoch is needed. */
-  #resolveSequences(): void {
-    for (const [seq] of this.#unresolved) {
-      if (seq.inflight.length > 0) continue
-      this.#unresolved.delete(seq)
-      if (seq.lastAckedSequence >= 0 && addSequence(seq.lastAckedSequence, 1) === seq.nextSequence) continue
-      if (!this.isTransactional) {
-        this.#requestEpochBump(seq)
-      } else if (this.#coordinatorCanBumpEpoch) {
-        this.#epochBumpRequired = true
-        this.#toAbortableError(
-          new TransactionAbortableError(
-            "some records sent in this transaction were never acknowledged and can't be retried; abort the transaction and go on",
-          ),
-        )
-      } else {
-        this.#toFatal(
-          new FatalProducerError(
-            "some records sent in this transaction were never acknowledged and can't be retried, and the coordinator can't bump the epoch",
-          ),
-        )
-      }
+  /** A transaction's batch may or may not have been written: it can't commit. */
+  #unresolvableInTransaction(): void {
+    if (this.#coordinatorCanBumpEpoch) {
+      this.#toAbortableError(
+        new TransactionAbortableError(
+          "some records sent in this transaction were never acknowledged and can't be retried; abort the transaction and go on",
+        ),
+      )
+    } else {
+      this.#toFatal(
+        new FatalProducerError(
+          "some records sent in this transaction were never acknowledged and can't be retried, and the coordinator can't bump the epoch",
+        ),
+      )
     }
   }
 
-  /** KIP-360 for the idempotent producer: a new epoch locally; sequences of the affected partitions restart at 0. */
+  /** KIP-360 for the idempotent producer: a new epoch locally; the affected partitions restart at 0. */
   #bumpIdempotentEpoch(): void {
-    this.#epochBumpRequired = false
     if (this.#epoch >= EPOCH_MAX) {
       // Epochs are exhausted: take a new producer id; every partition starts over.
       this.#producerId = -1n
       this.#epoch = -1
       this.#state = 'UNINITIALIZED'
-      this.#toRewrite.clear()
+      this.#book.epochBumpRequired = false
       return
     }
     this.#epoch++
-    for (const seq of this.#toRewrite) {
-      seq.startAtBeginning(this.#producerId, this.#epoch)
-      this.#unresolved.delete(seq)
-    }
-    this.#toRewrite.clear()
+    this.#book.rewriteAfterBump(this.#identity)
   }
 
   #resetSequences(): void {
     // Batches still unfinished keep their place: they start again from 0 under the new identity.
-    for (const seq of this.#sequences.values()) seq.startAtBeginning(this.#producerId, this.#epoch)
-    this.#unresolved.clear()
-    this.#toRewrite.clear()
+    this.#book.resetAll(this.#identity)
   }
 
   #initIdempotent(): void {
@@ -447,7 +334,7 @@ export class TransactionManager {
         err instanceof KafkaError && err.errorCode === ErrorCode.PRODUCER_FENCED ? this.#fenced() : err,
       )
     } else if (this.isTransactional) {
-      if (this.#coordinatorCanBumpEpoch && !this.#isCompleting) this.#epochBumpRequired = true
+      if (this.#coordinatorCanBumpEpoch && !this.#isCompleting) this.#book.epochBumpRequired = true
       this.#toAbortableError(err)
     }
   }
@@ -784,7 +671,7 @@ export class TransactionManager {
         this.#state = 'READY'
         this.#lastError = null
         if (bump) this.#resetSequences()
-        else this.#sequences.clear()
+        else this.#book.clear()
         return undefined
       }
       if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE)
@@ -1006,9 +893,9 @@ export class TransactionManager {
 
   #finishTransaction(): void {
     const next: TxnState =
-      this.#epochBumpRequired && this.#state === 'ABORTING_TRANSACTION' ? 'INITIALIZING' : 'READY'
+      this.#book.epochBumpRequired && this.#state === 'ABORTING_TRANSACTION' ? 'INITIALIZING' : 'READY'
     this.#transition(next)
-    this.#epochBumpRequired = false
+    this.#book.epochBumpRequired = false
     this.#transactionStarted = false
     this.#newPartitions.clear()
     this.#pendingPartitions.clear()
@@ -1029,7 +916,7 @@ export class TransactionManager {
     }
     if (code === ErrorCode.UNKNOWN_PRODUCER_ID || code === ErrorCode.INVALID_PRODUCER_ID_MAPPING) {
       if (this.#coordinatorCanBumpEpoch) {
-        this.#epochBumpRequired = true
+        this.#book.epochBumpRequired = true
         const err = new TransactionAbortableError(`${cause.message}; abort the transaction and go on`, {
           cause,
           errorCode: code,
