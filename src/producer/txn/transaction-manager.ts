@@ -82,6 +82,7 @@ export class TransactionManager {
 
   // Idempotence.
   readonly #book: SequenceBook
+  #identityCache: ProducerIdentity = { producerId: -1n, epoch: -1 }
   #initInFlight: Promise<void> | null = null
 
   // Transactions.
@@ -242,8 +243,12 @@ export class TransactionManager {
     this.#book.onUnknownFate(batch)
   }
 
+  /** The current id and epoch as one object, made again only when they change (asked per drained batch). */
   get #identity(): ProducerIdentity {
-    return { producerId: this.#producerId, epoch: this.#epoch }
+    const c = this.#identityCache
+    if (c.producerId === this.#producerId && c.epoch === this.#epoch) return c
+    this.#identityCache = { producerId: this.#producerId, epoch: this.#epoch }
+    return this.#identityCache
   }
 
   /** A transaction's batch may or may not have been written: it can't commit. */
