@@ -1,11 +1,11 @@
 /**
- * Compress/decompress throughput (MB/s of uncompressed data) of each codec on records-like JSON,
- * for a 16 KiB and a 1 MiB buffer. Usage: node --import tsx bench/micro/compression.ts
+ * Each codec's compress and decompress on records-like JSON (~1 KiB records), for a 16 KiB and a
+ * 1 MiB buffer. MB/s counts uncompressed bytes; the note gives the compression ratio.
  */
 import { type CompressionName, loadCodec } from '../../src/compression/index.js'
-import { zstdImplementation } from '../../src/compression/zstd.js'
+import type { MicroBench } from './harness.js'
 
-function records(n: number): Buffer {
+function recordsLike(n: number): Buffer {
   const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel']
   let seed = 7
   const r = () => {
@@ -15,7 +15,7 @@ function records(n: number): Buffer {
   const parts: string[] = []
   let size = 0
   while (size < n) {
-    // ~1 KiB records: a header of varying fields and a payload of repeated vocabulary.
+    // A header of varying fields and a payload of repeated vocabulary.
     const body = Array.from({ length: 110 }, () => words[(r() * 8) | 0]).join(' ')
     const s = `{"id":${size},"user":"user-${(r() * 5000) | 0}","ts":${1700000000000 + ((r() * 1e9) | 0)},"amount":${(r() * 1e6).toFixed(2)},"body":"${body}"}`
     parts.push(s)
@@ -24,21 +24,7 @@ function records(n: number): Buffer {
   return Buffer.from(parts.join('')).subarray(0, n)
 }
 
-function measure(bytes: number, fn: () => unknown): number {
-  for (let i = 0; i < 3; i++) fn()
-  let iterations = 0
-  const start = process.hrtime.bigint()
-  let elapsed = 0
-  while (elapsed < 0.4 || iterations < 5) {
-    fn()
-    iterations++
-    elapsed = Number(process.hrtime.bigint() - start) / 1e9
-  }
-  return (bytes * iterations) / 1e6 / elapsed
-}
-
-const rows: string[] = []
-const names: [CompressionName, number | undefined][] = [
+const CASES: [CompressionName, number | undefined][] = [
   ['gzip', undefined],
   ['gzip', 1],
   ['snappy', undefined],
@@ -48,18 +34,32 @@ const names: [CompressionName, number | undefined][] = [
   ['zstd', undefined],
   ['zstd', 1],
 ]
-console.log(`Node ${process.version}, zstd via ${zstdImplementation}`)
-console.log('codec      level  size     ratio  compress MB/s  decompress MB/s')
-for (const size of [16 * 1024, 1024 * 1024]) {
-  const data = records(size)
-  for (const [name, level] of names) {
-    const codec = await loadCodec(name)
-    const packed = codec.compressSync(data, level)
-    const c = measure(size, () => codec.compressSync(data, level))
-    const d = measure(size, () => codec.decompressSync(packed))
-    rows.push(
-      `${name.padEnd(10)} ${String(level ?? 'def').padEnd(6)} ${`${size / 1024} KiB`.padEnd(8)} ${(size / packed.length).toFixed(2).padStart(5)}  ${c.toFixed(0).padStart(13)}  ${d.toFixed(0).padStart(15)}`,
-    )
+
+export async function compressionBenches(): Promise<MicroBench[]> {
+  const out: MicroBench[] = []
+  for (const size of [16 * 1024, 1024 * 1024]) {
+    const data = recordsLike(size)
+    const sizeLabel = size < 1024 * 1024 ? `${size / 1024}KiB` : `${size / 1024 / 1024}MiB`
+    for (const [name, level] of CASES) {
+      const codec = await loadCodec(name)
+      const packed = codec.compressSync(data, level)
+      const label = `${name}${level === undefined ? '' : `:${level}`} ${sizeLabel}`
+      const note = `ratio ${(size / packed.length).toFixed(2)}`
+      out.push({
+        name: `codec/compress ${label}`,
+        opsPerRun: 1,
+        bytesPerRun: size,
+        note,
+        run: () => codec.compressSync(data, level),
+      })
+      out.push({
+        name: `codec/decompress ${label}`,
+        opsPerRun: 1,
+        bytesPerRun: size,
+        note,
+        run: () => codec.decompressSync(packed),
+      })
+    }
   }
+  return out
 }
-console.log(rows.join('\n'))
