@@ -1,6 +1,6 @@
 import { BATCH_HEADER_SIZE } from '../records/batch-header.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
-import type { MemoryBudget } from './memory.js'
+import { BatchStoragePool, type MemoryBudget } from './memory.js'
 import { type Completion, ProducerBatch } from './producer-batch.js'
 
 /** The batches of one partition waiting to be sent, oldest first, and those in flight. */
@@ -48,9 +48,11 @@ export class RecordAccumulator {
   #flushing = 0
   /** Set while sends wait for memory: every batch is then ready, to free memory sooner. */
   exhausted = false
+  readonly #storage: BatchStoragePool
 
   constructor(options: AccumulatorOptions) {
     this.#options = options
+    this.#storage = new BatchStoragePool(options.batchSize, options.memory.capacity)
   }
 
   queue(topic: string, partition: number): PartitionQueue {
@@ -87,7 +89,8 @@ export class RecordAccumulator {
     const recordSize = RecordBatchBuilder.sizeOfRecord(0, 0, key, value, headers) + BATCH_HEADER_SIZE
     const reserve = Math.max(this.#options.batchSize, recordSize)
     if (!this.#options.memory.tryReserve(reserve)) return null
-    const batch = new ProducerBatch(topic, partition, now, reserve)
+    const storage = reserve === this.#storage.bufferSize ? this.#storage.take() : undefined
+    const batch = new ProducerBatch(topic, partition, now, reserve, storage)
     const bytes = batch.tryAppend(timestamp, key, value, headers, completion, this.#options.batchSize)
     q.batches.push(batch)
     this.incomplete.add(batch)
@@ -147,6 +150,8 @@ export class RecordAccumulator {
   /** A batch completed or failed: forget it and give its memory back. */
   done(batch: ProducerBatch): void {
     if (!this.incomplete.delete(batch)) return
+    const storage = batch.releaseStorage()
+    if (storage !== null) this.#storage.give(storage)
     this.#options.memory.release(batch.reservedBytes)
     this.#options.onMemoryReleased()
   }

@@ -1,3 +1,5 @@
+import { type BatchStorage, newBatchStorage } from './producer-batch.js'
+
 /**
  * The `buffer.memory` budget. As in the Java producer, memory is taken a batch at a time: a new
  * batch reserves max(batch.size, its first record) and gives it back when the batch completes.
@@ -34,5 +36,38 @@ export class MemoryBudget {
   release(bytes: number): void {
     this.#used -= bytes
     if (this.#used < 0) this.#used = 0
+  }
+}
+
+/**
+ * Storage (buffer and per-record arrays) of completed batches whose buffer is exactly
+ * `batch.size` bytes, for new batches to reuse, as the Java producer's BufferPool keeps its
+ * buffers. A steady producer then allocates no batch memory: completed batches' buffers don't
+ * pile up outside the heap, nor their arrays in the old generation, until a major GC. At most
+ * `buffer.memory` worth is kept.
+ */
+export class BatchStoragePool {
+  readonly bufferSize: number
+  readonly #maxFree: number
+  readonly #free: BatchStorage[] = []
+
+  constructor(bufferSize: number, maxBytes: number) {
+    this.bufferSize = bufferSize
+    this.#maxFree = Math.floor(maxBytes / bufferSize)
+  }
+
+  get freeCount(): number {
+    return this.#free.length
+  }
+
+  /** Storage with a `bufferSize` buffer, reused if some is free; the buffer's contents are garbage. */
+  take(): BatchStorage {
+    return this.#free.pop() ?? newBatchStorage(this.bufferSize)
+  }
+
+  /** Gives storage back; nothing may use it afterwards. Other buffer sizes are dropped. */
+  give(storage: BatchStorage): void {
+    if (storage.buffer.length === this.bufferSize && this.#free.length < this.#maxFree)
+      this.#free.push(storage)
   }
 }

@@ -12,6 +12,23 @@ export interface Deferred {
 export type Completion = Deferred | SendCallback | null
 
 /**
+ * What a batch keeps its records in: the buffer they are encoded into, and each record's
+ * completion and timestamp by index. Recycled from completed batches to new ones (see
+ * BatchStoragePool), arrays included: grown afresh for every batch, they were most of what the
+ * producer promoted to the old heap generation.
+ */
+export interface BatchStorage {
+  buffer: Buffer
+  /** Entries past the batch's record count are null (a recycled array is never shrunk). */
+  completions: Completion[]
+  timestamps: number[]
+}
+
+export function newBatchStorage(bytes: number): BatchStorage {
+  return { buffer: Buffer.allocUnsafeSlow(bytes), completions: [], timestamps: [] }
+}
+
+/**
  * The records queued for one partition that will travel in one RecordBatch. Records are encoded
  * into the batch's buffer as they are appended; the batch is closed (header and CRC filled in)
  * once, when it is first drained, and the same bytes are resent on retries.
@@ -21,8 +38,8 @@ export class ProducerBatch {
   readonly partition: number
   readonly createdMs: number
   readonly #builder: RecordBatchBuilder
-  readonly #completions: Completion[] = []
-  readonly #timestamps: number[] = []
+  readonly #completions: Completion[]
+  readonly #timestamps: number[]
   #encoded: Buffer | null = null
   /** The compressed records section, once compressed; the header is written around it. */
   #compressed: Buffer | null = null
@@ -31,6 +48,7 @@ export class ProducerBatch {
   #done = false
   #whenDone: Promise<void> | null = null
   #signalDone: (() => void) | null = null
+  #released = false
 
   /** Produce attempts made so far. */
   attempts = 0
@@ -50,12 +68,21 @@ export class ProducerBatch {
   /** Bytes of `buffer.memory` this batch holds until it completes. */
   readonly reservedBytes: number
 
-  constructor(topic: string, partition: number, createdMs: number, reservedBytes: number) {
+  /** `storage.buffer` must hold at least `reservedBytes`. */
+  constructor(
+    topic: string,
+    partition: number,
+    createdMs: number,
+    reservedBytes: number,
+    storage: BatchStorage = newBatchStorage(reservedBytes),
+  ) {
     this.topic = topic
     this.partition = partition
     this.createdMs = createdMs
     this.reservedBytes = reservedBytes
-    this.#builder = new RecordBatchBuilder(reservedBytes)
+    this.#builder = new RecordBatchBuilder(storage.buffer)
+    this.#completions = storage.completions
+    this.#timestamps = storage.timestamps
   }
 
   get recordCount(): number {
@@ -121,14 +148,19 @@ export class ProducerBatch {
       )
       if (b.sizeInBytes + size > maxBytes) return -1
     }
+    const i = b.recordCount
     const n = b.append(timestamp, key, value, headers)
-    this.#completions.push(completion)
-    this.#timestamps.push(timestamp)
+    this.#completions[i] = completion
+    this.#timestamps[i] = timestamp
     return n
   }
 
-  /** The encoded RecordBatch; built on first call with the producer identity set on the batch. */
+  /**
+   * The encoded RecordBatch; built on first call with the producer identity set on the batch. A
+   * view of the batch's buffer when uncompressed: valid until the batch's buffer is released.
+   */
   encode(): Buffer {
+    if (this.#released) throw new Error(`bug: batch of ${this.topic}-${this.partition} encoded after release`)
     if (this.#encoded !== null) return this.#encoded
     const opts = {
       producerId: this.producerId,
@@ -192,6 +224,7 @@ export class ProducerBatch {
       }
     }
     // The records now belong to the parts: this batch must never settle them.
+    this.#completions.fill(null, 0, records.length)
     this.#done = true
     this.#signalDone?.()
     return parts
@@ -232,11 +265,12 @@ export class ProducerBatch {
   complete(baseOffset: bigint, logAppendTimeMs: number): void {
     if (this.#done) return
     this.#finish()
-    const n = this.#completions.length
+    const n = this.recordCount
     const known = baseOffset >= 0n
     for (let i = 0; i < n; i++) {
       const c = this.#completions[i]
       if (c === null || c === undefined) continue
+      this.#completions[i] = null
       const md: RecordMetadata = {
         topic: this.topic,
         partition: this.partition,
@@ -251,11 +285,25 @@ export class ProducerBatch {
   fail(err: Error): void {
     if (this.#done) return
     this.#finish()
-    for (const c of this.#completions) {
-      if (c === null) continue
+    const n = this.recordCount
+    for (let i = 0; i < n; i++) {
+      const c = this.#completions[i]
+      if (c === null || c === undefined) continue
+      this.#completions[i] = null
       if (typeof c === 'function') safeCall(c, err, null)
       else c.reject(err)
     }
+  }
+
+  /**
+   * Hands over the batch's storage for reuse once the batch is done with (completed, failed or
+   * split): it can't be encoded again. Null if already released.
+   */
+  releaseStorage(): BatchStorage | null {
+    if (this.#released) return null
+    this.#released = true
+    this.#encoded = null
+    return { buffer: this.#builder.buffer, completions: this.#completions, timestamps: this.#timestamps }
   }
 
   /** Resolves when the batch has completed or failed (never rejects); used by flush(). */

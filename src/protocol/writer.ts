@@ -11,8 +11,9 @@ export class Writer {
   buf: Buffer
   pos = 0
 
-  constructor(initialCapacity = 16 * 1024) {
-    this.buf = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, initialCapacity))
+  /** A capacity to allocate, or a buffer to write into (it is replaced if it must grow). */
+  constructor(initial: number | Buffer = 16 * 1024) {
+    this.buf = typeof initial === 'number' ? Buffer.allocUnsafe(Math.max(MIN_CAPACITY, initial)) : initial
   }
 
   /** Forget the contents; the buffer is kept for reuse. */

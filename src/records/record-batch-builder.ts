@@ -48,9 +48,15 @@ export class RecordBatchBuilder {
   #firstTimestamp = NO_TIMESTAMP
   #maxTimestamp = NO_TIMESTAMP
 
-  constructor(initialCapacity = 16 * 1024) {
-    this.#w = new Writer(initialCapacity)
+  /** A capacity to allocate, or a buffer to encode into (replaced by a larger one if it fills). */
+  constructor(initial: number | Buffer = 16 * 1024) {
+    this.#w = new Writer(initial)
     this.#w.reserve(BATCH_HEADER_SIZE)
+  }
+
+  /** The buffer the batch is encoded in (a larger one than it started with, if it grew). */
+  get buffer(): Buffer {
+    return this.#w.buf
   }
 
   /**
