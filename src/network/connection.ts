@@ -32,6 +32,9 @@ interface Pending {
 }
 
 const DEFAULT_MAX_FRAME = 512 * 1024 * 1024
+const OUT_CAPACITY = 64 * 1024
+/** Output buffers kept for reuse once the socket has written them (more are let go). */
+const MAX_SPARE_OUT = 2
 
 /**
  * One TCP connection to one broker. Requests are pipelined and matched to responses by
@@ -46,7 +49,10 @@ export class Connection {
   #socket: Socket | null = null
   readonly #pending = new Map<number, Pending>()
   #nextCorrelationId = 0
-  readonly #out = new Writer(64 * 1024)
+  /** Requests encoded this tick, written together. */
+  #out = new Writer(OUT_CAPACITY)
+  /** Output buffers the socket has finished with, to encode into again instead of copying. */
+  readonly #spareOut: Writer[] = []
   #flushScheduled = false
   /** Requests that expect no response (acks=0), settled when their bytes reach the socket. */
   #unanswered: { resolve: (v: undefined) => void; reject: (err: Error) => void }[] = []
@@ -184,22 +190,23 @@ export class Connection {
   #flush(): void {
     this.#flushScheduled = false
     if (this.#out.length === 0 || this.#socket === null || this.#closedWith !== null) return
-    // The socket keeps the buffer until the kernel takes it, so hand it a copy and reuse ours.
+    // The socket keeps the bytes until the kernel takes them: hand it the buffer itself and
+    // encode into another meanwhile; it becomes spare again when the write has gone through.
+    const out = this.#out
+    this.#out = this.#spareOut.pop() ?? new Writer(OUT_CAPACITY)
     const written = this.#unanswered
-    if (written.length === 0) this.#socket.write(this.#out.toBuffer())
-    else {
-      this.#unanswered = []
+    if (written.length > 0) this.#unanswered = []
+    this.#socket.write(out.view(), (err) => {
+      out.reset()
+      if (this.#spareOut.length < MAX_SPARE_OUT) this.#spareOut.push(out)
       // A request without a response is done once the kernel has its bytes (as in Java, where
       // acks=0 completes when the request is sent).
-      this.#socket.write(this.#out.toBuffer(), (err) => {
-        for (const w of written) {
-          if (err)
-            w.reject(new NetworkError(`writing to ${this.address} failed: ${err.message}`, { cause: err }))
-          else w.resolve(undefined)
-        }
-      })
-    }
-    this.#out.reset()
+      for (const w of written) {
+        if (err)
+          w.reject(new NetworkError(`writing to ${this.address} failed: ${err.message}`, { cause: err }))
+        else w.resolve(undefined)
+      }
+    })
   }
 
   #onFrame(frame: Buffer): void {

@@ -9,7 +9,9 @@ import { NetworkError, RequestTimeoutError } from '../../src/errors.js'
 import { BrokerConnection } from '../../src/network/broker-connection.js'
 import { Connection } from '../../src/network/connection.js'
 import { FrameDecoder } from '../../src/network/frame-decoder.js'
+import { decodeRequest } from '../../src/protocol/codec.js'
 import { ApiVersions } from '../../src/protocol/messages/api-versions.js'
+import { Produce } from '../../src/protocol/messages/produce.js'
 import { testBootstrap } from '../helpers/kafka.js'
 
 const servers: Server[] = []
@@ -100,6 +102,62 @@ describe('Connection', () => {
     await c.connect()
     await assert.rejects(c.send(ApiVersions, 0, {} as never), RequestTimeoutError)
     assert.equal(c.isOpen, false)
+  })
+
+  test('requests written while earlier writes are still queued in the socket arrive intact', {
+    timeout: 30_000,
+  }, async () => {
+    // The server reads nothing at first, so the kernel's buffers fill and the socket queues
+    // several writes at once: each must keep its own bytes while later requests are encoded.
+    const frames: Buffer[] = []
+    const requests = 24
+    const size = 256 * 1024
+    let received!: () => void
+    const all = new Promise<void>((r) => {
+      received = r
+    })
+    const server = createServer((socket) => {
+      socket.pause()
+      setTimeout(() => socket.resume(), 300)
+      const decoder = new FrameDecoder(1 << 22)
+      socket.on('data', (chunk) =>
+        decoder.push(chunk, (frame) => {
+          frames.push(Buffer.from(frame))
+          if (frames.length === requests) received()
+        }),
+      )
+      socket.on('error', () => {})
+    })
+    servers.push(server)
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const c = new Connection(options((server.address() as { port: number }).port))
+    await c.connect()
+    const written: Promise<unknown>[] = []
+    for (let i = 0; i < requests; i++) {
+      const records = Buffer.alloc(size, i + 1)
+      const body = {
+        transactionalId: null,
+        acks: 0,
+        timeoutMs: 1000,
+        topicData: [{ name: 't', partitionData: [{ index: 0, records }] }],
+      }
+      written.push(c.send(Produce, 9, body, false))
+      // One request per tick: each goes out in its own socket write.
+      await new Promise((r) => setImmediate(r))
+    }
+    await all
+    await Promise.all(written)
+    c.close()
+    for (let i = 0; i < requests; i++) {
+      const frame = frames[i]!
+      assert.equal(correlationIdOf(frame), i)
+      const records = decodeRequest(Produce, frame).body.topicData[0]!.partitionData[0]!.records!
+      assert.equal(records.length, size)
+      assert.ok(
+        records.every((b) => b === i + 1),
+        `request ${i} carries another request's bytes`,
+      )
+    }
   })
 
   test('connecting to a closed port fails with a NetworkError naming the address', async () => {
