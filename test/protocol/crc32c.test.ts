@@ -56,6 +56,17 @@ test('matches a bitwise implementation for every length 0..100 and every alignme
   }
 })
 
+test('matches a bitwise implementation on long inputs at every alignment (the word-at-a-time path)', () => {
+  const data = seededBytes(11, 1200)
+  for (let start = 0; start < 8; start++) {
+    for (const len of [255, 256, 257, 259, 263, 271, 512, 1000, 1031]) {
+      const slice = data.subarray(start, start + len)
+      assert.equal(crc32c(data, start, start + len), naiveCrc32c(slice), `start ${start} len ${len}`)
+      assert.equal(crc32c(slice), naiveCrc32c(slice), `view at ${start}, len ${len}`)
+    }
+  }
+})
+
 test('start/end select a range; a range outside the buffer is refused', () => {
   const data = Buffer.from('xx123456789yy')
   assert.equal(crc32c(data, 2, 11), 0xe3069283)
