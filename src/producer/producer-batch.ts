@@ -138,18 +138,9 @@ export class ProducerBatch {
     maxBytes: number,
   ): number {
     const b = this.#builder
-    if (b.recordCount > 0) {
-      const size = RecordBatchBuilder.sizeOfRecord(
-        timestamp - b.firstTimestamp,
-        b.recordCount,
-        key,
-        value,
-        headers,
-      )
-      if (b.sizeInBytes + size > maxBytes) return -1
-    }
     const i = b.recordCount
-    const n = b.append(timestamp, key, value, headers)
+    const n = b.tryAppend(timestamp, key, value, headers, maxBytes)
+    if (n < 0) return -1
     this.#completions[i] = completion
     this.#timestamps[i] = timestamp
     return n

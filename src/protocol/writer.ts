@@ -241,6 +241,29 @@ export function sizeOfUvarint(v: number): number {
   return size
 }
 
+/** Strings longer than this are measured by Buffer.byteLength (native) rather than in JS. */
+const SHORT_STRING = 64
+
+/**
+ * UTF-8 length of `s`, as Buffer.byteLength(s, 'utf8') computes it (a lone surrogate takes the
+ * 3 bytes of U+FFFD); counted in JS for short strings, where the native call costs more.
+ */
+export function utf8Length(s: string): number {
+  const n = s.length
+  if (n > SHORT_STRING) return Buffer.byteLength(s, 'utf8')
+  let bytes = n
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) bytes += 1
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2 // a surrogate pair: 4 bytes for 2 units
+      i++
+    } else bytes += 2
+  }
+  return bytes
+}
+
 /** Size in bytes of a zigzag varint. */
 export function sizeOfVarint(v: number): number {
   return sizeOfUvarint((v << 1) ^ (v >> 31))

@@ -13,7 +13,7 @@
  * `writeBatchHeader`, so a compressing caller can encode that section into a new buffer behind 61
  * reserved bytes and write the header there with `headerFields()` and the codec's attribute bits.
  */
-import { sizeOfVarint, sizeOfVarlong, Writer } from '../protocol/writer.js'
+import { sizeOfUvarint, sizeOfVarint, sizeOfVarlong, utf8Length, Writer } from '../protocol/writer.js'
 import {
   BATCH_HEADER_SIZE,
   type BatchHeaderFields,
@@ -81,30 +81,57 @@ export class RecordBatchBuilder {
     value: Uint8Array | null,
     headers: readonly RecordHeader[] | null,
   ): number {
-    if (this.#count === 0) this.#firstTimestamp = timestamp
-    if (timestamp > this.#maxTimestamp) this.#maxTimestamp = timestamp
-    const timestampDelta = timestamp - this.#firstTimestamp
+    return this.tryAppend(timestamp, key, value, headers, Number.POSITIVE_INFINITY)
+  }
+
+  /**
+   * Encodes a record at the end of the batch if the batch stays within `maxBytes` (header
+   * included); a first record always goes in. Returns the bytes it took, or -1 when it does not
+   * fit (nothing is written then).
+   */
+  tryAppend(
+    timestamp: number,
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: readonly RecordHeader[] | null,
+    maxBytes: number,
+  ): number {
     const offsetDelta = this.#count
+    const timestampDelta = offsetDelta === 0 ? 0 : timestamp - this.#firstTimestamp
     const body = sizeOfRecordBody(timestampDelta, offsetDelta, key, value, headers)
+    // Lengths and the offset delta are never negative: their zigzag form is twice the value.
+    const size = sizeOfUvarint(body * 2) + body
     const w = this.#w
-    const start = w.pos
-    w.ensure(5 + body)
-    w.varint(body)
-    w.int8(0)
-    w.varlong(timestampDelta)
-    w.varint(offsetDelta)
-    writeNullableBytes(w, key)
-    writeNullableBytes(w, value)
+    if (offsetDelta > 0 && w.pos + size > maxBytes) return -1
+    if (offsetDelta === 0) this.#firstTimestamp = timestamp
+    if (timestamp > this.#maxTimestamp) this.#maxTimestamp = timestamp
+    w.ensure(size)
+    // Written straight into the buffer: room for the whole record was made above.
+    const buf = w.buf
+    let pos = putUvarint(buf, w.pos, body * 2)
+    buf[pos++] = 0 // attributes
+    if (timestampDelta >= -0x40000000 && timestampDelta < 0x40000000) {
+      pos = putUvarint(buf, pos, (timestampDelta << 1) ^ (timestampDelta >> 31))
+    } else {
+      w.pos = pos
+      w.varlong(timestampDelta)
+      pos = w.pos
+    }
+    pos = putUvarint(buf, pos, offsetDelta * 2)
+    pos = putNullableBytes(buf, pos, key)
+    pos = putNullableBytes(buf, pos, value)
     const headerCount = headers === null ? 0 : headers.length
-    w.varint(headerCount)
+    pos = putUvarint(buf, pos, headerCount * 2)
     for (let i = 0; i < headerCount; i++) {
       const h = headers![i]!
-      w.varint(Buffer.byteLength(h.key, 'utf8'))
-      w.utf8(h.key)
-      writeNullableBytes(w, h.value)
+      const keyBytes = utf8Length(h.key)
+      pos = putUvarint(buf, pos, keyBytes * 2)
+      pos = putUtf8(buf, pos, h.key, keyBytes)
+      pos = putNullableBytes(buf, pos, h.value)
     }
-    this.#count++
-    return w.pos - start
+    w.pos = pos
+    this.#count = offsetDelta + 1
+    return size
   }
 
   get recordCount(): number {
@@ -185,17 +212,48 @@ function sizeOfRecordBody(
   size += sizeOfVarint(headerCount)
   for (let i = 0; i < headerCount; i++) {
     const h = headers![i]!
-    const keyBytes = Buffer.byteLength(h.key, 'utf8')
+    const keyBytes = utf8Length(h.key)
     size += sizeOfVarint(keyBytes) + keyBytes + sizeOfNullableBytes(h.value)
   }
   return size
 }
 
-function writeNullableBytes(w: Writer, b: Uint8Array | null): void {
-  if (b === null) {
-    w.int8(1) // zigzag varint of -1
-    return
+// The put* helpers write at `pos` into a buffer known to have room and return the next offset.
+
+function putUvarint(buf: Buffer, pos: number, v: number): number {
+  let n = v >>> 0
+  while (n >= 0x80) {
+    buf[pos++] = (n & 0x7f) | 0x80
+    n >>>= 7
   }
-  w.varint(b.length)
-  w.raw(b)
+  buf[pos++] = n
+  return pos
+}
+
+/** Below this length a byte loop beats the call into TypedArray.prototype.set. */
+const SMALL_COPY = 16
+
+function putNullableBytes(buf: Buffer, pos: number, b: Uint8Array | null): number {
+  if (b === null) {
+    buf[pos] = 1 // zigzag varint of -1
+    return pos + 1
+  }
+  const n = b.length
+  pos = putUvarint(buf, pos, n * 2)
+  if (n < SMALL_COPY) {
+    for (let i = 0; i < n; i++) buf[pos + i] = b[i]!
+  } else {
+    buf.set(b, pos)
+  }
+  return pos + n
+}
+
+/** `s` takes `bytes` bytes in UTF-8 (from utf8Length). */
+function putUtf8(buf: Buffer, pos: number, s: string, bytes: number): number {
+  if (bytes === s.length) {
+    // All ASCII: one byte per UTF-16 unit.
+    for (let i = 0; i < bytes; i++) buf[pos + i] = s.charCodeAt(i)
+    return pos + bytes
+  }
+  return pos + buf.write(s, pos, bytes, 'utf8')
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Reader } from '../../src/protocol/reader.js'
-import { sizeOfUvarint, sizeOfVarint, sizeOfVarlong, Writer } from '../../src/protocol/writer.js'
+import { sizeOfUvarint, sizeOfVarint, sizeOfVarlong, utf8Length, Writer } from '../../src/protocol/writer.js'
 
 // Independent reference encodings, in BigInt so that nothing is lost to doubles.
 function refUvarint(n: bigint): Buffer {
@@ -210,6 +210,26 @@ test('utf8 returns the byte count written', () => {
   const w = new Writer()
   assert.equal(w.utf8('a🔑é'), 1 + 4 + 2)
   assert.equal(w.length, 7)
+})
+
+test('utf8Length agrees with Buffer.byteLength, surrogates and lone surrogates included', () => {
+  const samples = [
+    '',
+    'trace-id',
+    'é',
+    'ß€',
+    '\u07ff\u0800',
+    '😀',
+    'a😀b',
+    '\ud83d', // a lone high surrogate at the end
+    '\ude00x', // a lone low surrogate
+    '\ud83dx', // a high surrogate followed by no low one
+    '\ud83d\ud83d\ude00',
+    'k'.repeat(64),
+    `${'k'.repeat(63)}é`,
+    `${'k'.repeat(64)}é😀`, // longer than the JS-counted range
+  ]
+  for (const s of samples) assert.equal(utf8Length(s), Buffer.byteLength(s, 'utf8'), JSON.stringify(s))
 })
 
 test('bytes: BYTES, NULLABLE_BYTES and compact forms', () => {

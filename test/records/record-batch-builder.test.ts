@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { crc32c } from '../../src/protocol/crc32c.js'
 import { RecordBatchBuilder, type RecordHeader } from '../../src/records/record-batch-builder.js'
+import { decodeRecordBatch } from '../../src/records/record-batch-decoder.js'
 import { runJava } from '../helpers/java.js'
 import { BATCHES_FIXTURE, loadSamples, parseSamples, type Sample } from './java-batches.js'
 
@@ -149,6 +150,41 @@ test('large timestamp deltas, many headers and multibyte header keys size correc
     assert.equal(b.append(1 + delta, null, null, headers), expect)
   }
   assert.equal(b.build().length, b.sizeInBytes)
+})
+
+test('tryAppend refuses a record that would take the batch past maxBytes, writing nothing', () => {
+  const b = new RecordBatchBuilder(64)
+  const value = Buffer.alloc(100, 1)
+  const first = b.tryAppend(1000, null, value, null, 10)
+  assert.ok(first > 0, 'a first record always goes in')
+  const size = b.sizeInBytes
+  const second = RecordBatchBuilder.sizeOfRecord(5, 1, null, value, null)
+  assert.equal(b.tryAppend(1005, null, value, null, size + second - 1), -1)
+  assert.equal(b.sizeInBytes, size)
+  assert.equal(b.recordCount, 1)
+  assert.equal(b.maxTimestamp, 1000)
+  assert.equal(b.tryAppend(1005, null, value, null, size + second), second)
+  assert.equal(b.sizeInBytes, size + second)
+})
+
+test('short, long, ASCII and non-ASCII header keys and small values encode like the fixture encoder', () => {
+  const keys = ['k', 'trace-id', 'é', 'clé-😀', 'x'.repeat(100), `${'y'.repeat(70)}€`, '\ud83d']
+  const headers: RecordHeader[] = keys.map((key, i) => ({ key, value: Buffer.alloc(i * 5, i) }))
+  const b = new RecordBatchBuilder(64)
+  b.append(7, Buffer.from('k1'), Buffer.alloc(15, 2), headers)
+  b.append(8, Buffer.alloc(16, 3), Buffer.alloc(17, 4), headers)
+  const decoded = decodeRecordBatch(b.build())
+  assert.deepEqual(
+    decoded.records.map((r) => r.headers.map((h) => h.key)),
+    [keys.map((k) => Buffer.from(k).toString()), keys.map((k) => Buffer.from(k).toString())],
+  )
+  assert.deepEqual(decoded.records[0]!.key, Buffer.from('k1'))
+  assert.deepEqual(decoded.records[1]!.key, Buffer.alloc(16, 3))
+  assert.deepEqual(decoded.records[1]!.value, Buffer.alloc(17, 4))
+  assert.deepEqual(
+    decoded.records[1]!.headers.map((h) => h.value),
+    headers.map((h) => h.value),
+  )
 })
 
 test("rerunning Kafka's RecordFixtures reproduces the committed fixture", async () => {
