@@ -23,6 +23,8 @@ export interface TopicMetadata {
   partitions: readonly PartitionMetadata[]
 }
 
+const NONE: readonly number[] = Object.freeze([])
+
 /** An immutable view of the cluster as of one Metadata response (merged with earlier ones). */
 export class ClusterSnapshot {
   readonly brokers: ReadonlyMap<number, BrokerMetadata>
@@ -30,6 +32,8 @@ export class ClusterSnapshot {
   readonly clusterId: string | null
   readonly controllerId: number
   readonly updatedAt: number
+  /** availablePartitions() answers, computed once per topic: the producer asks for every record. */
+  readonly #available = new Map<string, readonly number[]>()
 
   constructor(
     brokers: ReadonlyMap<number, BrokerMetadata>,
@@ -59,12 +63,16 @@ export class ClusterSnapshot {
     return this.brokers.get(p.leader)
   }
 
-  /** Partitions of `topic` that currently have a leader. */
-  availablePartitions(topic: string): number[] {
+  /** Partitions of `topic` that currently have a leader (a frozen array, shared by callers). */
+  availablePartitions(topic: string): readonly number[] {
+    let out = this.#available.get(topic)
+    if (out !== undefined) return out
     const t = this.topics.get(topic)
-    if (t === undefined) return []
-    const out: number[] = []
-    for (const p of t.partitions) if (p.leader >= 0 && this.brokers.has(p.leader)) out.push(p.partition)
+    if (t === undefined) return NONE
+    const list: number[] = []
+    for (const p of t.partitions) if (p.leader >= 0 && this.brokers.has(p.leader)) list.push(p.partition)
+    out = Object.freeze(list)
+    this.#available.set(topic, out)
     return out
   }
 }
