@@ -188,7 +188,9 @@ export class Producer extends EventEmitter {
       const key = serialize(this.#keySerializer, record.key ?? null, topic, 'key')
       const value = serialize(this.#valueSerializer, record.value ?? null, topic, 'value')
       const headers = normalizeHeaders(record.headers, topic)
-      const timestamp = toTimestamp(record.timestamp)
+      // One clock read per record serves the default timestamp and the deadline.
+      const now = Date.now()
+      const timestamp = toTimestamp(record.timestamp, now)
       this.#checkSize(topic, key, value, headers)
       const entry: Waiting = {
         record,
@@ -197,7 +199,7 @@ export class Producer extends EventEmitter {
         headers,
         timestamp,
         completion,
-        deadline: Date.now() + this.config.maxBlockMs,
+        deadline: now + this.config.maxBlockMs,
       }
       const pending = this.#waiting.get(topic)
       const meta = this.#metadata.snapshot.topic(topic)
@@ -617,8 +619,8 @@ function raceTimeout(p: Promise<unknown>, ms: number): Promise<unknown> {
   )
 }
 
-function toTimestamp(t: number | Date | undefined): number {
-  if (t === undefined || t === null) return Date.now()
+function toTimestamp(t: number | Date | undefined, now: number): number {
+  if (t === undefined || t === null) return now
   const ms = t instanceof Date ? t.getTime() : t
   if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
     throw new KafkaError(
