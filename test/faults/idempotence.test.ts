@@ -56,6 +56,27 @@ describe('idempotence: sequence errors', () => {
     }
   })
 
+  test('the first batch of a new producer refused (retriable) while the next is in flight: no sequence race', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    // A broker with no state for a producer accepts its first batch at any sequence (Kafka's
+    // ProducerAppendInfo). If batch 0 is refused and batch 1, already in flight, lands first,
+    // batch 0 could never be written. Until a partition has an acknowledged batch, the producer
+    // keeps one batch in flight there.
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1 }] })
+    const producer = new Producer({ ...QUICK, bootstrapServers: cluster.bootstrapServers, batchSize: 200 })
+    try {
+      cluster.failPartition('t', 0, ErrorCode.NOT_ENOUGH_REPLICAS)
+      const sent = await sendAll(producer, records('t', 'first', 20, [0]))
+      assertAllFulfilled(sent)
+      assertAcknowledgedInLog(cluster, sent, 'once')
+      assert.equal(cluster.log('t', 0)[0]?.sequence, 0)
+    } finally {
+      await producer.close()
+      await cluster.close()
+    }
+  })
+
   test('UNKNOWN_PRODUCER_ID without a log start offset: retried, written once', {
     timeout: TEST_TIMEOUT,
   }, async () => {

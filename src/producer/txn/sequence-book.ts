@@ -36,6 +36,11 @@ export class SequenceBook {
       // or while a batch whose fate is unknown leaves its sequence in doubt.
       if (seq.inflight.length > 0 && (seq.producerId !== id.producerId || seq.epoch !== id.epoch))
         return false
+      // Until a batch of this producer id has landed here, the broker has no state for it and
+      // takes a first batch at any sequence: were batch 0 refused (say NOT_ENOUGH_REPLICAS) and
+      // the next one, already in flight, accepted, batch 0 could never be written. So one batch at
+      // a time until the first acknowledgement (a round trip per partition; Java pipelines here).
+      if (seq.inflight.length > 0 && seq.ackedProducerId !== id.producerId) return false
       return !this.#unresolved.has(seq)
     }
     // A retried batch goes only as the first unfinished one: recovery is one at a time.
@@ -70,6 +75,7 @@ export class SequenceBook {
       const last = lastSequenceOf(batch)
       if (seq.lastAckedSequence < 0 || isAfter(last, seq.lastAckedSequence)) seq.lastAckedSequence = last
       if (baseOffset >= 0n) seq.lastAckedOffset = baseOffset + BigInt(batch.recordCount - 1)
+      seq.ackedProducerId = batch.producerId
     }
     seq.remove(batch)
   }

@@ -30,6 +30,8 @@ export class PartitionSequences {
   nextSequence = 0
   lastAckedSequence = -1
   lastAckedOffset = -1n
+  /** The producer id of the last batch acknowledged here; -1 while the broker may have no state for us. */
+  ackedProducerId = -1n
   /** Batches with a sequence, not yet completed or failed, in sequence order. */
   readonly inflight: ProducerBatch[] = []
 
