@@ -84,7 +84,11 @@ export class RecordAccumulator {
     const last = q.batches[q.batches.length - 1]
     if (last !== undefined && !last.isClosed) {
       const bytes = last.tryAppend(timestamp, key, value, headers, completion, this.#options.batchSize)
-      if (bytes >= 0) return { bytes, newBatch: false }
+      if (bytes >= 0) {
+        last.queuedBytes += bytes
+        this.#options.memory.queued += bytes
+        return { bytes, newBatch: false }
+      }
     }
     const recordSize = RecordBatchBuilder.sizeOfRecord(0, 0, key, value, headers) + BATCH_HEADER_SIZE
     const reserve = Math.max(this.#options.batchSize, recordSize)
@@ -92,6 +96,7 @@ export class RecordAccumulator {
     const storage = reserve === this.#storage.bufferSize ? this.#storage.take() : undefined
     const batch = new ProducerBatch(topic, partition, now, reserve, storage)
     const bytes = batch.tryAppend(timestamp, key, value, headers, completion, this.#options.batchSize)
+    this.#countQueued(batch)
     q.batches.push(batch)
     this.incomplete.add(batch)
     return { bytes, newBatch: true }
@@ -122,6 +127,7 @@ export class RecordAccumulator {
     const memory = this.#options.memory
     const parts = batch.split(maxBytes, (n) => memory.forceReserve(n))
     for (const part of parts) {
+      this.#countQueued(part)
       this.incomplete.add(part)
       this.reenqueue(part)
     }
@@ -152,8 +158,15 @@ export class RecordAccumulator {
     if (!this.incomplete.delete(batch)) return
     const storage = batch.releaseStorage()
     if (storage !== null) this.#storage.give(storage)
-    this.#options.memory.release(batch.reservedBytes)
+    const memory = this.#options.memory
+    memory.release(batch.reservedBytes)
+    memory.queued -= batch.queuedBytes
     this.#options.onMemoryReleased()
+  }
+
+  #countQueued(batch: ProducerBatch): void {
+    batch.queuedBytes = batch.sizeInBytes
+    this.#options.memory.queued += batch.queuedBytes
   }
 }
 

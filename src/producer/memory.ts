@@ -4,10 +4,16 @@ import { type BatchStorage, newBatchStorage } from './producer-batch.js'
  * The `buffer.memory` budget. As in the Java producer, memory is taken a batch at a time: a new
  * batch reserves max(batch.size, its first record) and gives it back when the batch completes.
  * Records appended to an open batch cost nothing more.
+ *
+ * It also counts the bytes of the records themselves (encoded, uncompressed) in batches not yet
+ * completed, queued or in flight: the measure of how much work the producer holds, which the
+ * backpressure signal of `send()` compares with its high-water mark.
  */
 export class MemoryBudget {
   readonly capacity: number
   #used = 0
+  /** Encoded bytes of the records in incomplete batches. */
+  queued = 0
 
   constructor(capacity: number) {
     this.capacity = capacity

@@ -67,6 +67,8 @@ export class ProducerBatch {
 
   /** Bytes of `buffer.memory` this batch holds until it completes. */
   readonly reservedBytes: number
+  /** Its records' bytes as counted in `MemoryBudget.queued` (kept by the accumulator). */
+  queuedBytes = 0
 
   /** `storage.buffer` must hold at least `reservedBytes`. */
   constructor(

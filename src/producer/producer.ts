@@ -63,6 +63,12 @@ export class Producer extends EventEmitter {
   #blockedTimer: NodeJS.Timeout | null = null
   /** send() returned false; emit 'drain' once there is room again. */
   #needDrain = false
+  /**
+   * Bytes of records held (queued and in flight) at which send() starts returning false:
+   * 1/16 of `buffer.memory`, at least two batches. Enough to keep the brokers busy; more only
+   * adds latency and keeps more records' callbacks alive.
+   */
+  readonly highWaterMark: number
   /** flush() calls waiting for the blocked queue to empty. */
   #unblockedWaiters: (() => void)[] = []
   readonly #pool: ConnectionPool
@@ -103,6 +109,7 @@ export class Producer extends EventEmitter {
       allowAutoCreateTopics: c.allowAutoCreateTopics,
     })
     this.#memory = new MemoryBudget(c.bufferMemory)
+    this.highWaterMark = Math.min(c.bufferMemory, Math.max(Math.floor(c.bufferMemory / 16), 2 * c.batchSize))
     this.#accumulator = new RecordAccumulator({
       batchSize: c.batchSize,
       lingerMs: c.lingerMs,
@@ -147,9 +154,11 @@ export class Producer extends EventEmitter {
       this.#send(record, callback)
       return this.#hasRoom()
     }
-    return new Promise<RecordMetadata>((resolve, reject) => {
+    const promise = new Promise<RecordMetadata>((resolve, reject) => {
       this.#send(record, { resolve, reject })
     })
+    this.#hasRoom()
+    return promise
   }
 
   /** Sends many records, to any topics; resolves with each one's outcome, in order. */
@@ -157,18 +166,35 @@ export class Producer extends EventEmitter {
     return Promise.allSettled(records.map((r) => this.send(r)))
   }
 
+  /**
+   * Whether a caller of send() may go on. False, until 'drain', when records wait for memory or
+   * metadata, or when the records held (queued and in flight) reach the high-water mark.
+   */
   #hasRoom(): boolean {
-    const room =
+    if (
       this.#blocked.length === this.#blockedHead &&
       this.#waiting.size === 0 &&
-      this.#memory.available >= this.config.batchSize
-    if (!room && !this.#needDrain) {
-      // Someone now waits for memory: send what is queued without waiting for linger.ms.
+      this.#memory.available >= this.config.batchSize &&
+      this.#memory.queued < this.highWaterMark
+    ) {
+      return true
+    }
+    if (!this.#needDrain) {
+      // The caller now waits: lingering for more records would only delay it. Send what is
+      // queued without waiting for linger.ms.
       this.#needDrain = true
       this.#accumulator.exhausted = true
       this.#sender.wakeup()
     }
-    return room
+    return false
+  }
+
+  /**
+   * True from a send() that returned false (or would have, on the promise path) until the
+   * producer emits 'drain': a caller that does not await each send should then wait for 'drain'.
+   */
+  get needsDrain(): boolean {
+    return this.#needDrain
   }
 
   #send(record: ProducerRecord, completion: Exclude<Completion, null>): void {
@@ -305,7 +331,12 @@ export class Producer extends EventEmitter {
       const waiters = this.#unblockedWaiters
       this.#unblockedWaiters = []
       for (const resolve of waiters) resolve()
-      if (this.#needDrain && this.#waiting.size === 0 && this.#memory.available >= this.config.batchSize) {
+      if (
+        this.#needDrain &&
+        this.#waiting.size === 0 &&
+        this.#memory.available >= this.config.batchSize &&
+        this.#memory.queued < this.highWaterMark
+      ) {
         this.#needDrain = false
         this.#accumulator.exhausted = false
         this.emit('drain')

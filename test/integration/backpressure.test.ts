@@ -48,6 +48,85 @@ describe('backpressure', () => {
     assert.equal(read.length, total)
   })
 
+  test('send() returns false at the high-water mark, long before buffer.memory is full; honouring it bounds the records held', async () => {
+    const topic = uniqueTopic('hwm')
+    await createTopic(topic, 8)
+    const bufferMemory = 32 * 1024 * 1024
+    const p = new Producer({ bootstrapServers: bootstrap, bufferMemory, batchSize: 16 * 1024, lingerMs: 5 })
+    // 1/16 of buffer.memory, which is more than two batches.
+    assert.equal(p.highWaterMark, 2 * 1024 * 1024)
+    const total = 200_000
+    const value = Buffer.alloc(100, 0x63)
+    let acked = 0
+    let failed = 0
+    let falses = 0
+    let maxHeld = 0
+    let heldAtFirstFalse = -1
+    try {
+      for (let i = 0; i < total; i++) {
+        const ok = p.send({ topic, value }, (err) => {
+          if (err === null) acked++
+          else failed++
+        })
+        maxHeld = Math.max(maxHeld, i + 1 - acked - failed)
+        if (!ok) {
+          falses++
+          if (heldAtFirstFalse < 0) heldAtFirstFalse = i + 1 - acked - failed
+          assert.equal(p.needsDrain, true)
+          await once(p, 'drain')
+          assert.equal(p.needsDrain, false)
+        }
+      }
+      await p.flush()
+    } finally {
+      await p.close()
+    }
+    assert.ok(falses > 0, 'the producer signalled backpressure')
+    // Each record takes more than its 100-byte value in its batch, so the mark is reached with
+    // fewer than hwm / 100 records held, and a caller that waits never holds more.
+    const bound = p.highWaterMark / 100
+    assert.ok(
+      heldAtFirstFalse > 0 && heldAtFirstFalse <= bound,
+      `first false with ${heldAtFirstFalse} records held`,
+    )
+    assert.ok(maxHeld <= bound + 1, `held at most ${maxHeld} records (bound ${bound})`)
+    assert.ok(maxHeld * 100 < bufferMemory / 8, 'buffer.memory was never close to full')
+    assert.equal(failed, 0)
+    assert.equal(acked, total)
+    const read = await readTopic(bootstrap, topic)
+    assert.equal(read.length, total)
+  })
+
+  test('the promise path reports the same signal through needsDrain and drain', async () => {
+    const topic = uniqueTopic('hwm-promise')
+    await createTopic(topic, 2)
+    const p = new Producer({
+      bootstrapServers: bootstrap,
+      bufferMemory: 1024 * 1024,
+      batchSize: 16 * 1024,
+      lingerMs: 5,
+    })
+    assert.equal(p.highWaterMark, 64 * 1024)
+    const value = Buffer.alloc(100, 0x64)
+    const sends: Promise<RecordMetadata>[] = []
+    let waits = 0
+    try {
+      for (let i = 0; i < 20_000; i++) {
+        sends.push(p.send({ topic, value }))
+        if (p.needsDrain) {
+          waits++
+          await once(p, 'drain')
+        }
+      }
+      const mds = await Promise.all(sends)
+      assert.equal(mds.length, 20_000)
+    } finally {
+      await p.close()
+    }
+    assert.ok(waits > 0, 'needsDrain was raised')
+    assert.equal((await readTopic(bootstrap, topic)).length, 20_000)
+  })
+
   test('a send that cannot get memory within max.block.ms fails alone with BufferExhaustedError', async () => {
     // A (fake) broker that takes Produce requests and never answers: the batches stay in flight,
     // holding their memory, until delivery.timeout.ms.

@@ -1,6 +1,6 @@
 /**
  * The send loop of `sluice perf`, as Kafka's ProducerPerformance.start runs it: send through the
- * callback path (waiting for 'drain' only when buffer.memory is full), throttle like its
+ * callback path (waiting for 'drain' whenever send() returns false), throttle like its
  * ThroughputThrottler, begin/commit transactions every --transaction-duration-ms, and count
  * latencies from send() to acknowledgement.
  */
