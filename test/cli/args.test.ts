@@ -177,6 +177,61 @@ describe('sluice perf flags', () => {
     rejects(['--transactional-id', ''], /--transactional-id must not be empty/)
   })
 
+  test('record keys (KIP-1299): none by default; range and random need --record-key-range', () => {
+    const d = parse('')
+    assert.equal(d.keyDistribution, 'none')
+    assert.equal(d.recordKeyRange, null)
+    assert.equal(d.randomSeed, 0n)
+    const r = parse('--key-distribution range --record-key-range 10')
+    assert.equal(r.keyDistribution, 'range')
+    assert.equal(r.recordKeyRange, 10)
+    const x = parsePerfArgs(['--record-key-range=2147483647', '--key-distribution=random'])
+    assert.equal(x.keyDistribution, 'random')
+    assert.equal(x.recordKeyRange, 2147483647)
+    assert.equal(parse('--key-distribution none').keyDistribution, 'none')
+    // Java's messages, from ConfigPostProcessor.
+    rejects(
+      '--key-distribution range',
+      /--record-key-range is required when --key-distribution is 'range' or 'random'/,
+    )
+    rejects('--key-distribution random', /--record-key-range is required when/)
+    rejects(
+      '--record-key-range 5',
+      /--key-distribution must be 'range' or 'random' when --record-key-range is specified/,
+    )
+    rejects('--record-key-range 5 --key-distribution none', /--key-distribution must be 'range' or 'random'/)
+    rejects('--record-key-range 0 --key-distribution range', /--record-key-range should be greater than zero/)
+    rejects(
+      '--record-key-range -3 --key-distribution range',
+      /--record-key-range should be greater than zero/,
+    )
+    rejects(
+      '--record-key-range 2147483648 --key-distribution range',
+      /--record-key-range must be at most 2147483647/,
+    )
+    rejects('--record-key-range 1.5 --key-distribution range', /--record-key-range must be an integer/)
+    // argparse4j's choices are exact: 'RANGE' is refused by Java too.
+    rejects(
+      '--key-distribution RANGE --record-key-range 3',
+      /--key-distribution must be one of none, range, random, got 'RANGE'/,
+    )
+    rejects('--key-distribution zipf --record-key-range 3', /got 'zipf'/)
+    rejects('--key-distribution', /--key-distribution needs a value/)
+  })
+
+  test('--random-seed: any Java long', () => {
+    assert.equal(parse('--random-seed 42').randomSeed, 42n)
+    assert.equal(parse('--random-seed -7').randomSeed, -7n)
+    assert.equal(parse('--random-seed 9223372036854775807').randomSeed, 2n ** 63n - 1n)
+    assert.equal(parse('--random-seed -9223372036854775808').randomSeed, -(2n ** 63n))
+    rejects(
+      '--random-seed 9223372036854775808',
+      /--random-seed must be an integer from -9223372036854775808 to 9223372036854775807, got '9223372036854775808'/,
+    )
+    rejects('--random-seed 1e3', /--random-seed must be an integer/)
+    rejects(['--random-seed', ''], /--random-seed must be an integer/)
+  })
+
   test('the last value of a repeated single-value flag wins (as in Java)', () => {
     assert.equal(parse('--topic a --topic b').topic, 'b')
   })

@@ -3,7 +3,8 @@
  * (org.apache.kafka.tools.ProducerPerformance, Kafka 4.x). Differences, all additive: --topic,
  * --num-records, --throughput and the payload have defaults (sluice-perf, 1000000, -1, 100-byte
  * records); no producer settings at all is fine (a local Kafka is started); --partitions and
- * --json are ours; a k=v value may itself contain '='.
+ * --json are ours; a k=v value may itself contain '='. --random-seed seeds Sluice's own generator:
+ * one seed always gives the same run, but not the numbers of Java's SplittableRandom.
  */
 import { suggest } from '../../producer/config/suggest.js'
 
@@ -19,12 +20,21 @@ export type Payload =
   | { readonly kind: 'file'; readonly path: string; readonly delimiter: string }
   | { readonly kind: 'monotonic' }
 
+/** --key-distribution: null keys, keys 0..KEY-RANGE-1 in turn, or drawn at random from them. */
+export type KeyDistribution = 'none' | 'range' | 'random'
+export const KEY_DISTRIBUTIONS: readonly KeyDistribution[] = ['none', 'range', 'random']
+
 export interface PerfArgs {
   readonly help: boolean
   readonly topic: string
   readonly numRecords: number
   readonly warmupRecords: number
   readonly payload: Payload
+  readonly keyDistribution: KeyDistribution
+  /** --record-key-range: keys are the integers [0, recordKeyRange); null with no keys. */
+  readonly recordKeyRange: number | null
+  /** --random-seed (a Java long): seeds the random payloads and random keys. */
+  readonly randomSeed: bigint
   /** Records/s; negative: unthrottled. */
   readonly throughput: number
   /** --producer-props / --command-property words, in order. */
@@ -71,6 +81,9 @@ const FLAGS: Record<string, Kind> = {
   '--transaction-duration-ms': 'value',
   '--print-metrics': 'switch',
   '--reporting-interval': 'value',
+  '--record-key-range': 'value',
+  '--key-distribution': 'value',
+  '--random-seed': 'value',
   '--partitions': 'value',
   '--json': 'switch',
   '--help': 'switch',
@@ -131,6 +144,20 @@ function integer(flag: string, text: string, min: number): number {
         ? `${flag} should be greater than zero, got ${n}`
         : `${flag} must be at least ${min}, got ${n}`,
     )
+  }
+  return n
+}
+
+const INT_MAX = 2 ** 31 - 1
+const LONG_MIN = -(2n ** 63n)
+const LONG_MAX = 2n ** 63n - 1n
+
+/** A Java long: any 64-bit signed integer. */
+function long(flag: string, text: string): bigint {
+  const t = text.trim()
+  const n = /^[+-]?\d+$/.test(t) ? BigInt(t) : null
+  if (n === null || n < LONG_MIN || n > LONG_MAX) {
+    throw new UsageError(`${flag} must be an integer from ${LONG_MIN} to ${LONG_MAX}, got '${text}'`)
   }
   return n
 }
@@ -210,6 +237,33 @@ export function parsePerfArgs(argv: readonly string[]): PerfArgs {
   const reportingIntervalMs = has('--reporting-interval')
     ? integer('--reporting-interval', one('--reporting-interval')!, 1)
     : DEFAULTS.reportingIntervalMs
+
+  // Checked as Java's ConfigPostProcessor checks them (KIP-1299).
+  let recordKeyRange: number | null = null
+  if (has('--record-key-range')) {
+    recordKeyRange = integer('--record-key-range', one('--record-key-range')!, 1)
+    if (recordKeyRange > INT_MAX) {
+      throw new UsageError(
+        `--record-key-range must be at most ${INT_MAX} (a Java int), got ${recordKeyRange}`,
+      )
+    }
+  }
+  const keyDistribution = (one('--key-distribution') ?? 'none') as KeyDistribution
+  if (!KEY_DISTRIBUTIONS.includes(keyDistribution)) {
+    throw new UsageError(
+      `--key-distribution must be one of ${KEY_DISTRIBUTIONS.join(', ')}, got '${keyDistribution}'`,
+    )
+  }
+  if (keyDistribution !== 'none' && recordKeyRange === null) {
+    throw new UsageError(`--record-key-range is required when --key-distribution is 'range' or 'random'`)
+  }
+  if (keyDistribution === 'none' && recordKeyRange !== null) {
+    throw new UsageError(
+      `--key-distribution must be 'range' or 'random' when --record-key-range is specified`,
+    )
+  }
+  const randomSeed = has('--random-seed') ? long('--random-seed', one('--random-seed')!) : 0n
+
   const partitions = has('--partitions')
     ? integer('--partitions', one('--partitions')!, 1)
     : DEFAULTS.partitions
@@ -220,6 +274,9 @@ export function parsePerfArgs(argv: readonly string[]): PerfArgs {
     numRecords,
     warmupRecords,
     payload,
+    keyDistribution,
+    recordKeyRange,
+    randomSeed,
     throughput,
     producerProps,
     producerConfigFile,
@@ -258,6 +315,12 @@ Records:
   --payload-file FILE             payloads: the UTF-8 file split at --payload-delimiter, picked at random
   --payload-delimiter REGEX       payload separator, a regular expression as in Java (default: \\n)
   --payload-monotonic             payload: the record's index as text (0, 1, 2, ...)
+  --key-distribution KIND         record keys: none (null keys), range (0, 1, ..., KEY-RANGE-1, in
+                                  turn) or random (drawn from [0, KEY-RANGE)); decimal text,
+                                  partitioned by murmur2 like the Java client's (default: none)
+  --record-key-range KEY-RANGE    the number of distinct keys; required with range and random
+  --random-seed SEED              seed (a Java long) of the random payloads and random keys; the same
+                                  seed gives the same sequence (default: 0)
   --throughput N                  records/s cap, about; -1 for no limit (default: -1)
   --partitions N                  partitions when the tool creates the topic (default: ${DEFAULTS.partitions})
 
