@@ -8,7 +8,8 @@ import { ConfigError, KafkaError } from '../errors.js'
 import { resolveConfig } from '../producer/config.js'
 import { Producer } from '../producer/producer.js'
 import { HELP, type PerfArgs, parsePerfArgs, UsageError } from './perf/args.js'
-import { FilePayloads, payloadSource } from './perf/payloads.js'
+import { keySource } from './perf/keys.js'
+import { FilePayloads, payloadSource, seededRandom } from './perf/payloads.js'
 import { ProgressBar } from './perf/progress.js'
 import { formatMetrics, jsonReport } from './perf/report.js'
 import { PerfRun } from './perf/run.js'
@@ -97,7 +98,10 @@ async function perf(args: PerfArgs): Promise<number> {
   const settings: PerfSettings = await perfSettings(args)
   // Bad settings are reported before anything is started.
   resolveConfig({ ...settings.producer, 'bootstrap.servers': settings.bootstrapServers ?? '127.0.0.1:9092' })
-  const payloads = await payloadSource(args.payload, (line) => term.line(line))
+  // One generator for the random payloads and random keys, as Java's one SplittableRandom.
+  const random = seededRandom(args.randomSeed)
+  const payloads = await payloadSource(args.payload, (line) => term.line(line), random)
+  const keys = keySource(args.keyDistribution, args.recordKeyRange, args.numRecords, random)
 
   let bootstrap = settings.bootstrapServers
   let stopLocal: (() => Promise<void>) | null = null
@@ -143,7 +147,7 @@ async function perf(args: PerfArgs): Promise<number> {
       elapsedMs: performance.now() - run.startMs,
     }))
     try {
-      await run.run(producer, payloads)
+      await run.run(producer, payloads, keys)
     } finally {
       term.stopProgress()
     }
@@ -163,6 +167,9 @@ async function perf(args: PerfArgs): Promise<number> {
         warmupRecords: args.warmupRecords,
         payload: args.payload,
         payloadCount: payloads instanceof FilePayloads ? payloads.count : null,
+        keyDistribution: args.keyDistribution,
+        recordKeyRange: args.recordKeyRange,
+        randomSeed: args.randomSeed,
         throughput: args.throughput,
         localKafka: stopLocal !== null,
         bootstrapServers: bootstrap,

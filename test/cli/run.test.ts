@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { describe, test } from 'node:test'
+import { RangeKeys } from '../../src/cli/perf/keys.js'
 import { MonotonicPayloads, RandomPayloads } from '../../src/cli/perf/payloads.js'
 import { type PerfProducer, PerfRun, type RunOptions } from '../../src/cli/perf/run.js'
 import type { ProducerRecord, SendCallback } from '../../src/producer/record.js'
@@ -27,6 +28,7 @@ class Clock {
  */
 class FakeProducer extends EventEmitter implements PerfProducer {
   readonly values: string[] = []
+  readonly keys: (string | null)[] = []
   readonly ops: string[] = []
   readonly #pending: [number, SendCallback][] = []
   #scheduled = false
@@ -47,6 +49,7 @@ class FakeProducer extends EventEmitter implements PerfProducer {
     assert.ok(this.#pending.length < this.capacity, 'send() called while the producer said it was full')
     if (this.ops.includes('begin')) assert.ok(this.#inTransaction, 'a send outside a transaction')
     this.values.push(Buffer.from(record.value as Uint8Array).toString())
+    this.keys.push(record.key == null ? null : Buffer.from(record.key as Uint8Array).toString())
     this.ops.push('send')
     this.#pending.push([this.values.length - 1, callback])
     this.maxPending = Math.max(this.maxPending, this.#pending.length)
@@ -135,6 +138,18 @@ describe('PerfRun', () => {
     assert.equal(s.latencyMs.avg, 4)
     assert.equal(s.latencyMs.p99, 4)
     assert.equal(producer.ops.at(-1), 'flush')
+  })
+
+  test('keys: none by default; with a key source, each record gets its key; bytes count the value only', async () => {
+    const clock = new Clock()
+    const plain = new FakeProducer(clock)
+    await newRun(clock, options({ numRecords: 5 })).run(plain, new MonotonicPayloads())
+    assert.deepEqual(plain.keys, [null, null, null, null, null])
+    const keyed = new FakeProducer(clock)
+    const run = newRun(clock, options({ numRecords: 12 }))
+    await run.run(keyed, new RandomPayloads(10), new RangeKeys(5, 12))
+    assert.deepEqual(keyed.keys, ['0', '1', '2', '3', '4', '0', '1', '2', '3', '4', '0', '1'])
+    assert.equal(run.stats.summary(clock.ms).bytes, 12 * 10)
   })
 
   test("waits for 'drain' when send() returns false; never sends into a full producer", async () => {

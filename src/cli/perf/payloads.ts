@@ -13,8 +13,9 @@ export interface PayloadSource {
 }
 
 /**
- * Deterministic xorshift32, seeded like Java's tool (seed 0) so runs are repeatable. Not Java's
- * SplittableRandom sequence: only the kind of data matters, not the exact bytes.
+ * Deterministic xorshift32, seeded like Java's tool (--random-seed, default 0) so runs are
+ * repeatable. Not Java's SplittableRandom sequence: only the kind of data matters, not the exact
+ * bytes.
  */
 export class Xorshift32 {
   #state: number
@@ -30,6 +31,17 @@ export class Xorshift32 {
     this.#state = x >>> 0
     return Math.floor((this.#state / 2 ** 32) * bound)
   }
+}
+
+/**
+ * The generator for a --random-seed (a Java long): its two 32-bit halves folded into one, so
+ * seed 0, the default, is Xorshift32(0) as before the flag existed.
+ */
+export function seededRandom(seed: bigint): Xorshift32 {
+  const bits = BigInt.asUintN(64, seed)
+  const lo = Number(bits & 0xffffffffn)
+  const hi = Number(bits >> 32n)
+  return new Xorshift32((lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0)
 }
 
 /** Distinct random payloads cover this many bytes, so batches compress like Java's fresh ones. */
@@ -158,13 +170,18 @@ export async function readPayloadFile(
   return payloads
 }
 
-export async function payloadSource(payload: Payload, note: (line: string) => void): Promise<PayloadSource> {
+/** `random` is the run's one generator (--random-seed), shared with random keys as in Java. */
+export async function payloadSource(
+  payload: Payload,
+  note: (line: string) => void,
+  random = new Xorshift32(0),
+): Promise<PayloadSource> {
   switch (payload.kind) {
     case 'random':
-      return new RandomPayloads(payload.recordSize)
+      return new RandomPayloads(payload.recordSize, random)
     case 'monotonic':
       return new MonotonicPayloads()
     case 'file':
-      return new FilePayloads(await readPayloadFile(payload.path, payload.delimiter, note))
+      return new FilePayloads(await readPayloadFile(payload.path, payload.delimiter, note), random)
   }
 }

@@ -1,7 +1,7 @@
 /** The end of a `sluice perf` run: the metrics table (--print-metrics) and the --json object. */
 import type { ProducerConfig } from '../../producer/config.js'
 import { VERSION } from '../../version.js'
-import type { Payload } from './args.js'
+import type { KeyDistribution, Payload } from './args.js'
 import type { StatsSummary } from './stats.js'
 
 /**
@@ -31,6 +31,9 @@ export interface JsonReportInput {
   warmupRecords: number
   payload: Payload
   payloadCount: number | null
+  keyDistribution: KeyDistribution
+  recordKeyRange: number | null
+  randomSeed: bigint
   throughput: number
   localKafka: boolean
   bootstrapServers: string
@@ -68,6 +71,9 @@ export function jsonReport(r: JsonReportInput): Record<string, unknown> {
       numRecords: r.numRecords,
       warmupRecords: r.warmupRecords,
       payload,
+      keys: { distribution: r.keyDistribution, range: r.recordKeyRange },
+      // A Java long: text, as JSON numbers lose precision above 2^53.
+      randomSeed: String(r.randomSeed),
       throughput: r.throughput,
       bootstrapServers: r.bootstrapServers,
       localKafka: r.localKafka,

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ProducerRecord, SendCallback } from '../../producer/record.js'
 import { InflightSlots } from './inflight.js'
+import { type KeySource, NO_KEYS } from './keys.js'
 import type { PayloadSource } from './payloads.js'
 import { PerfStats } from './stats.js'
 import { ThroughputThrottler } from './throttler.js'
@@ -85,8 +86,11 @@ export class PerfRun implements RunProgress {
     if (steady) this.steadyStats?.record(latency, bytes, now)
   }
 
-  /** Sends every record and waits until all are acknowledged; returns when the loop ends. */
-  async run(producer: PerfProducer, payloads: PayloadSource): Promise<void> {
+  /**
+   * Sends every record and waits until all are acknowledged; returns when the loop ends. Each
+   * record's key is taken after its value, as Java draws them (they may share one generator).
+   */
+  async run(producer: PerfProducer, payloads: PayloadSource, keys: KeySource = NO_KEYS): Promise<void> {
     const { topic, numRecords, warmupRecords, reportingIntervalMs } = this.#opts
     const txDuration = this.#opts.transactionDurationMs
     const sleepFor = this.#hooks.sleep ?? ((ms: number) => sleep(ms))
@@ -96,6 +100,7 @@ export class PerfRun implements RunProgress {
     let transactionStart = 0
     for (let i = 0; i < numRecords; i++) {
       const value = payloads.next(i)
+      const key = keys.next(i)
       if (txDuration !== null && inTransaction === 0) {
         producer.beginTransaction!()
         transactionStart = this.#now()
@@ -108,7 +113,8 @@ export class PerfRun implements RunProgress {
         this.stats.suppressPrinting()
         steady = true
       }
-      const room = producer.send({ topic, value }, this.#slots.acquire(sentAt, value.length, steady))
+      // Java counts the value's bytes only, not the key's.
+      const room = producer.send({ topic, key, value }, this.#slots.acquire(sentAt, value.length, steady))
       inTransaction++
       if (txDuration !== null && txDuration <= sentAt - transactionStart) {
         await producer.commitTransaction!()
