@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { findKafka } from '../../src/local-kafka/cluster.js'
 import { readTopic } from '../helpers/independent-reader.js'
+import { javaPartitionsForKeys } from '../helpers/java-partitioner.js'
 import { testBootstrap, uniqueTopic } from '../helpers/kafka.js'
 import { countWithGetOffsetShell, JAVA_TOTAL_LINE, JAVA_WINDOW_LINE, runCli } from './support.js'
 
@@ -209,6 +210,103 @@ describe('sluice perf against Kafka', () => {
     )
   })
 
+  test('--key-distribution range / random: keys in [0, KEY-RANGE), on the partitions Java picks for them', async () => {
+    const bootstrap = testBootstrap()
+    const partitions = 5
+
+    /** Every record keyed, in decimal, on the partition Kafka's Java client picks for its key. */
+    async function checkKeys(
+      topic: string,
+      records: number,
+      range: number,
+      monotonic: boolean,
+    ): Promise<Map<string, number>> {
+      const read = await readTopic(bootstrap, topic)
+      assert.equal(read.length, records)
+      const perKey = new Map<string, number>()
+      for (const rec of read) {
+        assert.ok(rec.key !== null, `a record without a key at ${rec.partition}/${rec.offset}`)
+        const k = rec.key.toString('utf8')
+        assert.match(k, /^(0|[1-9]\d*)$/, 'decimal, as Integer.toString')
+        assert.ok(Number(k) < range, `key ${k} outside [0, ${range})`)
+        perKey.set(k, (perKey.get(k) ?? 0) + 1)
+      }
+      const distinct = [...perKey.keys()]
+      const chosen = await javaPartitionsForKeys(
+        distinct.map((k) => Buffer.from(k, 'utf8')),
+        partitions,
+      )
+      const javaPartition = new Map(distinct.map((k, i) => [k, chosen[i]!]))
+      for (const rec of read) {
+        const k = rec.key!.toString('utf8')
+        assert.equal(rec.partition, javaPartition.get(k), `key ${k} on partition ${rec.partition}`)
+      }
+      assert.equal(
+        new Set(read.map((rec) => rec.partition)).size,
+        partitions,
+        'the keys spread over every partition',
+      )
+      // With --payload-monotonic the value is the record index: a range key must be index % range.
+      if (monotonic) {
+        for (const rec of read) {
+          assert.equal(rec.key!.toString('utf8'), String(Number(rec.value!.toString('utf8')) % range))
+        }
+      }
+      return perKey
+    }
+
+    const ranged = uniqueTopic('perf-keys-range')
+    const r1 = await runCli([
+      'perf',
+      '--bootstrap-server',
+      bootstrap,
+      '--topic',
+      ranged,
+      '--partitions',
+      String(partitions),
+      '--num-records',
+      '2000',
+      '--payload-monotonic',
+      '--key-distribution',
+      'range',
+      '--record-key-range',
+      '37',
+    ])
+    assert.equal(r1.code, 0, r1.stderr)
+    const rangeCounts = await checkKeys(ranged, 2000, 37, true)
+    assert.equal(rangeCounts.size, 37)
+    // 2000 = 54 * 37 + 2: keys 0 and 1 once more than the others.
+    for (const [k, n] of rangeCounts) assert.equal(n, Number(k) < 2 ? 55 : 54, `key ${k}`)
+
+    const random = uniqueTopic('perf-keys-random')
+    const r2 = await runCli([
+      'perf',
+      '--bootstrap-server',
+      bootstrap,
+      '--topic',
+      random,
+      '--partitions',
+      String(partitions),
+      '--num-records',
+      '3000',
+      '--record-size',
+      '20',
+      '--key-distribution',
+      'random',
+      '--record-key-range',
+      '50',
+      '--random-seed',
+      '12345',
+      '--json',
+    ])
+    assert.equal(r2.code, 0, r2.stderr)
+    const j = JSON.parse(r2.stdout) as { config: { keys: unknown; randomSeed: string } }
+    assert.deepEqual(j.config.keys, { distribution: 'random', range: 50 })
+    assert.equal(j.config.randomSeed, '12345')
+    const randomCounts = await checkKeys(random, 3000, 50, false)
+    assert.equal(randomCounts.size, 50, 'every key of the range was drawn')
+  })
+
   test('--warmup-records and --print-metrics: a steady-state line after the total, then the metrics', async () => {
     const bootstrap = testBootstrap()
     const topic = uniqueTopic('perf-warmup')
@@ -314,6 +412,7 @@ describe('sluice perf against Kafka', () => {
         /--record-size and --payload-monotonic cannot be used together/,
       ],
       [['--bogus'], /sluice perf: unknown option '--bogus'/],
+      [['--key-distribution', 'random'], /--record-key-range is required when --key-distribution is 'range'/],
       [['--producer-props', 'acks=2', '--bootstrap-server', '127.0.0.1:1'], /invalid config 'acks'/],
       [['--producer-props', 'nonsense=1', '--bootstrap-server', '127.0.0.1:1'], /invalid config 'nonsense'/],
       [
@@ -348,6 +447,9 @@ describe('sluice perf against Kafka', () => {
       '--transaction-duration-ms',
       '--print-metrics',
       '--reporting-interval',
+      '--key-distribution',
+      '--record-key-range',
+      '--random-seed',
       '--json',
     ]) {
       assert.ok(r.stdout.includes(flag), flag)
