@@ -3,7 +3,8 @@
  * (so 10 million records cost no more memory than 1 thousand), pacing for fixed-rate runs, and
  * the one JSON line a runner prints for the harness.
  *
- * A runner is started as `node --import tsx bench/contenders/<name>.ts '<job json>'` and prints
+ * A runner is compiled (bench/tsconfig.contenders.json) and started as
+ * `node bench/.build/bench/contenders/<name>.js '<job json>'`; it prints
  * exactly one line starting with RESULT_PREFIX, followed by a RunnerResult as JSON.
  */
 

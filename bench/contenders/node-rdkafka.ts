@@ -4,6 +4,7 @@
  * (ERR__QUEUE_FULL) is the backpressure signal: poll, wait a tick, retry.
  */
 import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import { type Histogram, importOrUnavailable, measure, pace, readJob } from './common.js'
 
 const job = readJob()
@@ -19,7 +20,7 @@ type RdProducer = {
   getMetadata(opts: object, cb: (err: unknown, md: unknown) => void): void
 }
 const rd = await importOrUnavailable(async () => {
-  const require = createRequire(new URL('../peers/package.json', import.meta.url))
+  const require = createRequire(join(process.cwd(), 'bench', 'peers', 'package.json'))
   return require('node-rdkafka') as {
     Producer: new (conf: object, topicConf?: object) => RdProducer
     librdkafkaVersion: string

@@ -1,4 +1,8 @@
-/** Sluice, promise path: `await`-free `send(record)` promises with a bounded window in flight. */
+/**
+ * Sluice, promise path: `await`-free `send(record)` promises, waiting for 'drain' whenever the
+ * producer sets `needsDrain`, and never more than a window of records in flight.
+ */
+import { once } from 'node:events'
 import { Producer } from '../../src/index.js'
 import { type Histogram, measure, pace, readJob } from './common.js'
 
@@ -13,7 +17,11 @@ const config = {
 }
 await measure(
   job,
-  { api: 'send(record) -> Promise, window of in-flight sends', window: job.window, ...config },
+  {
+    api: "send(record) -> Promise, waiting for 'drain' when needsDrain, window of in-flight sends",
+    window: job.window,
+    ...config,
+  },
   async () => {
     const producer = new Producer(config)
     const value = Buffer.alloc(job.recordSize, 0x61)
@@ -49,6 +57,7 @@ await measure(
               settle()
             },
           )
+          if (producer.needsDrain) await once(producer, 'drain')
         }
         await producer.flush()
         while (outstanding > 0) await new Promise<void>((r) => (wake = r))

@@ -260,14 +260,15 @@ export class ProducerBatch {
     this.#finish()
     const n = this.recordCount
     const known = baseOffset >= 0n
-    for (let i = 0; i < n; i++) {
+    let offset = baseOffset
+    for (let i = 0; i < n; i++, offset = known ? offset + 1n : offset) {
       const c = this.#completions[i]
       if (c === null || c === undefined) continue
       this.#completions[i] = null
       const md: RecordMetadata = {
         topic: this.topic,
         partition: this.partition,
-        offset: known ? baseOffset + BigInt(i) : -1n,
+        offset,
         timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : this.#timestamps[i]!,
       }
       if (typeof c === 'function') safeCall(c, null, md)

@@ -218,6 +218,19 @@ export class Producer extends EventEmitter {
       const now = Date.now()
       const timestamp = toTimestamp(record.timestamp, now)
       this.#checkSize(topic, key, value, headers)
+      const pending = this.#waiting.size === 0 ? undefined : this.#waiting.get(topic)
+      const meta = this.#metadata.snapshot.topic(topic)
+      if (pending === undefined && meta !== undefined && meta.partitions.length > 0 && meta.errorCode === 0) {
+        // The common case appends at once, with no record-sized object kept for the wait.
+        if (
+          this.#blocked.length === this.#blockedHead &&
+          this.#append(record, key, value, headers, timestamp, completion, meta, now)
+        ) {
+          return
+        }
+        this.#block({ record, key, value, headers, timestamp, completion, deadline: now + this.config.maxBlockMs })
+        return
+      }
       const entry: Waiting = {
         record,
         key,
@@ -226,12 +239,6 @@ export class Producer extends EventEmitter {
         timestamp,
         completion,
         deadline: now + this.config.maxBlockMs,
-      }
-      const pending = this.#waiting.get(topic)
-      const meta = this.#metadata.snapshot.topic(topic)
-      if (pending === undefined && meta !== undefined && meta.partitions.length > 0 && meta.errorCode === 0) {
-        this.#appendOrBlock(entry, meta)
-        return
       }
       if (pending !== undefined) pending.push(entry)
       else this.#waitForMetadata(topic, entry)
@@ -284,7 +291,12 @@ export class Producer extends EventEmitter {
   /** Appends the record, or queues it behind others waiting for memory. */
   #appendOrBlock(w: Waiting, meta: TopicMetadata): void {
     try {
-      if (this.#blocked.length > this.#blockedHead || !this.#append(w, meta)) this.#block(w)
+      if (
+        this.#blocked.length > this.#blockedHead ||
+        !this.#append(w.record, w.key, w.value, w.headers, w.timestamp, w.completion, meta, Date.now())
+      ) {
+        this.#block(w)
+      }
     } catch (err) {
       this.#failRecord(w.completion, err as Error)
     }
@@ -315,7 +327,7 @@ export class Producer extends EventEmitter {
           const meta = this.#metadata.snapshot.topic(w.record.topic)
           if (meta === undefined || meta.partitions.length === 0)
             throw new TimeoutError(`topic '${w.record.topic}' vanished from metadata`)
-          if (!this.#append(w, meta)) break
+          if (!this.#append(w.record, w.key, w.value, w.headers, w.timestamp, w.completion, meta, now)) break
         } catch (err) {
           this.#failRecord(w.completion, err as Error)
         }
@@ -368,8 +380,16 @@ export class Producer extends EventEmitter {
   }
 
   /** Appends to the partition's batch; false when a new batch is needed and memory is short. */
-  #append(w: Waiting, meta: TopicMetadata): boolean {
-    const { record, key, value, headers, timestamp, completion } = w
+  #append(
+    record: ProducerRecord,
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: readonly RecordHeader[],
+    timestamp: number,
+    completion: Completion,
+    meta: TopicMetadata,
+    now: number,
+  ): boolean {
     const topic = meta.name
     const count = meta.partitions.length
     let partition = record.partition
@@ -412,7 +432,7 @@ export class Producer extends EventEmitter {
       value,
       headers,
       completion,
-      Date.now(),
+      now,
     )
     if (r === null) return false
     if (sticky) this.#partitioner.onAppend(topic, partition, r.bytes, count, available!)
