@@ -16,6 +16,7 @@ import {
   lz4CompressFast,
   lz4DecompressBlock,
 } from './lz4-block.js'
+import { lz4Wasm } from './lz4-wasm.js'
 import { Scratch } from './scratch.js'
 import { xxhash32 } from './xxhash32.js'
 
@@ -38,9 +39,56 @@ function attemptsFor(level: number): number {
 
 export function lz4Compress(data: Uint8Array, level: number | undefined): Buffer {
   const lvl = level ?? LZ4_DEFAULT_LEVEL
+  if (lvl === LZ4_DEFAULT_LEVEL) {
+    const wasm = lz4Wasm()
+    if (wasm !== null) return lz4CompressFastWasm(wasm, data)
+  }
+  return lz4CompressJs(data, lvl)
+}
+
+/** Worst-case frame size for `n` bytes (a block's overrun is only transient: see below). */
+function frameBound(n: number): number {
+  return HEADER.length + Math.ceil(n / BLOCK_SIZE) * 4 + lz4CompressBound(Math.min(n, BLOCK_SIZE)) + n + 4
+}
+
+/** The default level in WebAssembly; the same bytes as `lz4CompressJs(data, LZ4_DEFAULT_LEVEL)`. */
+export function lz4CompressFastWasm(wasm: NonNullable<ReturnType<typeof lz4Wasm>>, data: Uint8Array): Buffer {
   const n = data.length
-  const blocks = Math.ceil(n / BLOCK_SIZE)
-  const out = scratch.get(HEADER.length + blocks * 4 + lz4CompressBound(Math.min(n, BLOCK_SIZE)) + n + 4)
+  const src = wasm.base
+  const out = src + n + 8
+  const mem = wasm.memory(out + frameBound(n))
+  mem.set(data, src)
+  mem.set(HEADER, out)
+  let d = out + HEADER.length
+  for (let start = 0; start < n; start += BLOCK_SIZE) {
+    const end = Math.min(start + BLOCK_SIZE, n)
+    const at = d + 4
+    let size = wasm.compress(src + start, src + end, at) - at
+    if (size >= end - start) {
+      // Stored raw when compression does not shrink the block.
+      size = end - start
+      mem.copyWithin(at, src + start, src + end)
+      writeU32(mem, d, (size | UNCOMPRESSED) >>> 0)
+    } else {
+      writeU32(mem, d, size)
+    }
+    d = at + size
+  }
+  writeU32(mem, d, 0)
+  return Buffer.from(mem.subarray(out, d + 4))
+}
+
+function writeU32(b: Uint8Array, i: number, v: number): void {
+  b[i] = v & 0xff
+  b[i + 1] = (v >>> 8) & 0xff
+  b[i + 2] = (v >>> 16) & 0xff
+  b[i + 3] = v >>> 24
+}
+
+/** Every level in JavaScript: the fast compressor at the default level, hash chains otherwise. */
+export function lz4CompressJs(data: Uint8Array, lvl: number): Buffer {
+  const n = data.length
+  const out = scratch.get(frameBound(n))
   HEADER.copy(out, 0)
   let d = HEADER.length
   for (let start = 0; start < n; start += BLOCK_SIZE) {
