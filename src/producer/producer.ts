@@ -143,9 +143,11 @@ export class Producer extends EventEmitter {
    * (as `acks` defines), or rejects with a KafkaError.
    *
    * With a callback (the fast path: no promise per record) it returns a boolean like
-   * `stream.write()`: false when `buffer.memory` is full, and then the producer emits 'drain'
-   * when there is room again. A record sent anyway waits its turn for memory up to
-   * `max.block.ms`, then fails with BufferExhaustedError; nothing grows without bound.
+   * `stream.write()`: false once the records held reach `highWaterMark` (or memory is short),
+   * and then the producer emits 'drain' when they are below it again (`needsDrain` tells the
+   * same on the promise path). A record sent anyway is taken while `buffer.memory` lasts, then
+   * waits its turn for memory up to `max.block.ms` and fails with BufferExhaustedError; nothing
+   * grows without bound.
    */
   send(record: ProducerRecord): Promise<RecordMetadata>
   send(record: ProducerRecord, callback: SendCallback): boolean
