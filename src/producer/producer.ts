@@ -169,18 +169,21 @@ export class Producer extends EventEmitter {
   }
 
   /**
-   * Whether a caller of send() may go on. False, until 'drain', when records wait for memory or
-   * metadata, or when the records held (queued and in flight) reach the high-water mark.
+   * Whether a caller of send() may go on: no record waits for memory or metadata, and the records
+   * held (queued and in flight) are below the high-water mark.
    */
-  #hasRoom(): boolean {
-    if (
+  #mayGoOn(): boolean {
+    return (
       this.#blocked.length === this.#blockedHead &&
       this.#waiting.size === 0 &&
       this.#memory.available >= this.config.batchSize &&
       this.#memory.queued < this.highWaterMark
-    ) {
-      return true
-    }
+    )
+  }
+
+  /** #mayGoOn(); when not, the caller is to wait for 'drain'. */
+  #hasRoom(): boolean {
+    if (this.#mayGoOn()) return true
     if (!this.#needDrain) {
       // The caller now waits: lingering for more records would only delay it. Send what is
       // queued without waiting for linger.ms.
@@ -222,15 +225,14 @@ export class Producer extends EventEmitter {
       this.#checkSize(topic, key, value, headers)
       const pending = this.#waiting.size === 0 ? undefined : this.#waiting.get(topic)
       const meta = this.#metadata.snapshot.topic(topic)
-      if (pending === undefined && meta !== undefined && meta.partitions.length > 0 && meta.errorCode === 0) {
-        // The common case appends at once, with no record-sized object kept for the wait.
-        if (
-          this.#blocked.length === this.#blockedHead &&
-          this.#append(record, key, value, headers, timestamp, completion, meta, now)
-        ) {
-          return
-        }
-        this.#block({ record, key, value, headers, timestamp, completion, deadline: now + this.config.maxBlockMs })
+      const known =
+        pending === undefined && meta !== undefined && meta.partitions.length > 0 && meta.errorCode === 0
+      // The common case appends at once, with no record-sized object kept for a wait.
+      if (
+        known &&
+        this.#blocked.length === this.#blockedHead &&
+        this.#append(record, key, value, headers, timestamp, completion, meta, now)
+      ) {
         return
       }
       const entry: Waiting = {
@@ -242,7 +244,8 @@ export class Producer extends EventEmitter {
         completion,
         deadline: now + this.config.maxBlockMs,
       }
-      if (pending !== undefined) pending.push(entry)
+      if (known) this.#block(entry)
+      else if (pending !== undefined) pending.push(entry)
       else this.#waitForMetadata(topic, entry)
     } catch (err) {
       this.#failRecord(completion, err instanceof Error ? err : new Error(String(err)))
@@ -345,12 +348,7 @@ export class Producer extends EventEmitter {
       const waiters = this.#unblockedWaiters
       this.#unblockedWaiters = []
       for (const resolve of waiters) resolve()
-      if (
-        this.#needDrain &&
-        this.#waiting.size === 0 &&
-        this.#memory.available >= this.config.batchSize &&
-        this.#memory.queued < this.highWaterMark
-      ) {
+      if (this.#needDrain && this.#mayGoOn()) {
         this.#needDrain = false
         this.#accumulator.exhausted = false
         this.emit('drain')
@@ -426,16 +424,7 @@ export class Producer extends EventEmitter {
     }
     if (this.#interceptors.hasInterceptors) setInterceptedPartition(completion, partition)
     if (this.#tm?.isTransactional === true) this.#tm.addPartition(this.#accumulator.queue(topic, partition))
-    const r = this.#accumulator.append(
-      topic,
-      partition,
-      timestamp,
-      key,
-      value,
-      headers,
-      completion,
-      now,
-    )
+    const r = this.#accumulator.append(topic, partition, timestamp, key, value, headers, completion, now)
     if (r === null) return false
     if (sticky) this.#partitioner.onAppend(topic, partition, r.bytes, count, available!)
     this.#sender.wakeup()
