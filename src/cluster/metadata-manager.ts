@@ -15,6 +15,8 @@ import {
 export interface MetadataManagerOptions {
   bootstrapServers: readonly BrokerAddress[]
   metadataMaxAgeMs: number
+  /** Forget a topic not used for this long (`metadata.max.idle.ms`); absent: never. */
+  metadataMaxIdleMs?: number
   retryBackoffMs: number
   retryBackoffMaxMs: number
   allowAutoCreateTopics: boolean
@@ -23,13 +25,16 @@ export interface MetadataManagerOptions {
 /**
  * Keeps the producer's view of the cluster: brokers, and the partitions and leaders of the
  * topics it produces to. Refreshes on demand (coalesced: many callers share one request) and
- * every `metadata.max.age.ms`.
+ * every `metadata.max.age.ms`. A topic nobody has used (see `touch`) for `metadata.max.idle.ms`
+ * is left out of the next refresh and dropped from the snapshot, as in Java's ProducerMetadata;
+ * sending to it again fetches it again.
  */
 export class MetadataManager {
   readonly #pool: ConnectionPool
   readonly #options: MetadataManagerOptions
   #snapshot = ClusterSnapshot.empty()
-  readonly #topics = new Set<string>()
+  /** Topics of interest, with when each was last used (epoch ms). */
+  readonly #topics = new Map<string, number>()
   #inflight: Promise<ClusterSnapshot> | null = null
   #again = false
   #timer: NodeJS.Timeout | null = null
@@ -77,7 +82,7 @@ export class MetadataManager {
    * could be reached, the servers tried).
    */
   async waitForTopic(topic: string, deadline: number): Promise<TopicMetadata> {
-    this.#topics.add(topic)
+    this.#topics.set(topic, Date.now())
     this.#scheduleAgeRefresh()
     const startedAt = Date.now()
     let attempts = 0
@@ -111,6 +116,14 @@ export class MetadataManager {
     }
   }
 
+  /**
+   * Marks a topic as in use at `now`, which keeps it from expiring (and brings back one that had,
+   * as Java's sender does for a topic whose batches find no leader).
+   */
+  touch(topic: string, now: number): void {
+    this.#topics.set(topic, now)
+  }
+
   #timeoutFor(topic: string, startedAt: number): TimeoutError {
     const waited = `${Date.now() - startedAt} ms`
     if (this.#snapshot.brokers.size === 0) {
@@ -136,6 +149,7 @@ export class MetadataManager {
   }
 
   async #fetch(): Promise<ClusterSnapshot> {
+    this.#expireIdleTopics()
     const candidates = this.#candidates()
     let lastError: Error | null = null
     for (const addr of candidates) {
@@ -143,7 +157,7 @@ export class MetadataManager {
       try {
         const conn = await this.#pool.get(addr)
         const res = await conn.send(Metadata, {
-          topics: [...this.#topics].map((name) => ({ topicId: null, name })),
+          topics: [...this.#topics.keys()].map((name) => ({ topicId: null, name })),
           allowAutoTopicCreation: this.#options.allowAutoCreateTopics,
           includeClusterAuthorizedOperations: false,
           includeTopicAuthorizedOperations: false,
@@ -175,6 +189,32 @@ export class MetadataManager {
     const ordered = [...open, ...rest.filter(ready), ...bootstrap.filter(ready)]
     if (ordered.length > 0) return ordered
     return [...rest, ...bootstrap]
+  }
+
+  /**
+   * Forgets the topics idle past metadata.max.idle.ms: out of the requests, and out of the
+   * snapshot, so that the next send to one waits for fresh metadata instead of using stale.
+   */
+  #expireIdleTopics(): void {
+    const maxIdle = this.#options.metadataMaxIdleMs
+    if (maxIdle === undefined) return
+    const now = Date.now()
+    let topics: Map<string, TopicMetadata> | null = null
+    for (const [topic, usedAt] of this.#topics) {
+      if (now - usedAt < maxIdle) continue
+      this.#topics.delete(topic)
+      topics ??= new Map(this.#snapshot.topics)
+      topics.delete(topic)
+    }
+    if (topics === null) return
+    const snap = this.#snapshot
+    this.#snapshot = new ClusterSnapshot(
+      snap.brokers,
+      topics,
+      snap.clusterId,
+      snap.controllerId,
+      snap.updatedAt,
+    )
   }
 
   #merge(res: MetadataResponse): ClusterSnapshot {

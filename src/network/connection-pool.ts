@@ -12,6 +12,18 @@ export interface BrokerAddress {
 export interface ConnectionPoolOptions extends Omit<ConnectionOptions, 'host' | 'port'> {
   reconnectBackoffMs: number
   reconnectBackoffMaxMs: number
+  /**
+   * `socket.connection.setup.timeout.max.ms`: after each failed attempt the connect timeout
+   * doubles (+-20% jitter) from `connectTimeoutMs` up to this. Absent: it stays `connectTimeoutMs`.
+   */
+  connectTimeoutMaxMs?: number
+}
+
+/** Counters under the Java producer's metric names. */
+export interface ConnectionMetrics {
+  'connection-creation-total': number
+  'connection-close-total': number
+  'connection-count': number
 }
 
 interface Slot {
@@ -24,13 +36,17 @@ interface Slot {
 /**
  * One negotiated connection per broker address, opened on demand and reopened after a failure
  * no sooner than the reconnect backoff allows (`reconnect.backoff.ms` doubling up to
- * `reconnect.backoff.max.ms`).
+ * `reconnect.backoff.max.ms`), each attempt bounded by a connect timeout that grows the same way.
+ * A connection closed for being idle (`connections.max.idle.ms`) is no failure: the next
+ * request reopens it at once.
  */
 export class ConnectionPool {
   readonly #options: ConnectionPoolOptions
   readonly #slots = new Map<string, Slot>()
   readonly #abort = new AbortController()
   #closed = false
+  #created = 0
+  #closedCount = 0
 
   constructor(options: ConnectionPoolOptions) {
     this.#options = options
@@ -65,7 +81,9 @@ export class ConnectionPool {
       const wait = slot.nextAttemptAt - Date.now()
       if (wait > 0) await sleep(wait, undefined, { signal: this.#abort.signal }).catch(() => {})
       if (this.#closed) throw new ProducerClosedError()
-      const conn = await BrokerConnection.open({ ...this.#options, host: addr.host, port: addr.port })
+      const o = this.#options
+      const connectTimeoutMs = connectTimeoutFor(o.connectTimeoutMs, o.connectTimeoutMaxMs, slot.failures)
+      const conn = await BrokerConnection.open({ ...o, connectTimeoutMs, host: addr.host, port: addr.port })
       if (this.#closed) {
         conn.close()
         throw new ProducerClosedError()
@@ -73,7 +91,12 @@ export class ConnectionPool {
       slot.connection = conn
       slot.failures = 0
       slot.nextAttemptAt = 0
-      conn.connection.onClose(() => this.#onFailure(slot))
+      this.#created++
+      conn.connection.onClose(() => {
+        this.#closedCount++
+        if (!conn.connection.closedIdle) this.#onFailure(slot)
+        else if (slot.connection === conn) slot.connection = null
+      })
       return conn
     } catch (err) {
       this.#onFailure(slot)
@@ -91,6 +114,16 @@ export class ConnectionPool {
     slot.failures++
   }
 
+  metrics(): ConnectionMetrics {
+    let open = 0
+    for (const slot of this.#slots.values()) if (slot.connection?.isOpen === true) open++
+    return {
+      'connection-creation-total': this.#created,
+      'connection-close-total': this.#closedCount,
+      'connection-count': open,
+    }
+  }
+
   /** Closes every connection; requests still pending on them fail with `reason`. */
   close(reason?: Error): void {
     this.#closed = true
@@ -98,6 +131,16 @@ export class ConnectionPool {
     for (const slot of this.#slots.values()) slot.connection?.close(reason)
     this.#slots.clear()
   }
+}
+
+/**
+ * The connect timeout of an attempt after `failures` failed ones, as Java's
+ * ClusterConnectionStates: `socket.connection.setup.timeout.ms` doubling per failure with
+ * +-20% jitter, capped at `socket.connection.setup.timeout.max.ms` (never below the base).
+ */
+export function connectTimeoutFor(baseMs: number, maxMs: number | undefined, failures: number): number {
+  if (maxMs === undefined) return baseMs
+  return backoffMs(baseMs, Math.max(baseMs, maxMs), failures)
 }
 
 function key(addr: BrokerAddress): string {

@@ -21,6 +21,11 @@ export interface ConnectionOptions {
   receiveBufferBytes?: number
   /** Largest response frame accepted before the stream is declared corrupt. */
   maxFrameBytes?: number
+  /**
+   * Close the connection once nothing has been sent or received for this long
+   * (`connections.max.idle.ms`); negative or absent: never.
+   */
+  maxIdleMs?: number
 }
 
 interface Pending {
@@ -60,6 +65,10 @@ export class Connection {
   #closedWith: Error | null = null
   #timer: NodeJS.Timeout | null = null
   #onClose: ((err: Error) => void) | null = null
+  /** When a request was last sent or a response last received (epoch ms). */
+  #lastActive = 0
+  #idleTimer: NodeJS.Timeout | null = null
+  #closedIdle = false
 
   constructor(options: ConnectionOptions) {
     this.#options = options
@@ -83,6 +92,11 @@ export class Connection {
   /** Requests written and still waiting for their response. */
   get inFlight(): number {
     return this.#pending.size
+  }
+
+  /** Whether the connection was closed for being idle (connections.max.idle.ms), not for a failure. */
+  get closedIdle(): boolean {
+    return this.#closedIdle
   }
 
   /** Called once when the connection closes, with the reason. */
@@ -125,6 +139,8 @@ export class Connection {
 
   #attach(socket: Socket): void {
     this.#socket = socket
+    this.#lastActive = Date.now()
+    this.#armIdleTimer(this.#options.maxIdleMs ?? -1)
     socket.on('data', (chunk: Buffer) => {
       try {
         this.#decoder.push(chunk, (frame) => this.#onFrame(frame))
@@ -164,6 +180,8 @@ export class Connection {
       return Promise.reject(err)
     }
     this.#scheduleFlush()
+    const now = Date.now()
+    this.#lastActive = now
     if (!expectResponse) {
       return new Promise<Res>((resolve, reject) => {
         this.#unanswered.push({ resolve: resolve as (v: undefined) => void, reject })
@@ -175,7 +193,7 @@ export class Connection {
         version,
         resolve: resolve as (value: unknown) => void,
         reject,
-        deadline: Date.now() + this.#options.requestTimeoutMs,
+        deadline: now + this.#options.requestTimeoutMs,
       })
       this.#armTimer()
     })
@@ -219,7 +237,34 @@ export class Connection {
     // can no longer be trusted) and so fails this request with the others still pending.
     const response = decodeResponse(pending.api, pending.version, frame)
     this.#pending.delete(correlationId)
+    this.#lastActive = Date.now()
     pending.resolve(response)
+  }
+
+  #armIdleTimer(delayMs: number): void {
+    if (delayMs < 0) return
+    this.#idleTimer = setTimeout(() => this.#checkIdle(), timerDelay(delayMs))
+    this.#idleTimer.unref?.()
+  }
+
+  // As Java's IdleExpiryManager: idle means no request sent and no response received for
+  // connections.max.idle.ms. A connection with requests outstanding is never idle.
+  #checkIdle(): void {
+    this.#idleTimer = null
+    if (this.#socket === null || this.#closedWith !== null) return
+    const maxIdle = this.#options.maxIdleMs ?? -1
+    const busy = this.#pending.size > 0 || this.#unanswered.length > 0 || this.#out.length > 0
+    const idleFor = Date.now() - this.#lastActive
+    if (!busy && idleFor >= maxIdle) {
+      this.#closedIdle = true
+      this.close(
+        new NetworkError(
+          `connection to ${this.address} closed after ${idleFor} ms idle (connections.max.idle.ms)`,
+        ),
+      )
+      return
+    }
+    this.#armIdleTimer(busy ? maxIdle : maxIdle - idleFor)
   }
 
   // One timer for the whole connection, re-armed for the earliest deadline; cheaper than a
@@ -261,6 +306,10 @@ export class Connection {
     if (this.#timer !== null) {
       clearTimeout(this.#timer)
       this.#timer = null
+    }
+    if (this.#idleTimer !== null) {
+      clearTimeout(this.#idleTimer)
+      this.#idleTimer = null
     }
     const socket = this.#socket
     this.#socket = null

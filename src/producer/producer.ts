@@ -96,6 +96,8 @@ export class Producer extends EventEmitter {
       clientId: c.clientId,
       requestTimeoutMs: c.requestTimeoutMs,
       connectTimeoutMs: c.socketConnectionSetupTimeoutMs,
+      connectTimeoutMaxMs: c.socketConnectionSetupTimeoutMaxMs,
+      maxIdleMs: c.connectionsMaxIdleMs,
       sendBufferBytes: c.sendBufferBytes,
       receiveBufferBytes: c.receiveBufferBytes,
       reconnectBackoffMs: c.reconnectBackoffMs,
@@ -104,6 +106,7 @@ export class Producer extends EventEmitter {
     this.#metadata = new MetadataManager(this.#pool, {
       bootstrapServers: c.bootstrapServers,
       metadataMaxAgeMs: c.metadataMaxAgeMs,
+      metadataMaxIdleMs: c.metadataMaxIdleMs,
       retryBackoffMs: c.retryBackoffMs,
       retryBackoffMaxMs: c.retryBackoffMaxMs,
       allowAutoCreateTopics: c.allowAutoCreateTopics,
@@ -544,7 +547,7 @@ export class Producer extends EventEmitter {
 
   /** Counters under the Java producer's metric names. */
   metrics(): Readonly<Record<string, number>> {
-    const m = this.#sender.metrics()
+    const m = { ...this.#sender.metrics(), ...this.#pool.metrics() }
     if (this.#tm?.isTransactional !== true) return m
     return { ...m, ...this.#txnTimes }
   }

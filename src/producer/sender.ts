@@ -121,6 +121,8 @@ export class Sender {
       const q = queues[(start + k) % n]!
       this.#expireQueued(q, now)
       if (q.batches.length === 0) continue
+      // Records waiting for this topic keep its metadata from expiring (metadata.max.idle.ms).
+      this.#metadata.touch(q.topic, now)
       const readyAt = this.#acc.readyAt(q)
       if (readyAt > now) {
         if (readyAt < nextWake) nextWake = readyAt

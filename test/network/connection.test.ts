@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test'
 import { NetworkError, RequestTimeoutError } from '../../src/errors.js'
 import { BrokerConnection } from '../../src/network/broker-connection.js'
 import { Connection } from '../../src/network/connection.js'
+import { connectTimeoutFor } from '../../src/network/connection-pool.js'
 import { FrameDecoder } from '../../src/network/frame-decoder.js'
 import { decodeRequest } from '../../src/protocol/codec.js'
 import { ApiVersions } from '../../src/protocol/messages/api-versions.js'
@@ -160,6 +161,14 @@ describe('Connection', () => {
     }
   })
 
+  test('a connection with a request outstanding is not idle: it fails by request.timeout.ms, not connections.max.idle.ms', async () => {
+    const port = await fakeBroker(() => {})
+    const c = new Connection({ ...options(port, 600), maxIdleMs: 100 })
+    await c.connect()
+    await assert.rejects(c.send(ApiVersions, 0, {} as never), RequestTimeoutError)
+    assert.equal(c.closedIdle, false)
+  })
+
   test('connecting to a closed port fails with a NetworkError naming the address', async () => {
     const server = createServer()
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -173,7 +182,39 @@ describe('Connection', () => {
   })
 })
 
+describe('connect timeout per attempt (socket.connection.setup.timeout.ms / .max.ms)', () => {
+  test('doubles per failed attempt with +-20% jitter, capped at the max', () => {
+    for (let i = 0; i < 200; i++) {
+      const first = connectTimeoutFor(1000, 30_000, 0)
+      assert.ok(first >= 800 && first <= 1200, `first attempt ${first}`)
+      const fourth = connectTimeoutFor(1000, 30_000, 3)
+      assert.ok(fourth >= 6400 && fourth <= 9600, `fourth attempt ${fourth}`)
+      assert.ok(connectTimeoutFor(1000, 30_000, 40) <= 30_000)
+      assert.ok(connectTimeoutFor(1000, 30_000, 40) >= 24_000)
+    }
+  })
+
+  test('a max below the base leaves the base; no max means no growth', () => {
+    for (let i = 0; i < 50; i++) {
+      const t = connectTimeoutFor(10_000, 5000, 4)
+      assert.ok(t >= 8000 && t <= 10_000, `${t}`)
+    }
+    assert.equal(connectTimeoutFor(10_000, undefined, 7), 10_000)
+  })
+})
+
 describe('BrokerConnection against a real broker', () => {
+  test('closes after connections.max.idle.ms without traffic, as idle and not as a failure', async () => {
+    const [host, port] = testBootstrap().split(',')[0]!.split(':')
+    const bc = await BrokerConnection.open({ ...options(Number(port)), host: host!, maxIdleMs: 200 })
+    assert.equal(bc.isOpen, true)
+    const closed = new Promise<Error>((r) => bc.connection.onClose(r))
+    const reason = await closed
+    assert.equal(bc.isOpen, false)
+    assert.equal(bc.connection.closedIdle, true)
+    assert.match(reason.message, /idle \(connections\.max\.idle\.ms\)/)
+  })
+
   test('negotiates versions with ApiVersions', async () => {
     const [host, port] = testBootstrap().split(',')[0]!.split(':')
     const bc = await BrokerConnection.open({ ...options(Number(port)), host: host! })

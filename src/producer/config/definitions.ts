@@ -163,7 +163,7 @@ export const SPECS: { readonly [K in ConfigKey]: Spec<ProducerConfig[K]> } = {
   metadataMaxAgeMs: long(300000, 'Refresh cluster metadata at least this often, even without errors.'),
   metadataMaxIdleMs: long(
     300000,
-    'Forget metadata of a topic not produced to for this long. (Not applied yet.)',
+    'Forget metadata of a topic not produced to for this long; the next send to it fetches it again.',
     5000,
   ),
   partitionerAdaptivePartitioningEnable: bool(
@@ -203,14 +203,10 @@ export const SPECS: { readonly [K in ConfigKey]: Spec<ProducerConfig[K]> } = {
     valid: '>= -1 bytes',
     parse: bytes(-1),
   },
-  connectionsMaxIdleMs: long(
-    540000,
-    'Close broker connections idle this long; -1 never closes them. (Not applied yet.)',
-    -1,
-  ),
+  connectionsMaxIdleMs: long(540000, 'Close broker connections idle this long; -1 never closes them.', -1),
   socketConnectionSetupTimeoutMs: long(
     10000,
-    'Timeout for establishing a connection (growth per failure not applied yet).',
+    'Timeout for establishing a connection; it doubles after each failed attempt, up to the max.',
   ),
   socketConnectionSetupTimeoutMaxMs: long(30000, 'Upper bound of the connection setup timeout.'),
   transactionalId: {
