@@ -65,8 +65,9 @@ export class Producer extends EventEmitter {
   #needDrain = false
   /**
    * Bytes of records held (queued and in flight) at which send() starts returning false:
-   * 1/16 of `buffer.memory`, at least two batches. Enough to keep the brokers busy; more only
-   * adds latency and keeps more records' callbacks alive.
+   * 1/32 of `buffer.memory`, at least two batches. Enough to keep the brokers busy; more only
+   * adds latency and keeps more records' callbacks and promises alive, which the garbage
+   * collector then copies on every scavenge (a third of the promise path's time at 1/16).
    */
   readonly highWaterMark: number
   /** flush() calls waiting for the blocked queue to empty. */
@@ -112,7 +113,7 @@ export class Producer extends EventEmitter {
       allowAutoCreateTopics: c.allowAutoCreateTopics,
     })
     this.#memory = new MemoryBudget(c.bufferMemory)
-    this.highWaterMark = Math.min(c.bufferMemory, Math.max(Math.floor(c.bufferMemory / 16), 2 * c.batchSize))
+    this.highWaterMark = Math.min(c.bufferMemory, Math.max(Math.floor(c.bufferMemory / 32), 2 * c.batchSize))
     this.#accumulator = new RecordAccumulator({
       batchSize: c.batchSize,
       lingerMs: c.lingerMs,

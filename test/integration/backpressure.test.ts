@@ -53,8 +53,8 @@ describe('backpressure', () => {
     await createTopic(topic, 8)
     const bufferMemory = 32 * 1024 * 1024
     const p = new Producer({ bootstrapServers: bootstrap, bufferMemory, batchSize: 16 * 1024, lingerMs: 5 })
-    // 1/16 of buffer.memory, which is more than two batches.
-    assert.equal(p.highWaterMark, 2 * 1024 * 1024)
+    // 1/32 of buffer.memory, which is more than two batches.
+    assert.equal(p.highWaterMark, 1024 * 1024)
     const total = 200_000
     const value = Buffer.alloc(100, 0x63)
     let acked = 0
@@ -106,7 +106,7 @@ describe('backpressure', () => {
       batchSize: 16 * 1024,
       lingerMs: 5,
     })
-    assert.equal(p.highWaterMark, 64 * 1024)
+    assert.equal(p.highWaterMark, 32 * 1024)
     const value = Buffer.alloc(100, 0x64)
     const sends: Promise<RecordMetadata>[] = []
     let waits = 0
