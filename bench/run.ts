@@ -29,6 +29,7 @@ const HELP = `Usage: node --import tsx bench/run.ts [options]
 
   --quick                    small counts (200k x 100 B, 50k x 1 KiB, 5 s latency run, 500k RSS run), 1 rep
   --reps N                   repetitions (default 3 full, 1 quick); contenders alternate within each
+  --out NAME                 results file name in bench/results/ (default bench-full / bench-quick)
   --bootstrap-server LIST    use this broker instead of starting a local one
   --contenders a,b           subset of: ${'sluice-promise,sluice-callback,kafkajs,platformatic,node-rdkafka,java,franz-go'}
   --workloads a,b            subset of workload ids (see the table header)
@@ -44,6 +45,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     reps: { type: 'string' },
+    out: { type: 'string' },
     'bootstrap-server': { type: 'string' },
     contenders: { type: 'string' },
     workloads: { type: 'string' },
@@ -508,7 +510,7 @@ async function main(): Promise<void> {
   }
   const summary = summarize(workloads, contenders, runs)
   await mkdir(join(HERE, 'results'), { recursive: true })
-  const base = join(HERE, 'results', `bench-${mode}`)
+  const base = join(HERE, 'results', values.out ?? `bench-${mode}`)
   await writeFile(
     `${base}.json`,
     `${JSON.stringify({ env, workloads, contenders, summary, runs }, null, 2)}\n`,

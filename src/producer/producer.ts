@@ -67,7 +67,7 @@ export class Producer extends EventEmitter {
    * Bytes of records held (queued and in flight) at which send() starts returning false:
    * 1/32 of `buffer.memory`, at least two batches. Enough to keep the brokers busy; more only
    * adds latency and keeps more records' callbacks and promises alive, which the garbage
-   * collector then copies on every scavenge (a third of the promise path's time at 1/16).
+   * collector then copies on every scavenge (a quarter of the promise path's time at 1/16).
    */
   readonly highWaterMark: number
   /** flush() calls waiting for the blocked queue to empty. */
