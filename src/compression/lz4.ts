@@ -16,7 +16,7 @@ import {
   lz4CompressFast,
   lz4DecompressBlock,
 } from './lz4-block.js'
-import { lz4Wasm } from './lz4-wasm.js'
+import { type Lz4Wasm, lz4Wasm } from './lz4-wasm.js'
 import { Scratch } from './scratch.js'
 import { xxhash32 } from './xxhash32.js'
 
@@ -52,7 +52,7 @@ function frameBound(n: number): number {
 }
 
 /** The default level in WebAssembly; the same bytes as `lz4CompressJs(data, LZ4_DEFAULT_LEVEL)`. */
-export function lz4CompressFastWasm(wasm: NonNullable<ReturnType<typeof lz4Wasm>>, data: Uint8Array): Buffer {
+export function lz4CompressFastWasm(wasm: Lz4Wasm, data: Uint8Array): Buffer {
   const n = data.length
   const src = wasm.base
   const out = src + n + 8

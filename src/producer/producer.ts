@@ -300,10 +300,7 @@ export class Producer extends EventEmitter {
   /** Appends the record, or queues it behind others waiting for memory. */
   #appendOrBlock(w: Waiting, meta: TopicMetadata): void {
     try {
-      if (
-        this.#blocked.length > this.#blockedHead ||
-        !this.#append(w.record, w.key, w.value, w.headers, w.timestamp, w.completion, meta, Date.now())
-      ) {
+      if (this.#blocked.length > this.#blockedHead || !this.#appendEntry(w, meta, Date.now())) {
         this.#block(w)
       }
     } catch (err) {
@@ -336,7 +333,7 @@ export class Producer extends EventEmitter {
           const meta = this.#metadata.snapshot.topic(w.record.topic)
           if (meta === undefined || meta.partitions.length === 0)
             throw new TimeoutError(`topic '${w.record.topic}' vanished from metadata`)
-          if (!this.#append(w.record, w.key, w.value, w.headers, w.timestamp, w.completion, meta, now)) break
+          if (!this.#appendEntry(w, meta, now)) break
         } catch (err) {
           this.#failRecord(w.completion, err as Error)
         }
@@ -381,6 +378,11 @@ export class Producer extends EventEmitter {
     this.#blockedHead = 0
     for (const w of blocked) settle(w.completion, err)
     this.#serveBlocked()
+  }
+
+  /** #append for a record that waited (for metadata or memory). */
+  #appendEntry(w: Waiting, meta: TopicMetadata, now: number): boolean {
+    return this.#append(w.record, w.key, w.value, w.headers, w.timestamp, w.completion, meta, now)
   }
 
   /** Appends to the partition's batch; false when a new batch is needed and memory is short. */
