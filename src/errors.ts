@@ -58,6 +58,16 @@ export class ProtocolError extends KafkaError {
   }
 }
 
+/**
+ * The broker speaks no version of an API that Sluice speaks (within the range the cluster's
+ * features allow). Not retriable: the same broker will answer the same way.
+ */
+export class UnsupportedVersionError extends KafkaError {
+  constructor(message: string) {
+    super(message, 'UNSUPPORTED_VERSION', { errorCode: 35 })
+  }
+}
+
 /** The connection failed or closed; requests on it may or may not have reached the broker. */
 export class NetworkError extends KafkaError {
   constructor(message: string, options: KafkaErrorOptions = {}) {

@@ -43,11 +43,10 @@ export function accumulatorBenches(): MicroBench[] {
           )
         }
         for (const q of acc.queues) {
-          while (q.batches.length > 0) {
-            const b = q.batches.shift()!
+          while (q.head !== undefined) {
+            const b = q.takeHead()
             b.encode()
-            b.complete(0n, -1)
-            acc.done(b)
+            acc.complete(b, 0n, -1)
           }
         }
         return acked

@@ -1,4 +1,4 @@
-import { NetworkError, ProtocolError } from '../errors.js'
+import { NetworkError, UnsupportedVersionError } from '../errors.js'
 import { type ApiDescriptor, pickVersion } from '../protocol/codec.js'
 import { brokerError, ErrorCode } from '../protocol/error-codes.js'
 import { ApiVersions } from '../protocol/messages/api-versions.js'
@@ -57,14 +57,26 @@ export class BrokerConnection {
     return this.#features.get(name) ?? 0
   }
 
-  /** The version to use for `api`, or a ProtocolError naming both ranges when there is none. */
-  versionOf(api: ApiDescriptor<unknown, unknown>): number {
+  /**
+   * The version to use for `api`: the highest both sides support, at most `maxVersion` when
+   * given (some versions carry meaning, e.g. transactions v2, and are used only when the cluster
+   * allows). An UnsupportedVersionError naming both ranges when there is none.
+   */
+  versionOf(api: ApiDescriptor<unknown, unknown>, maxVersion?: number): number {
     const broker = this.#versions.get(api.apiKey)
-    const v = broker === undefined ? null : pickVersion(api, broker.min, broker.max)
+    const v =
+      broker === undefined
+        ? null
+        : pickVersion(
+            api,
+            broker.min,
+            maxVersion === undefined ? broker.max : Math.min(broker.max, maxVersion),
+          )
     if (v === null) {
       const theirs = broker === undefined ? 'not at all' : `v${broker.min}-v${broker.max}`
-      throw new ProtocolError(
-        `broker ${this.connection.address} supports ${api.name} ${theirs}; Sluice needs v${api.minVersion}-v${api.maxVersion}`,
+      const ours = maxVersion === undefined ? api.maxVersion : Math.min(api.maxVersion, maxVersion)
+      throw new UnsupportedVersionError(
+        `broker ${this.connection.address} supports ${api.name} ${theirs}; Sluice needs v${api.minVersion}-v${ours}`,
       )
     }
     return v
@@ -75,23 +87,35 @@ export class BrokerConnection {
     return broker !== undefined && pickVersion(api, broker.min, broker.max) !== null
   }
 
-  /**
-   * Sends at the highest version both sides support, or at most `maxVersion` when given (some
-   * versions carry meaning, e.g. transactions v2, and are used only when the cluster allows).
-   */
+  /** Sends at the version `versionOf(api, maxVersion)` picks; never throws, rejects instead. */
   send<Req, Res>(
     api: ApiDescriptor<Req, Res>,
     body: Req,
     expectResponse = true,
     maxVersion?: number,
   ): Promise<Res> {
-    let version: number
     try {
-      version = this.versionOf(api as ApiDescriptor<unknown, unknown>)
+      return this.sendAt(
+        api,
+        this.versionOf(api as ApiDescriptor<unknown, unknown>, maxVersion),
+        body,
+        expectResponse,
+      )
     } catch (err) {
       return Promise.reject(err)
     }
-    if (maxVersion !== undefined && version > maxVersion) version = Math.max(maxVersion, api.minVersion)
+  }
+
+  /**
+   * Sends at a version the caller chose with `versionOf`. Throws, having sent nothing, when the
+   * request can't be encoded; a rejection means the request left and its fate is unknown.
+   */
+  sendAt<Req, Res>(
+    api: ApiDescriptor<Req, Res>,
+    version: number,
+    body: Req,
+    expectResponse = true,
+  ): Promise<Res> {
     return this.connection.send(api, version, body, expectResponse)
   }
 

@@ -161,7 +161,9 @@ export class Connection {
 
   /**
    * Sends a request. With `expectResponse: false` (Produce with acks=0) the promise resolves
-   * with `undefined` once the bytes are handed to the socket.
+   * with `undefined` once the bytes are handed to the socket. A request that can't be encoded
+   * throws here, having written nothing; once a promise is returned the request is on its way,
+   * and a rejection means its fate is unknown.
    */
   send<Req, Res>(
     api: ApiDescriptor<Req, Res>,
@@ -174,11 +176,7 @@ export class Connection {
     }
     const correlationId = this.#nextCorrelationId
     this.#nextCorrelationId = (correlationId + 1) & 0x7fffffff
-    try {
-      encodeRequest(this.#out, api, version, correlationId, this.#options.clientId, body)
-    } catch (err) {
-      return Promise.reject(err)
-    }
+    encodeRequest(this.#out, api, version, correlationId, this.#options.clientId, body)
     this.#scheduleFlush()
     const now = Date.now()
     this.#lastActive = now

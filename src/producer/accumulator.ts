@@ -1,23 +1,10 @@
 import { BATCH_HEADER_SIZE } from '../records/batch-header.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
 import { BatchStoragePool, type MemoryBudget } from './memory.js'
+import { PartitionQueue } from './partition-queue.js'
 import { type Completion, ProducerBatch } from './producer-batch.js'
 
-/** The batches of one partition waiting to be sent, oldest first, and those in flight. */
-export class PartitionQueue {
-  readonly topic: string
-  readonly partition: number
-  readonly batches: ProducerBatch[] = []
-  /** Batches of this partition sent and not yet answered. */
-  readonly inFlight = new Set<ProducerBatch>()
-  /** Idempotence: the sequence the next new batch of this partition starts at. */
-  nextSequence = 0
-
-  constructor(topic: string, partition: number) {
-    this.topic = topic
-    this.partition = partition
-  }
-}
+export { PartitionQueue }
 
 export interface AccumulatorOptions {
   batchSize: number
@@ -81,8 +68,8 @@ export class RecordAccumulator {
     now: number,
   ): AppendResult | null {
     const q = this.queue(topic, partition)
-    const last = q.batches[q.batches.length - 1]
-    if (last !== undefined && !last.isClosed) {
+    const last = q.last
+    if (last !== undefined && last.state === 'queued') {
       const bytes = last.tryAppend(timestamp, key, value, headers, completion, this.#options.batchSize)
       if (bytes >= 0) {
         last.queuedBytes += bytes
@@ -97,42 +84,59 @@ export class RecordAccumulator {
     const batch = new ProducerBatch(topic, partition, now, reserve, storage)
     const bytes = batch.tryAppend(timestamp, key, value, headers, completion, this.#options.batchSize)
     this.#countQueued(batch)
-    q.batches.push(batch)
+    q.push(batch)
     this.incomplete.add(batch)
     return { bytes, newBatch: true }
   }
 
   /** Whether the head batch of `q` may be sent now, and if not, when it will be (ms epoch). */
   readyAt(q: PartitionQueue): number {
-    const head = q.batches[0]
+    const head = q.head
     if (head === undefined) return Number.POSITIVE_INFINITY
     const notBefore = head.retryAt
-    if (head.attempts > 0 || q.batches.length > 1 || head.isClosed || this.#flushing > 0 || this.exhausted) {
+    if (head.state !== 'queued' || this.#flushing > 0 || this.exhausted) {
       return notBefore
     }
     if (head.sizeInBytes >= this.#options.batchSize) return notBefore
     return Math.max(notBefore, head.createdMs + this.#options.lingerMs)
   }
 
-  /** Puts a batch that must be retried back in order (by sequence, else by creation). */
-  reenqueue(batch: ProducerBatch): void {
-    const q = this.queue(batch.topic, batch.partition)
-    let i = 0
-    while (i < q.batches.length && comesBefore(q.batches[i]!, batch)) i++
-    q.batches.splice(i, 0, batch)
-  }
-
-  /** Replaces a batch refused as too large by smaller ones, queued where it was. */
-  splitAndReenqueue(batch: ProducerBatch, maxBytes: number): ProducerBatch[] {
+  /**
+   * Replaces an in-flight batch the broker refused as too large by batches of at most
+   * `maxBytes`, waiting where it was; returns them.
+   */
+  split(batch: ProducerBatch, maxBytes: number): ProducerBatch[] {
     const memory = this.#options.memory
     const parts = batch.split(maxBytes, (n) => memory.forceReserve(n))
     for (const part of parts) {
       this.#countQueued(part)
       this.incomplete.add(part)
-      this.reenqueue(part)
     }
-    this.done(batch)
+    this.queue(batch.topic, batch.partition).replace(batch, parts)
+    this.#release(batch)
     return parts
+  }
+
+  /** Success: every record of the batch gets its offset. False if the batch was already done. */
+  complete(batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: number): boolean {
+    if (!this.queue(batch.topic, batch.partition).settle(batch)) return false
+    try {
+      batch.complete(baseOffset, logAppendTimeMs)
+    } finally {
+      this.#release(batch)
+    }
+    return true
+  }
+
+  /** Failure: every record of the batch gets `err`. False if the batch was already done. */
+  fail(batch: ProducerBatch, err: Error): boolean {
+    if (!this.queue(batch.topic, batch.partition).settle(batch)) return false
+    try {
+      batch.fail(err)
+    } finally {
+      this.#release(batch)
+    }
+    return true
   }
 
   beginFlush(): void {
@@ -143,18 +147,14 @@ export class RecordAccumulator {
     this.#flushing--
   }
 
-  get flushing(): boolean {
-    return this.#flushing > 0
-  }
-
   /** Resolves when every batch incomplete at the time of the call is done. */
   awaitIncomplete(): Promise<void> {
     if (this.incomplete.size === 0) return Promise.resolve()
     return Promise.all([...this.incomplete].map((b) => b.whenDone())).then(() => {})
   }
 
-  /** A batch completed or failed: forget it and give its memory back. */
-  done(batch: ProducerBatch): void {
+  /** A batch is done with (completed, failed or split): forget it and give its memory back. */
+  #release(batch: ProducerBatch): void {
     if (!this.incomplete.delete(batch)) return
     const storage = batch.releaseStorage()
     if (storage !== null) this.#storage.give(storage)
@@ -168,10 +168,4 @@ export class RecordAccumulator {
     batch.queuedBytes = batch.sizeInBytes
     this.#options.memory.queued += batch.queuedBytes
   }
-}
-
-// A retried batch goes before every batch not yet sent and after those sent earlier than it.
-function comesBefore(queued: ProducerBatch, retried: ProducerBatch): boolean {
-  if (queued.baseSequence >= 0 && retried.baseSequence >= 0) return queued.baseSequence < retried.baseSequence
-  return queued.attempts > 0 && queued.createdMs <= retried.createdMs
 }

@@ -62,8 +62,8 @@ export interface BuiltInPartitionerOptions {
 export interface LoadStatsQueue {
   readonly topic: string
   readonly partition: number
-  /** Batches queued, not yet drained. */
-  readonly batches: { readonly length: number }
+  /** Batches waiting to be sent. */
+  readonly waitingCount: number
 }
 
 /** What `updateLoadStats` reads of the cluster (`ClusterSnapshot` fits). */
@@ -236,7 +236,7 @@ export class BuiltInPartitioner {
       t.queues++
       const leader = meta?.partitions[q.partition]?.leader ?? -1
       if (leader < 0 || !cluster.brokers.has(leader)) continue
-      const size = q.batches.length
+      const size = q.waitingCount
       // As in Java, only a partition with queued data is checked against its leader's latency.
       if (size > 0 && timeout > 0 && this.#unavailable(leader, timeout)) continue
       t.ensure(t.collected + 1)

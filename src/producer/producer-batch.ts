@@ -12,6 +12,13 @@ export interface Deferred {
 export type Completion = Deferred | SendCallback | null
 
 /**
+ * Where a batch is in its life; see PartitionQueue, the only place that changes it. `queued`:
+ * open for records; `sealed`: closed to records, waiting to be sent; `in-flight`: in a request
+ * not yet answered; `retry-wait`: waiting to be sent again; `done`: completed, failed or split.
+ */
+export type BatchState = 'queued' | 'sealed' | 'in-flight' | 'retry-wait' | 'done'
+
+/**
  * What a batch keeps its records in: the buffer they are encoded into, and each record's
  * completion and timestamp by index. Recycled from completed batches to new ones (see
  * BatchStoragePool), arrays included: grown afresh for every batch, they were most of what the
@@ -45,11 +52,12 @@ export class ProducerBatch {
   #compressed: Buffer | null = null
   #compressing: Promise<void> | null = null
   #codecId = 0
-  #done = false
   #whenDone: Promise<void> | null = null
   #signalDone: (() => void) | null = null
   #released = false
 
+  /** Changed only by PartitionQueue. */
+  state: BatchState = 'queued'
   /** Produce attempts made so far. */
   attempts = 0
   /** Not to be sent again before this time (retry backoff). */
@@ -95,11 +103,6 @@ export class ProducerBatch {
     return this.#encoded?.length ?? this.#builder.sizeInBytes
   }
 
-  /** No more records can be appended: it is being compressed, or has been encoded. */
-  get isClosed(): boolean {
-    return this.#encoded !== null || this.#compressing !== null || this.#compressed !== null
-  }
-
   /** Whether `encode()` can run now (uncompressed, or compression has finished). */
   get isCompressed(): boolean {
     return this.#compressed !== null
@@ -111,6 +114,7 @@ export class ProducerBatch {
    */
   compress(codec: Codec, level: number | undefined, async: boolean): Promise<void> | null {
     if (this.#compressed !== null) return null
+    this.#assertSealed('compressed')
     this.#codecId = codec.id
     const records = this.#builder.recordsView()
     if (!async) {
@@ -121,10 +125,6 @@ export class ProducerBatch {
       this.#compressed = out
     })
     return this.#compressing
-  }
-
-  get isDone(): boolean {
-    return this.#done
   }
 
   /**
@@ -155,6 +155,7 @@ export class ProducerBatch {
   encode(): Buffer {
     if (this.#released) throw new Error(`bug: batch of ${this.topic}-${this.partition} encoded after release`)
     if (this.#encoded !== null) return this.#encoded
+    this.#assertSealed('encoded')
     const opts = {
       producerId: this.producerId,
       producerEpoch: this.producerEpoch,
@@ -218,7 +219,6 @@ export class ProducerBatch {
     }
     // The records now belong to the parts: this batch must never settle them.
     this.#completions.fill(null, 0, records.length)
-    this.#done = true
     this.#signalDone?.()
     return parts
   }
@@ -254,10 +254,12 @@ export class ProducerBatch {
     this.#encoded = null
   }
 
-  /** Success: each record gets its offset and timestamp (the broker's when LogAppendTime). */
+  /**
+   * Success: each record gets its offset and timestamp (the broker's when LogAppendTime). Called
+   * once, by the accumulator, which makes sure of that.
+   */
   complete(baseOffset: bigint, logAppendTimeMs: number): void {
-    if (this.#done) return
-    this.#finish()
+    this.#signalDone?.()
     const n = this.recordCount
     const known = baseOffset >= 0n
     let offset = baseOffset
@@ -276,9 +278,9 @@ export class ProducerBatch {
     }
   }
 
+  /** Failure: each record gets `err`. Called once, by the accumulator. */
   fail(err: Error): void {
-    if (this.#done) return
-    this.#finish()
+    this.#signalDone?.()
     const n = this.recordCount
     for (let i = 0; i < n; i++) {
       const c = this.#completions[i]
@@ -302,16 +304,18 @@ export class ProducerBatch {
 
   /** Resolves when the batch has completed or failed (never rejects); used by flush(). */
   whenDone(): Promise<void> {
-    if (this.#done) return Promise.resolve()
+    if (this.state === 'done') return Promise.resolve()
     this.#whenDone ??= new Promise((resolve) => {
       this.#signalDone = resolve
     })
     return this.#whenDone
   }
 
-  #finish(): void {
-    this.#done = true
-    this.#signalDone?.()
+  // Framing an open batch would lose the records appended after it.
+  #assertSealed(what: string): void {
+    if (this.state === 'queued') {
+      throw new Error(`bug: open batch of ${this.topic}-${this.partition} ${what} before it was sealed`)
+    }
   }
 }
 

@@ -124,9 +124,8 @@ export class Producer extends EventEmitter {
       adaptive: c.partitionerAdaptivePartitioningEnable,
       availabilityTimeoutMs: c.partitionerAvailabilityTimeoutMs,
       allBatchesFull: (topic, partition) => {
-        const q = this.#accumulator.queue(topic, partition)
-        const last = q.batches[q.batches.length - 1]
-        return last === undefined || last.isClosed || last.sizeInBytes >= c.batchSize
+        const last = this.#accumulator.queue(topic, partition).last
+        return last === undefined || last.state !== 'queued' || last.sizeInBytes >= c.batchSize
       },
     })
     this.#tm =

@@ -1,6 +1,13 @@
 import type { MetadataManager } from '../cluster/metadata-manager.js'
 import { type Codec, loadCodec } from '../compression/index.js'
-import { KafkaError, ProducerClosedError, TimeoutError } from '../errors.js'
+import {
+  KafkaError,
+  NetworkError,
+  ProducerClosedError,
+  ProtocolError,
+  RequestTimeoutError,
+  TimeoutError,
+} from '../errors.js'
 import { backoffMs } from '../network/backoff.js'
 import type { BrokerConnection } from '../network/broker-connection.js'
 import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
@@ -120,7 +127,8 @@ export class Sender {
     for (let k = 0; k < n; k++) {
       const q = queues[(start + k) % n]!
       this.#expireQueued(q, now)
-      if (q.batches.length === 0) continue
+      const head = q.head
+      if (head === undefined) continue
       // Records waiting for this topic keep its metadata from expiring (metadata.max.idle.ms).
       this.#metadata.touch(q.topic, now)
       const readyAt = this.#acc.readyAt(q)
@@ -128,7 +136,7 @@ export class Sender {
         if (readyAt < nextWake) nextWake = readyAt
         continue
       }
-      if (this.#mustWait(q, q.batches[0]!)) continue
+      if (this.#mustWait(q, head)) continue
       const leader = snapshot.topic(q.topic)?.partitions[q.partition]?.leader ?? -1
       if (leader < 0 || !snapshot.brokers.has(leader)) {
         needMetadata = true
@@ -145,7 +153,7 @@ export class Sender {
     this.#partitioner.updateLoadStats(queues, snapshot)
     // Queued batches also expire: wake up in time to fail them.
     for (const q of queues) {
-      const head = q.batches[0]
+      const head = q.head
       if (head !== undefined) nextWake = Math.min(nextWake, head.createdMs + this.#config.deliveryTimeoutMs)
     }
     if (nextWake !== Number.POSITIVE_INFINITY) this.#wakeAt(nextWake)
@@ -171,24 +179,44 @@ export class Sender {
 
   #drainTo(conn: BrokerConnection, group: PartitionQueue[], now: number): void {
     const maxInFlight = this.#config.maxInFlightRequestsPerConnection
+    if (conn.connection.inFlight >= maxInFlight || !conn.isOpen) return
+    // The version is chosen before any batch leaves its queue: a broker with no Produce version
+    // both sides speak fails the ready batches here, unsent.
+    let version: number
+    try {
+      version = conn.versionOf(Produce, this.#tm?.produceVersionCap)
+    } catch (err) {
+      for (const q of group) {
+        const head = q.head
+        if (head !== undefined && this.#acc.readyAt(q) <= now) this.#fail(head, toError(err))
+      }
+      this.wakeup() // for the batches behind them
+      return
+    }
     while (conn.connection.inFlight < maxInFlight && conn.isOpen) {
       const batches: ProducerBatch[] = []
-      let size = 0
-      for (const q of group) {
-        const head = q.batches[0]
-        if (head === undefined || this.#acc.readyAt(q) > now) continue
-        if (this.#mustWait(q, head)) continue
-        if (!this.#compressed(q, head)) continue
-        this.#tm?.stamp(q, head)
-        const bytes = head.encode().length
-        // One batch always goes, however large; more only while the request stays in bounds.
-        if (batches.length > 0 && size + bytes > this.#config.maxRequestSize) continue
-        q.batches.shift()
-        batches.push(head)
-        size += bytes
+      try {
+        let size = 0
+        for (const q of group) {
+          const head = q.head
+          if (head === undefined || this.#acc.readyAt(q) > now) continue
+          if (this.#mustWait(q, head)) continue
+          q.seal(head)
+          if (!this.#compressed(head)) continue
+          this.#tm?.stamp(q, head)
+          const bytes = head.encode().length
+          // One batch always goes, however large; more only while the request stays in bounds.
+          if (batches.length > 0 && size + bytes > this.#config.maxRequestSize) continue
+          batches.push(q.takeHead())
+          size += bytes
+        }
+      } catch (err) {
+        // Batches taken for this request must not be left in flight with no request.
+        this.#failUndispatched(batches, toError(err))
+        throw err
       }
       if (batches.length === 0) return
-      this.#send(conn, batches)
+      this.#send(conn, version, batches)
     }
   }
 
@@ -201,19 +229,17 @@ export class Sender {
    */
   #mustWait(q: PartitionQueue, head: ProducerBatch): boolean {
     const tm = this.#tm
-    if (tm === null) return this.#config.maxInFlightRequestsPerConnection === 1 && q.inFlight.size > 0
+    if (tm === null) return this.#config.maxInFlightRequestsPerConnection === 1 && q.inFlightCount > 0
     if (!tm.mayDrain(q, head)) return true
     // The first unfinished batch may still be in flight from an earlier attempt.
-    if (head.baseSequence >= 0)
-      for (const b of q.inFlight) if (b.baseSequence === head.baseSequence) return true
-    return false
+    return head.baseSequence >= 0 && q.hasInFlightSequence(head.baseSequence)
   }
 
   /**
-   * Whether the batch's records are ready to be framed: uncompressed, or compressed. Large
-   * batches are compressed asynchronously; the loop runs again when that finishes.
+   * Whether the (sealed) batch's records are ready to be framed: uncompressed, or compressed.
+   * Large batches are compressed asynchronously; the loop runs again when that finishes.
    */
-  #compressed(q: PartitionQueue, batch: ProducerBatch): boolean {
+  #compressed(batch: ProducerBatch): boolean {
     const codec = this.#codec!
     if (codec.id === 0 || batch.isCompressed) return true
     try {
@@ -222,65 +248,106 @@ export class Sender {
       pending.then(
         () => this.wakeup(),
         (err: Error) => {
-          const i = q.batches.indexOf(batch)
-          if (i >= 0) q.batches.splice(i, 1)
           this.#fail(batch, err)
           this.wakeup()
         },
       )
       return false
     } catch (err) {
-      q.batches.shift()
-      this.#fail(batch, err as Error)
+      this.#fail(batch, toError(err))
+      this.wakeup() // for the batches behind it
       return false
     }
   }
 
   /**
-   * Fails a batch for good. `fate`: 'unwritten' when the broker's answer says it was not written
-   * (sequences after it may move), 'unknown' when it may have been (sent, then no answer),
-   * 'unsent' when it never left.
+   * Fails a batch for good, wherever it is; nothing happens if it is already done. `fate`:
+   * 'unwritten' when it was definitely not written (the broker said so, or this attempt never
+   * left) so sequences after it may move, 'unknown' when it may have been (sent, then no
+   * answer), 'unsent' when it never left.
    */
   #fail(batch: ProducerBatch, err: Error, fate: 'unwritten' | 'unknown' | 'unsent' = 'unsent'): void {
+    if (batch.state === 'done') return
     this.#recordErrorTotal += batch.recordCount
     const tm = this.#tm
     if (tm !== null) {
       if (fate === 'unknown' && batch.baseSequence >= 0) tm.onUnknownFate(batch, err)
       else tm.onFailed(batch, err, fate === 'unwritten' && batch.attempts < this.#config.retries)
     }
-    batch.fail(err)
-    this.#acc.done(batch)
+    this.#acc.fail(batch, err)
+  }
+
+  /**
+   * Batches taken for a request that never reached the connection: this attempt wrote nothing,
+   * but an earlier one may have.
+   */
+  #failUndispatched(batches: readonly ProducerBatch[], err: Error): void {
+    for (const b of batches) this.#fail(b, err, b.attempts > 1 ? 'unknown' : 'unwritten')
+  }
+
+  /** Batches of an answered request whose handling threw: the broker may have written them. */
+  #failUnsettled(batches: readonly ProducerBatch[], err: Error): void {
+    for (const b of batches) if (b.state === 'in-flight') this.#fail(b, err, 'unknown')
   }
 
   /** The transaction is being aborted: batches never sent fail now; those sent finish first. */
   #abortUndrained(reason: Error): void {
     for (const q of this.#acc.queues) {
-      if (q.batches.length === 0) continue
-      const keep: ProducerBatch[] = []
-      for (const b of q.batches) {
-        if (b.attempts > 0) {
-          keep.push(b)
-          continue
-        }
+      if (q.head === undefined) continue
+      for (const b of q.takeUnsent()) {
         this.#recordErrorTotal += b.recordCount
-        b.fail(reason)
-        this.#acc.done(b)
+        this.#acc.fail(b, reason)
       }
-      q.batches.length = 0
-      q.batches.push(...keep)
     }
   }
 
-  #send(conn: BrokerConnection, batches: ProducerBatch[]): void {
-    const cap = this.#tm?.produceVersionCap
-    const version = cap === undefined ? conn.versionOf(Produce) : Math.min(cap, conn.versionOf(Produce))
+  #send(conn: BrokerConnection, version: number, batches: ProducerBatch[]): void {
+    const acks = this.#config.acks
     const useTopicIds = version >= 13
+    let response: Promise<ProduceResponse>
+    try {
+      response = conn.sendAt(Produce, version, this.#request(batches, useTopicIds), acks !== 0)
+    } catch (err) {
+      this.#failUndispatched(batches, toError(err))
+      return
+    }
+    this.#requestTotal++
+    response.then(
+      (res) => {
+        try {
+          if (acks === 0) for (const b of batches) this.#complete(b, -1n, -1)
+          else this.#onResponse(res, batches, useTopicIds)
+        } catch (err) {
+          this.#failUnsettled(batches, toError(err))
+        }
+        this.wakeup()
+      },
+      (err: Error) => {
+        try {
+          // A lost connection or a timeout leaves the batches' fate unknown; any other failure
+          // (the request could not be encoded) means this attempt wrote nothing.
+          if (err instanceof NetworkError || err instanceof RequestTimeoutError) {
+            for (const b of batches) this.#retryOrFail(b, err, true)
+          } else {
+            const retriable = err instanceof KafkaError && err.retriable
+            for (const b of batches) {
+              if (retriable) this.#retryOrFail(b, err, true, true)
+              else this.#fail(b, err, b.attempts > 1 ? 'unknown' : 'unwritten')
+            }
+          }
+        } catch (e) {
+          this.#failUnsettled(batches, toError(e))
+        }
+        this.wakeup()
+      },
+    )
+  }
+
+  #request(batches: readonly ProducerBatch[], useTopicIds: boolean): ProduceRequest {
     const topicData: ProduceRequest['topicData'] = []
     const byTopic = new Map<string, ProduceRequest['topicData'][number]>()
     const snapshot = this.#metadata.snapshot
     for (const b of batches) {
-      b.attempts++
-      this.#acc.queue(b.topic, b.partition).inFlight.add(b)
       let t = byTopic.get(b.topic)
       if (t === undefined) {
         const topicId = useTopicIds ? (snapshot.topic(b.topic)?.topicId ?? null) : null
@@ -290,25 +357,12 @@ export class Sender {
       }
       t.partitionData.push({ index: b.partition, records: b.encode() })
     }
-    this.#requestTotal++
-    const acks = this.#config.acks
-    const request: ProduceRequest = {
+    return {
       transactionalId: this.#tm?.transactionalId ?? null,
-      acks,
+      acks: this.#config.acks,
       timeoutMs: this.#config.requestTimeoutMs,
       topicData,
     }
-    conn.send(Produce, request, acks !== 0, cap).then(
-      (res) => {
-        if (acks === 0) for (const b of batches) this.#finish(b, () => b.complete(-1n, -1))
-        else this.#onResponse(res, batches, useTopicIds)
-        this.wakeup()
-      },
-      (err: Error) => {
-        for (const b of batches) this.#retryOrFail(b, err, true)
-        this.wakeup()
-      },
-    )
   }
 
   #onResponse(res: ProduceResponse, batches: ProducerBatch[], useTopicIds: boolean): void {
@@ -330,13 +384,9 @@ export class Sender {
       if (!answered.has(b)) {
         this.#retryOrFail(
           b,
-          new KafkaError(
-            `the broker's Produce response did not mention ${b.topic}-${b.partition}`,
-            'ERR_PROTOCOL',
-            {
-              retriable: true,
-            },
-          ),
+          new ProtocolError(`the broker's Produce response did not mention ${b.topic}-${b.partition}`, {
+            retriable: true,
+          }),
           true,
         )
       }
@@ -351,14 +401,13 @@ export class Sender {
     const code = p.errorCode
     if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
       this.#tm?.onCompleted(batch, p.baseOffset)
-      this.#finish(batch, () => batch.complete(p.baseOffset, Number(p.logAppendTimeMs)))
+      this.#complete(batch, p.baseOffset, Number(p.logAppendTimeMs))
       return
     }
     if (code === ErrorCode.MESSAGE_TOO_LARGE && batch.recordCount > 1) {
       // Split in halves until the parts fit the topic's max.message.bytes; a single record
       // that still does not fit fails below.
-      this.#acc.queue(batch.topic, batch.partition).inFlight.delete(batch)
-      const parts = this.#acc.splitAndReenqueue(batch, Math.ceil(batch.sizeInBytes / 2))
+      const parts = this.#acc.split(batch, Math.ceil(batch.sizeInBytes / 2))
       this.#tm?.replaceSplit(batch, parts)
       return
     }
@@ -400,18 +449,17 @@ export class Sender {
    * after a lost connection or a timeout the batch's fate is unknown.
    */
   #retryOrFail(batch: ProducerBatch, err: Error, retriable: boolean, definite = false): void {
-    const q = this.#acc.queue(batch.topic, batch.partition)
-    q.inFlight.delete(batch)
+    if (batch.state !== 'in-flight') return
     const now = Date.now()
     const deadline = batch.createdMs + this.#config.deliveryTimeoutMs
     if (retriable && batch.attempts <= this.#config.retries && now < deadline && this.#fatal === null) {
       if (err instanceof KafkaError && err.code === 'ERR_NETWORK') this.#refreshMetadata()
       this.#recordRetryTotal += batch.recordCount
-      batch.retryAt = batch.skipBackoff
+      const retryAt = batch.skipBackoff
         ? now
         : now + backoffMs(this.#config.retryBackoffMs, this.#config.retryBackoffMaxMs, batch.attempts - 1)
       batch.skipBackoff = false
-      this.#acc.reenqueue(batch)
+      this.#acc.queue(batch.topic, batch.partition).requeue(batch, retryAt)
       return
     }
     const final =
@@ -425,21 +473,18 @@ export class Sender {
     this.#fail(batch, final, definite ? 'unwritten' : 'unknown')
   }
 
-  #finish(batch: ProducerBatch, settle: () => void): void {
-    this.#acc.queue(batch.topic, batch.partition).inFlight.delete(batch)
-    this.#recordSendTotal += batch.recordCount
+  #complete(batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: number): void {
+    const records = batch.recordCount
+    if (!this.#acc.complete(batch, baseOffset, logAppendTimeMs)) return
+    this.#recordSendTotal += records
     this.#batchTotal++
-    settle()
-    this.#acc.done(batch)
   }
 
   /** Fails queued batches that waited longer than delivery.timeout.ms (those not in flight). */
   #expireQueued(q: PartitionQueue, now: number): void {
     const limit = this.#config.deliveryTimeoutMs
-    while (q.batches.length > 0) {
-      const head = q.batches[0]!
+    for (let head = q.head; head !== undefined; head = q.head) {
       if (now - head.createdMs < limit) return
-      q.batches.shift()
       // A batch that was sent before may have been written: its sequence is in doubt.
       this.#fail(
         head,
@@ -514,13 +559,7 @@ export class Sender {
 
   /** Fails everything still queued with `err`; used when close() gives up. */
   abortQueued(err: Error): void {
-    for (const q of this.#acc.queues) {
-      while (q.batches.length > 0) {
-        const b = q.batches.shift()!
-        b.fail(err)
-        this.#acc.done(b)
-      }
-    }
+    for (const q of this.#acc.queues) for (const b of q.takeWaiting()) this.#acc.fail(b, err)
   }
 
   metrics(): Readonly<Record<string, number>> {
@@ -547,6 +586,10 @@ export class Sender {
 }
 
 const ZERO_UUID = new Uint8Array(16)
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err))
+}
 
 function sameId(a: Uint8Array | null, b: Uint8Array | null | undefined): boolean {
   if (a === null || b === null || b === undefined || a.length !== b.length) return false

@@ -30,9 +30,9 @@ function append(acc: RecordAccumulator, value: string, cb: SendCallback, timesta
 }
 
 function takeHead(acc: RecordAccumulator): ProducerBatch {
-  const b = acc.queue('t', 0).batches.shift()
-  assert.ok(b !== undefined)
-  return b
+  const q = acc.queue('t', 0)
+  assert.ok(q.head !== undefined)
+  return q.takeHead()
 }
 
 describe('RecordAccumulator batch storage', () => {
@@ -42,8 +42,7 @@ describe('RecordAccumulator batch storage', () => {
     for (const [i, r] of first.entries()) append(acc, `first-${i}`, r.cb)
     const a = takeHead(acc)
     const aBytes = a.encode()
-    a.complete(10n, -1)
-    acc.done(a)
+    acc.complete(a, 10n, -1)
     assert.deepEqual(
       first.map((r) => r.calls.map((c) => (c as RecordMetadata).offset)),
       [[10n], [11n], [12n]],
@@ -59,8 +58,7 @@ describe('RecordAccumulator batch storage', () => {
       decoded.records.map((r) => [r.timestamp, r.value?.toString()]),
       [[2000, 'second']],
     )
-    b.complete(20n, -1)
-    acc.done(b)
+    acc.complete(b, 20n, -1)
     assert.deepEqual(
       second.calls.map((c) => [(c as RecordMetadata).offset, (c as RecordMetadata).timestamp]),
       [[20n, 2000]],
@@ -73,8 +71,7 @@ describe('RecordAccumulator batch storage', () => {
     append(acc, 'x', () => {})
     const a = takeHead(acc)
     a.encode()
-    a.fail(new Error('gone'))
-    acc.done(a)
+    acc.fail(a, new Error('gone'))
     assert.throws(() => a.encode(), /encoded after release/)
   })
 
@@ -84,8 +81,7 @@ describe('RecordAccumulator batch storage', () => {
     const big = takeHead(acc)
     const bigBytes = big.encode()
     assert.ok(bigBytes.buffer.byteLength > BATCH_SIZE)
-    big.complete(0n, -1)
-    acc.done(big)
+    acc.complete(big, 0n, -1)
     append(acc, 'small', () => {})
     const small = takeHead(acc)
     const smallBytes = small.encode()
@@ -99,23 +95,21 @@ describe('RecordAccumulator batch storage', () => {
     for (const [i, r] of rs.entries()) append(acc, `record-${i}-${'v'.repeat(100)}`, r.cb)
     const whole = takeHead(acc)
     whole.encode()
-    whole.attempts = 1 // it was sent, and refused as too large
-    const parts = acc.splitAndReenqueue(whole, 300).length
+    // It was sent (takeHead), and refused as too large.
+    const parts = acc.split(whole, 300).length
     assert.ok(parts > 1)
     let offset = 100n
     for (let i = 0; i < parts; i++) {
       const part = takeHead(acc)
       part.encode()
-      part.complete(offset, -1)
+      acc.complete(part, offset, -1)
       offset += BigInt(part.recordCount)
-      acc.done(part)
     }
     const later = recorder()
     append(acc, 'later', later.cb)
     const next = takeHead(acc)
     next.encode()
-    next.complete(500n, -1)
-    acc.done(next)
+    acc.complete(next, 500n, -1)
     assert.deepEqual(
       rs.map((r) => r.calls.map((c) => (c as RecordMetadata).offset)),
       [[100n], [101n], [102n], [103n], [104n], [105n]],

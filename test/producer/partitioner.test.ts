@@ -41,7 +41,7 @@ function cluster(leaders: Record<string, number[]>, brokers = [1, 2, 3]): LoadSt
 }
 
 function queues(topic: string, sizes: number[]): LoadStatsQueue[] {
-  return sizes.map((n, partition) => ({ topic, partition, batches: { length: n } }))
+  return sizes.map((n, partition) => ({ topic, partition, waitingCount: n }))
 }
 
 /** Forces a new sticky choice `n` times and counts where it lands. */
@@ -266,10 +266,10 @@ test('without partitioner.availability.timeout.ms latency is ignored', () => {
 test('load stats per topic: interleaved queues of several topics', () => {
   const p = make(100, { random: seeded(21) })
   const q: LoadStatsQueue[] = [
-    { topic: 'a', partition: 0, batches: { length: 0 } },
-    { topic: 'b', partition: 0, batches: { length: 8 } },
-    { topic: 'a', partition: 1, batches: { length: 8 } },
-    { topic: 'b', partition: 1, batches: { length: 0 } },
+    { topic: 'a', partition: 0, waitingCount: 0 },
+    { topic: 'b', partition: 0, waitingCount: 8 },
+    { topic: 'a', partition: 1, waitingCount: 8 },
+    { topic: 'b', partition: 1, waitingCount: 0 },
   ]
   p.updateLoadStats(q, cluster({ a: [1, 1], b: [1, 1] }))
   const counts = { a: [0, 0], b: [0, 0] }

@@ -20,6 +20,7 @@ const MAX = SEQUENCE_WRAP - 1
 function batchOf(n: number): ProducerBatch {
   const b = new ProducerBatch('t', 0, Date.now(), 16384)
   for (let i = 0; i < n; i++) b.tryAppend(Date.now(), null, Buffer.from(`v${i}`), [], null, 16384)
+  b.state = 'sealed' // closed to records, as the sender seals a batch before framing it
   return b
 }
 
