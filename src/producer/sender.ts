@@ -453,7 +453,7 @@ export class Sender {
     const now = Date.now()
     const deadline = batch.createdMs + this.#config.deliveryTimeoutMs
     if (retriable && batch.attempts <= this.#config.retries && now < deadline && this.#fatal === null) {
-      if (err instanceof KafkaError && err.code === 'ERR_NETWORK') this.#refreshMetadata()
+      if (err instanceof NetworkError) this.#refreshMetadata()
       this.#recordRetryTotal += batch.recordCount
       const retryAt = batch.skipBackoff
         ? now
