@@ -562,7 +562,8 @@ async function main(): Promise<void> {
             })
             continue
           }
-          const topic = `bench-${w.id}-${c.id}-r${rep}-${Date.now()}`
+          // Topic names allow [a-zA-Z0-9._-] only: sluice-promise@base -> sluice-promise.base
+          const topic = `bench-${w.id}-${c.id.replace('@', '.')}-r${rep}-${Date.now()}`
           await createTopics(brokers, [{ name: topic, partitions: w.partitions }])
           process.stderr.write(`[rep ${rep + 1}/${reps}] ${w.id} ${c.id} ... `)
           const { result, peakRssMb } = await runOne(c, w, bootstrap, topic, dist.classpath)
