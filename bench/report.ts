@@ -215,7 +215,7 @@ function renderAb(workloads: Workload[], contenders: Contender[], cells: Cell[])
   const out: string[] = ['## Current vs baseline', '']
   out.push(
     'Ratios are current over baseline, > 1 is better (for p99 and peak RSS: baseline over current). ' +
-      '"per rep": the ratio within each repetition, where the two ran back to back; their spread is the noise to beat.',
+      '"per rep": the ratio within each repetition, where the two ran back to back (their median is the paired estimate); their spread is the noise to beat.',
     '',
   )
   for (const w of workloads) {
@@ -232,7 +232,12 @@ function renderAb(workloads: Workload[], contenders: Contender[], cells: Cell[])
       const unit =
         w.metric === 'throughput' ? 'records/s' : w.metric === 'latency' ? 'ms p99' : 'MiB peak RSS'
       const v = (n: number | undefined) => (w.metric === 'throughput' ? fmt(n) : fmt(n, 1))
-      const perRep = (cur.vsBasePerRep ?? []).map((r) => x(r)).join(', ')
+      const pairs = cur.vsBasePerRep ?? []
+      const mid = [...pairs].sort((a, b) => a - b)[Math.floor(pairs.length / 2)]
+      const perRep =
+        pairs.length > 1
+          ? `${pairs.map((r) => x(r)).join(', ')}; median ${x(mid)}`
+          : pairs.map((r) => x(r)).join('')
       const extra = [
         w.metric !== 'latency' && cur.vsBaseP99 !== undefined ? `p99 ${x(cur.vsBaseP99)}` : '',
         w.metric !== 'rss' && cur.vsBaseRss !== undefined ? `peak RSS ${x(cur.vsBaseRss)}` : '',

@@ -6,6 +6,7 @@
  *   npm run bench                       # full: 5M x 100 B, 1M x 1 KiB, 10M for peak RSS, 3 reps
  *   npm run bench -- --quick            # small counts, 1 rep: a couple of minutes
  *   node --import tsx bench/run.ts --help
+ *   bench/ab.sh REF                     # A/B of workload 1 against commit REF (--baseline DIR)
  *
  * Writes bench/results/bench-<mode>.{md,json,svg}. It only reports; nothing here asserts numbers.
  */
@@ -520,6 +521,21 @@ async function prepareBaseline(entry: string): Promise<void> {
   )
 }
 
+/**
+ * Round-robin: every contender once per workload per repetition, starting one further along each
+ * rep. A contender and its @base counterpart form one unit, so they always run back to back, the
+ * baseline second on even repetitions and first on odd ones.
+ */
+function runOrder(rep: number): Contender[] {
+  const units: Contender[][] = []
+  for (const c of contenders) {
+    if (c.baseOf !== undefined && contenders.some((k) => k.id === c.baseOf)) continue
+    const b = contenders.find((k) => k.baseOf === c.id)
+    units.push(b === undefined ? [c] : rep % 2 === 0 ? [c, b] : [b, c])
+  }
+  return units.flatMap((_, i) => units[(i + rep) % units.length]!)
+}
+
 async function main(): Promise<void> {
   buildContenders()
   if (baseline !== undefined) await prepareBaseline(baseline.entry)
@@ -547,8 +563,7 @@ async function main(): Promise<void> {
     const brokers = parseBrokerList(bootstrap)
     for (let rep = 0; rep < reps; rep++) {
       for (const w of workloads) {
-        // Round-robin: every contender once per workload per repetition, starting one further along each rep.
-        const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]!)
+        const order = runOrder(rep)
         for (const c of order) {
           const known = unavailable.get(c.id)
           if (known !== undefined) {
