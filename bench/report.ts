@@ -158,7 +158,7 @@ export function renderMarkdown(
   if (ab) {
     out.push(
       `Baseline (\`--baseline\`): Sluice ${env.baseline}. The \`@base\` rows run the same runner code with Sluice loaded from there, ` +
-        'each right after its current counterpart in every repetition. "vs base": current over baseline on the workload\'s metric, > 1 is better.',
+        'next to its current counterpart in every repetition (baseline second on even repetitions, first on odd ones). "vs base": current over baseline on the workload\'s metric, > 1 is better.',
       '',
     )
   }
@@ -233,7 +233,9 @@ function renderAb(workloads: Workload[], contenders: Contender[], cells: Cell[])
         w.metric === 'throughput' ? 'records/s' : w.metric === 'latency' ? 'ms p99' : 'MiB peak RSS'
       const v = (n: number | undefined) => (w.metric === 'throughput' ? fmt(n) : fmt(n, 1))
       const pairs = cur.vsBasePerRep ?? []
-      const mid = [...pairs].sort((a, b) => a - b)[Math.floor(pairs.length / 2)]
+      const sorted = [...pairs].sort((a, b) => a - b)
+      const h = Math.floor(sorted.length / 2)
+      const mid = sorted.length % 2 === 1 ? sorted[h] : Math.sqrt(sorted[h - 1]! * sorted[h]!)
       const perRep =
         pairs.length > 1
           ? `${pairs.map((r) => x(r)).join(', ')}; median ${x(mid)}`
