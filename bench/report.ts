@@ -22,6 +22,13 @@ export interface Cell {
   vsBestPeer?: number
   /** > 1: this contender is that many times better than Java's ProducerPerformance. */
   vsJava?: number
+  /** > 1: this contender is that many times better than its `@base` counterpart (--baseline). */
+  vsBase?: number
+  /** The same ratio within each repetition where both ran (they run back to back). */
+  vsBasePerRep?: number[]
+  /** Current vs baseline on latency (p99) and peak RSS too, whatever the workload's metric; > 1 is better. */
+  vsBaseP99?: number
+  vsBaseRss?: number
   settings?: Record<string, unknown>
 }
 
@@ -85,6 +92,37 @@ export function summarize(workloads: Workload[], contenders: Contender[], runs: 
       if (bestPeer !== undefined) cell.vsBestPeer = ratio(cell.value!, bestPeer)
       if (java !== undefined) cell.vsJava = ratio(cell.value!, java)
     }
+    // Current vs baseline (--baseline): the medians, and the pairs that ran in the same repetition.
+    const lower = (v: number | undefined, ref: number | undefined) =>
+      v === undefined || ref === undefined ? undefined : Number((ref / Math.max(v, 1e-9)).toFixed(2))
+    for (const cell of row) {
+      const b = contenders.find((c) => c.baseOf === cell.contender)
+      const baseCell = row.find((c) => c.contender === b?.id)
+      if (b === undefined || cell.status !== 'ok' || baseCell?.status !== 'ok') continue
+      cell.vsBase = ratio(cell.value!, baseCell.value!)
+      const p99 = lower(cell.latencyMs?.p99, baseCell.latencyMs?.p99)
+      if (p99 !== undefined) cell.vsBaseP99 = p99
+      const rss = lower(cell.peakRssMb, baseCell.peakRssMb)
+      if (rss !== undefined) cell.vsBaseRss = rss
+      const okRun = (id: string, rep: number) =>
+        runs.find(
+          (r) =>
+            r.workload === w.id &&
+            r.contender === id &&
+            r.rep === rep &&
+            r.result.ok &&
+            metricOf(w.metric, r) !== undefined,
+        )
+      const reps = [...new Set(runs.map((r) => r.rep))].sort((a, b) => a - b)
+      const pairs: number[] = []
+      for (const rep of reps) {
+        const cur = okRun(cell.contender, rep)
+        const old = okRun(b.id, rep)
+        if (cur !== undefined && old !== undefined)
+          pairs.push(ratio(metricOf(w.metric, cur)!, metricOf(w.metric, old)!))
+      }
+      cell.vsBasePerRep = pairs
+    }
     cells.push(...row)
   }
   return cells
@@ -116,28 +154,39 @@ export function renderMarkdown(
     '',
   )
   const label = (id: string) => contenders.find((c) => c.id === id)?.label ?? id
+  const ab = contenders.some((c) => c.baseOf !== undefined)
+  if (ab) {
+    out.push(
+      `Baseline (\`--baseline\`): Sluice ${env.baseline}. The \`@base\` rows run the same runner code with Sluice loaded from there, ` +
+        'next to its current counterpart in every repetition (baseline second on even repetitions, first on odd ones). "vs base": current over baseline on the workload\'s metric, > 1 is better.',
+      '',
+    )
+  }
   for (const w of workloads) {
     const metricName =
       w.metric === 'throughput' ? 'records/s' : w.metric === 'latency' ? 'p99 latency' : 'peak RSS'
     out.push(`## ${w.id}: ${w.title} (${fmt(w.numRecords)} records; compared on ${metricName})`, '')
     out.push(
-      '| contender | records/s | MB/s | avg ms | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | vs best peer | vs Java | delivered |',
+      `| contender | records/s | MB/s | avg ms | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | vs best peer | vs Java |${ab ? ' vs base |' : ''} delivered |`,
     )
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    out.push(
+      `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${ab ? ' ---: |' : ''} ---: |`,
+    )
     for (const c of cells.filter((c) => c.workload === w.id)) {
       if (c.status !== 'ok') {
         out.push(
-          `| ${label(c.contender)} | ${c.status}: ${c.reason?.replace(/\|/g, '/')} | | | | | | | | | |`,
+          `| ${label(c.contender)} | ${c.status}: ${c.reason?.replace(/\|/g, '/')} | | | | | | | | |${ab ? ' |' : ''} |`,
         )
         continue
       }
       const l = c.latencyMs
       out.push(
-        `| ${label(c.contender)} | ${fmt(c.recordsPerSec)} | ${fmt(c.mbPerSec, 1)} | ${fmt(l?.avg, 1)} | ${fmt(l?.p50, 1)} | ${fmt(l?.p99, 1)} | ${fmt(l?.p999, 1)} | ${fmt(c.peakRssMb)} | ${x(c.vsBestPeer)} | ${x(c.vsJava)} | ${delivered(c.delivered, w.numRecords)} |`,
+        `| ${label(c.contender)} | ${fmt(c.recordsPerSec)} | ${fmt(c.mbPerSec, 1)} | ${fmt(l?.avg, 1)} | ${fmt(l?.p50, 1)} | ${fmt(l?.p99, 1)} | ${fmt(l?.p999, 1)} | ${fmt(c.peakRssMb)} | ${x(c.vsBestPeer)} | ${x(c.vsJava)} |${ab ? ` ${x(c.vsBase)} |` : ''} ${delivered(c.delivered, w.numRecords)} |`,
       )
     }
     out.push('')
   }
+  if (ab) out.push(...renderAb(workloads, contenders, cells))
   out.push('## Contender settings', '')
   out.push(
     'Settings as used on the 8-partition 100 B workload (acks, idempotence and compression follow each workload).',
@@ -159,6 +208,51 @@ export function renderMarkdown(
     '',
   )
   return `${out.join('\n')}\n`
+}
+
+/** "Current vs baseline" lines: one per workload and send path. */
+function renderAb(workloads: Workload[], contenders: Contender[], cells: Cell[]): string[] {
+  const out: string[] = ['## Current vs baseline', '']
+  out.push(
+    'Ratios are current over baseline, > 1 is better (for p99 and peak RSS: baseline over current). ' +
+      '"per rep": the ratio within each repetition, where the two ran back to back (their median is the paired estimate); their spread is the noise to beat.',
+    '',
+  )
+  for (const w of workloads) {
+    for (const b of contenders.filter((c) => c.baseOf !== undefined)) {
+      const cur = cells.find((c) => c.workload === w.id && c.contender === b.baseOf)
+      const old = cells.find((c) => c.workload === w.id && c.contender === b.id)
+      const name = contenders.find((c) => c.id === b.baseOf)?.label ?? b.baseOf!
+      if (cur === undefined) continue
+      if (cur.vsBase === undefined) {
+        const why = cur.status !== 'ok' ? `current ${cur.status}` : `baseline ${old?.status ?? 'not run'}`
+        out.push(`- ${w.id}, ${name}: no comparison (${why})`)
+        continue
+      }
+      const unit =
+        w.metric === 'throughput' ? 'records/s' : w.metric === 'latency' ? 'ms p99' : 'MiB peak RSS'
+      const v = (n: number | undefined) => (w.metric === 'throughput' ? fmt(n) : fmt(n, 1))
+      const pairs = cur.vsBasePerRep ?? []
+      const sorted = [...pairs].sort((a, b) => a - b)
+      const h = Math.floor(sorted.length / 2)
+      const mid = sorted.length % 2 === 1 ? sorted[h] : Math.sqrt(sorted[h - 1]! * sorted[h]!)
+      const perRep =
+        pairs.length > 1
+          ? `${pairs.map((r) => x(r)).join(', ')}; median ${x(mid)}`
+          : pairs.map((r) => x(r)).join('')
+      const extra = [
+        w.metric !== 'latency' && cur.vsBaseP99 !== undefined ? `p99 ${x(cur.vsBaseP99)}` : '',
+        w.metric !== 'rss' && cur.vsBaseRss !== undefined ? `peak RSS ${x(cur.vsBaseRss)}` : '',
+      ].filter((s) => s !== '')
+      out.push(
+        `- ${w.id}, ${name}: ${v(cur.value)} vs ${v(old?.value)} ${unit}: **${x(cur.vsBase)}**` +
+          (perRep !== '' ? ` (per rep: ${perRep})` : '') +
+          (extra.length > 0 ? `; ${extra.join(', ')}` : ''),
+      )
+    }
+  }
+  out.push('')
+  return out
 }
 
 const delivered = (n: number | undefined, expected: number) =>
@@ -197,6 +291,7 @@ export function renderSvg(
     const max = Math.max(1e-9, ...row.filter((c) => c.status === 'ok').map((c) => c.value!))
     for (const c of row) {
       const con = contenders.find((k) => k.id === c.contender)!
+      const color = con.baseOf !== undefined ? '#9ecae1' : colors[con.kind]
       y += barH + gap
       parts.push(`<text x="${labelW - 6}" y="${y - 4}" text-anchor="end">${esc(con.label)}</text>`)
       if (c.status !== 'ok') {
@@ -207,9 +302,14 @@ export function renderSvg(
       }
       const len = Math.max(1, (c.value! / max) * barMax)
       const value = w.metric === 'throughput' ? fmt(c.value) : fmt(c.value, 1)
-      const ratio = c.vsJava !== undefined ? ` (${c.vsJava.toFixed(2)}x Java)` : ''
+      const ratio =
+        c.vsBase !== undefined
+          ? ` (${c.vsBase.toFixed(2)}x base)`
+          : c.vsJava !== undefined
+            ? ` (${c.vsJava.toFixed(2)}x Java)`
+            : ''
       parts.push(
-        `<rect x="${labelW}" y="${y - barH}" width="${len.toFixed(1)}" height="${barH}" fill="${colors[con.kind]}"/>`,
+        `<rect x="${labelW}" y="${y - barH}" width="${len.toFixed(1)}" height="${barH}" fill="${color}"/>`,
         `<text x="${labelW + len + 4}" y="${y - 4}">${esc(value + ratio)}</text>`,
       )
     }

@@ -6,15 +6,16 @@
  *   npm run bench                       # full: 5M x 100 B, 1M x 1 KiB, 10M for peak RSS, 3 reps
  *   npm run bench -- --quick            # small counts, 1 rep: a couple of minutes
  *   node --import tsx bench/run.ts --help
+ *   bench/ab.sh REF                     # A/B of workload 1 against commit REF (--baseline DIR)
  *
  * Writes bench/results/bench-<mode>.{md,json,svg}. It only reports; nothing here asserts numbers.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createTopics, parseBrokerList } from '../src/cluster/admin.js'
 import { ensureKafka } from '../src/local-kafka/distribution.js'
@@ -32,6 +33,10 @@ const HELP = `Usage: node --import tsx bench/run.ts [options]
   --out NAME                 results file name in bench/results/ (default bench-full / bench-quick)
   --bootstrap-server LIST    use this broker instead of starting a local one
   --contenders a,b           subset of: ${'sluice-promise,sluice-callback,kafkajs,platformatic,node-rdkafka,java,franz-go'}
+                             (with --baseline also sluice-promise@base,sluice-callback@base)
+  --baseline DIR             another Sluice checkout with dist/ built (e.g. a git worktree at an older
+                             commit): adds sluice-promise@base and sluice-callback@base, the same runners
+                             loading DIR/dist/index.js, and "vs base" ratios (default --out ab-<mode>)
   --workloads a,b            subset of workload ids (see the table header)
   --records N                override every throughput workload's record count
   --memory-records N         records of the peak-RSS workload (default 10M full, 500k quick)
@@ -47,6 +52,7 @@ const { values } = parseArgs({
     reps: { type: 'string' },
     out: { type: 'string' },
     'bootstrap-server': { type: 'string' },
+    baseline: { type: 'string' },
     contenders: { type: 'string' },
     workloads: { type: 'string' },
     records: { type: 'string' },
@@ -179,6 +185,8 @@ export interface Contender {
   id: string
   label: string
   kind: 'sluice' | 'node-peer' | 'reference'
+  /** For a `<id>@base` contender: the contender whose runner it runs, with Sluice from --baseline DIR. */
+  baseOf?: string
 }
 
 const CONTENDERS: Contender[] = [
@@ -209,8 +217,55 @@ const pickList = <T extends { id: string }>(all: T[], list: string | undefined):
   for (const id of ids) if (!all.some((x) => x.id === id)) throw new Error(`unknown id '${id}'`)
   return all.filter((x) => ids.includes(x.id))
 }
+const baselineDir = values.baseline === undefined ? undefined : resolve(values.baseline)
+const baseline = baselineDir === undefined ? undefined : inspectBaseline(baselineDir)
+if (baseline !== undefined) {
+  // Each @base contender right after its counterpart, so the two run back to back in every repetition.
+  for (const id of ['sluice-promise', 'sluice-callback']) {
+    const i = CONTENDERS.findIndex((c) => c.id === id)
+    const c = CONTENDERS[i]!
+    CONTENDERS.splice(i + 1, 0, {
+      id: `${id}@base`,
+      label: `${c.label} @base ${baseline.commit}`,
+      kind: 'sluice',
+      baseOf: id,
+    })
+  }
+} else if (values.contenders?.includes('@base')) {
+  throw new Error('the @base contenders need --baseline DIR')
+}
 const workloads = pickList(WORKLOADS, values.workloads)
 let contenders = pickList(CONTENDERS, values.contenders)
+
+/**
+ * The baseline checkout: its dist/index.js must exist (`npm run build` there). Warns when a file
+ * under DIR/src is newer than it, which usually means a stale build.
+ */
+function inspectBaseline(dir: string): { dir: string; entry: string; version: string; commit: string } {
+  const entry = join(dir, 'dist', 'index.js')
+  if (!existsSync(entry))
+    throw new Error(`--baseline ${dir}: no dist/index.js (run npm ci && npm run build there)`)
+  const built = statSync(entry).mtimeMs
+  const newer: string[] = []
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (e.name.endsWith('.ts') && statSync(p).mtimeMs > built) newer.push(p)
+    }
+  }
+  if (existsSync(join(dir, 'src'))) walk(join(dir, 'src'))
+  if (newer.length > 0)
+    process.stderr.write(
+      `warning: --baseline ${dir}: ${newer.length} file(s) under src/ newer than dist/index.js (e.g. ${newer[0]}); is dist/ built?\n`,
+    )
+  let version = 'unknown'
+  try {
+    version =
+      (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version ?? version
+  } catch {}
+  return { dir, entry, version, commit: gitCommit(dir) }
+}
 
 const franzBinary = join(HERE, 'franz-go', 'franz-bench')
 
@@ -365,7 +420,10 @@ async function runOne(
     const r = await runChild(franzBinary, [JSON.stringify(job)], timeout)
     return { result: parseRunner(r), peakRssMb: r.peakRssMb }
   }
-  const script = join(HERE, '.build', 'bench', 'contenders', `${c.id}.js`)
+  const script =
+    c.baseOf === undefined
+      ? join(HERE, '.build', 'bench', 'contenders', `${c.id}.js`)
+      : join(HERE, '.build', 'base', 'bench', 'contenders', `${c.baseOf}.js`)
   const r = await runChild(process.execPath, [script, JSON.stringify(job)], timeout)
   return { result: parseRunner(r), peakRssMb: r.peakRssMb }
 }
@@ -403,9 +461,15 @@ async function countDelivered(runs: RunRecord[], bootstrap: string, classpath: s
   }
 }
 
-function gitCommit(): string {
+/** Short commit of a checkout, with `+dirty` when tracked files differ from it. */
+function gitCommit(dir: string): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim()
+    const commit = git('rev-parse', '--short', 'HEAD')
+    return git('status', '--porcelain', '--untracked-files=no') === '' ? commit : `${commit}+dirty`
   } catch {
     return 'unknown'
   }
@@ -427,8 +491,54 @@ function buildContenders(): void {
   )
 }
 
+/**
+ * The @base contenders run the very same compiled runners: bench/.build/bench/contenders/*.js are
+ * copied to bench/.build/base/bench/contenders/, where their `import ... from '../../src/index.js'`
+ * finds bench/.build/base/src/index.js, a one-line re-export of DIR/dist/index.js. Sluice's own
+ * modules and its dependencies then load from DIR (DIR/dist, DIR/node_modules).
+ */
+async function prepareBaseline(entry: string): Promise<void> {
+  const from = join(HERE, '.build', 'bench', 'contenders')
+  const root = join(HERE, '.build', 'base')
+  const to = join(root, 'bench', 'contenders')
+  await rm(root, { recursive: true, force: true })
+  await mkdir(to, { recursive: true })
+  await mkdir(join(root, 'src'), { recursive: true })
+  for (const name of readdirSync(from).filter((n) => n.endsWith('.js'))) {
+    const code = readFileSync(join(from, name), 'utf8')
+    const other = [...code.matchAll(/from '(\.\.\/\.\.\/src\/[^']+)'/g)]
+      .map((m) => m[1])
+      .filter((s) => s !== '../../src/index.js')
+    if (name.startsWith('sluice-') && other.length > 0)
+      throw new Error(
+        `${name} imports ${other.join(', ')}: a baseline provides only src/index.js (the public API)`,
+      )
+    await copyFile(join(from, name), join(to, name))
+  }
+  await writeFile(
+    join(root, 'src', 'index.js'),
+    `// Generated by bench/run.ts --baseline: the baseline build's public API.\nexport * from '${pathToFileURL(entry).href}'\n`,
+  )
+}
+
+/**
+ * Round-robin: every contender once per workload per repetition, starting one further along each
+ * rep. A contender and its @base counterpart form one unit, so they always run back to back, the
+ * baseline second on even repetitions and first on odd ones.
+ */
+function runOrder(rep: number): Contender[] {
+  const units: Contender[][] = []
+  for (const c of contenders) {
+    if (c.baseOf !== undefined && contenders.some((k) => k.id === c.baseOf)) continue
+    const b = contenders.find((k) => k.baseOf === c.id)
+    units.push(b === undefined ? [c] : rep % 2 === 0 ? [c, b] : [b, c])
+  }
+  return units.flatMap((_, i) => units[(i + rep) % units.length]!)
+}
+
 async function main(): Promise<void> {
   buildContenders()
+  if (baseline !== undefined) await prepareBaseline(baseline.entry)
   const dist = await ensureKafka()
   const unavailable = new Map<string, string>()
   if (!existsSync(franzBinary)) {
@@ -453,8 +563,7 @@ async function main(): Promise<void> {
     const brokers = parseBrokerList(bootstrap)
     for (let rep = 0; rep < reps; rep++) {
       for (const w of workloads) {
-        // Round-robin: every contender once per workload per repetition, starting one further along each rep.
-        const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]!)
+        const order = runOrder(rep)
         for (const c of order) {
           const known = unavailable.get(c.id)
           if (known !== undefined) {
@@ -468,7 +577,8 @@ async function main(): Promise<void> {
             })
             continue
           }
-          const topic = `bench-${w.id}-${c.id}-r${rep}-${Date.now()}`
+          // Topic names allow [a-zA-Z0-9._-] only: sluice-promise@base -> sluice-promise.base
+          const topic = `bench-${w.id}-${c.id.replace('@', '.')}-r${rep}-${Date.now()}`
           await createTopics(brokers, [{ name: topic, partitions: w.partitions }])
           process.stderr.write(`[rep ${rep + 1}/${reps}] ${w.id} ${c.id} ... `)
           const { result, peakRssMb } = await runOne(c, w, bootstrap, topic, dist.classpath)
@@ -502,7 +612,10 @@ async function main(): Promise<void> {
       values['bootstrap-server'] === undefined
         ? 'local single KRaft node (startKafka), 1 GiB heap'
         : 'given with --bootstrap-server',
-    sluice: `${VERSION} (${gitCommit()})`,
+    sluice: `${VERSION} (${gitCommit(ROOT)})`,
+    ...(baseline !== undefined
+      ? { baseline: `${baseline.version} (${baseline.commit}) from ${baseline.entry}` }
+      : {}),
     reps,
     lingerMs,
     batchSize,
@@ -510,7 +623,7 @@ async function main(): Promise<void> {
   }
   const summary = summarize(workloads, contenders, runs)
   await mkdir(join(HERE, 'results'), { recursive: true })
-  const base = join(HERE, 'results', values.out ?? `bench-${mode}`)
+  const base = join(HERE, 'results', values.out ?? `${baseline !== undefined ? 'ab' : 'bench'}-${mode}`)
   await writeFile(
     `${base}.json`,
     `${JSON.stringify({ env, workloads, contenders, summary, runs }, null, 2)}\n`,
