@@ -223,15 +223,6 @@ export class ProducerBatch {
     return parts
   }
 
-  /** Forgets producer id, epoch and sequence: the batch is stamped again when next drained. */
-  clearIdentity(): void {
-    this.producerId = -1n
-    this.producerEpoch = -1
-    this.baseSequence = -1
-    this.resequenced = false
-    this.#encoded = null
-  }
-
   /** Stamps producer id, epoch and base sequence; `transactional` sets the batch's flag. */
   setProducerState(producerId: bigint, epoch: number, baseSequence: number, transactional: boolean): void {
     this.producerId = producerId
