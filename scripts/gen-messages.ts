@@ -11,6 +11,8 @@
  */
 import { execFile } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -82,34 +84,35 @@ export async function kafkaClientsJar(version: string): Promise<string> {
 
 export async function openSpecJar(version = SPEC_KAFKA_VERSION): Promise<SpecJar> {
   const jar = await kafkaClientsJar(version)
-  const { stdout } = await run('unzip', ['-Z1', jar], { maxBuffer: 16 << 20 })
-  const names = stdout
-    .split('\n')
-    .map((l) => /^common\/message\/(\w+)\.json$/.exec(l.trim())?.[1])
-    .filter((n): n is string => n !== undefined)
-    .sort()
-  const cache = new Map<string, Promise<MessageSpec>>()
-  const read = async (name: string): Promise<MessageSpec> => {
-    const { stdout: text } = await run('unzip', ['-p', jar, `common/message/${name}.json`], {
-      maxBuffer: 8 << 20,
-    })
-    // The specs carry a license header and notes as whole-line // comments.
-    const json = text
-      .split('\n')
-      .filter((line) => !line.trimStart().startsWith('//'))
-      .join('\n')
-    return JSON.parse(json) as MessageSpec
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-specs-'))
+  const texts = new Map<string, string>()
+  try {
+    await run('unzip', ['-q', '-o', jar, 'common/message/*.json', '-d', dir], { maxBuffer: 16 << 20 })
+    const specDir = join(dir, 'common', 'message')
+    for (const file of await readdir(specDir)) {
+      if (file.endsWith('.json')) texts.set(file.slice(0, -5), await readFile(join(specDir, file), 'utf8'))
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
+  const parsed = new Map<string, MessageSpec>()
   return {
     kafkaVersion: version,
-    names,
-    read(name) {
-      let p = cache.get(name)
-      if (p === undefined) {
-        p = read(name)
-        cache.set(name, p)
+    names: [...texts.keys()].sort(),
+    async read(name) {
+      let spec = parsed.get(name)
+      if (spec === undefined) {
+        const text = texts.get(name)
+        if (text === undefined) throw new Error(`Kafka ${version}'s kafka-clients jar has no ${name}.json`)
+        // The specs carry a license header and notes as whole-line // comments.
+        const json = text
+          .split('\n')
+          .filter((line) => !line.trimStart().startsWith('//'))
+          .join('\n')
+        spec = JSON.parse(json) as MessageSpec
+        parsed.set(name, spec)
       }
-      return p
+      return spec
     },
   }
 }
