@@ -402,7 +402,9 @@ export async function generateApi(api: ApiConfig, jar: SpecJar): Promise<string>
     `import { type ApiDescriptor, defineApi } from '../codec.js'`,
     `import { field, message } from '../schema.js'`,
     '',
-    ...(api.extra === undefined ? [] : [...api.extra, '']),
+    ...(api.extra === undefined
+      ? []
+      : ['// Not from the spec: written in scripts/messages.config.ts.', ...api.extra, '']),
     [...interfaces.values()].join('\n\n'),
     '',
     ...body,

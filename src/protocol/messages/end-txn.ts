@@ -21,6 +21,7 @@
 import { type ApiDescriptor, defineApi } from '../codec.js'
 import { field, message } from '../schema.js'
 
+// Not from the spec: written in scripts/messages.config.ts.
 /** The newest EndTxn version to send without transactions version 2 (Java's EndTxnRequest caps at it). */
 export const END_TXN_MAX_BEFORE_TRANSACTION_V2 = 4
 

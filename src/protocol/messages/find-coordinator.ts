@@ -27,6 +27,7 @@
 import { type ApiDescriptor, defineApi } from '../codec.js'
 import { field, message } from '../schema.js'
 
+// Not from the spec: written in scripts/messages.config.ts.
 /** Values of `keyType`. Transaction needs v1+, Share v6+. */
 export const CoordinatorType = { Group: 0, Transaction: 1, Share: 2 } as const
 

@@ -36,6 +36,7 @@
 import { type ApiDescriptor, defineApi } from '../codec.js'
 import { field, message } from '../schema.js'
 
+// Not from the spec: written in scripts/messages.config.ts.
 /** The newest version to send without transactions version 2 (Java's LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2). */
 export const TXN_OFFSET_COMMIT_MAX_BEFORE_TRANSACTION_V2 = 4
 
