@@ -64,6 +64,7 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { FrameDecoder } from '../../src/network/frame-decoder.js'
 import { apiName } from '../../src/protocol/api-keys.js'
+import { APIS } from '../../src/protocol/apis.js'
 import { type ApiDescriptor, decodeRequest, encodeResponse } from '../../src/protocol/codec.js'
 import { peekRequestHeader } from '../../src/protocol/header.js'
 import {
@@ -138,21 +139,8 @@ export type { FakeTransaction, TxnPartition, TxnState } from './transaction-coor
 
 type AnyApi = ApiDescriptor<unknown, unknown>
 
-/** The APIs the fake answers, with the versions our descriptors cover. */
-export const FAKE_APIS: ReadonlyMap<number, AnyApi> = new Map(
-  [
-    ApiVersions,
-    Metadata,
-    Produce,
-    InitProducerId,
-    CreateTopics,
-    FindCoordinator,
-    AddPartitionsToTxn,
-    AddOffsetsToTxn,
-    EndTxn,
-    TxnOffsetCommit,
-  ].map((a) => [a.apiKey, a as AnyApi]),
-)
+/** The APIs the fake answers (every API Sluice speaks), with the versions our descriptors cover. */
+export const FAKE_APIS: ReadonlyMap<number, AnyApi> = new Map(APIS.map((a) => [a.apiKey, a]))
 
 export interface FakeClusterOptions {
   /** Number of brokers (node ids 0..n-1, default 1) or their node ids. */

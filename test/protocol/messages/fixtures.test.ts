@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
+import { APIS } from '../../../src/protocol/apis.js'
 import {
   decodeBody,
   decodeRequest,
@@ -20,7 +21,6 @@ import {
 import { Reader } from '../../../src/protocol/reader.js'
 import { Writer } from '../../../src/protocol/writer.js'
 import { runJava } from '../../helpers/java.js'
-import { APIS } from './apis.js'
 import { FIXTURE_DIR, loadFixture, toOurs } from './fixtures.js'
 
 const hex = (b: Buffer) => b.toString('hex')

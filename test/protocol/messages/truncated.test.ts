@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { ProtocolError } from '../../../src/errors.js'
+import { APIS } from '../../../src/protocol/apis.js'
 import { decodeBody, decodeRequest, decodeResponse } from '../../../src/protocol/codec.js'
 import { ApiVersions } from '../../../src/protocol/messages/api-versions.js'
 import { Reader } from '../../../src/protocol/reader.js'
-import { APIS } from './apis.js'
 import { loadFixture } from './fixtures.js'
 
 function assertCutsFail(
