@@ -51,15 +51,19 @@ ${dep('org.apache.logging.log4j', 'log4j-slf4j-impl', LOG4J_VERSION)}
 `
 }
 
-let pending: Promise<KafkaDistribution> | undefined
+const pending = new Map<string, Promise<KafkaDistribution>>()
 
 /** Resolves (downloading once) the Kafka jars of `version`. Safe to call concurrently. */
 export function ensureKafka(version = process.env.SLUICE_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION) {
-  pending ??= resolve(version).catch((err) => {
-    pending = undefined
-    throw err
-  })
-  return pending
+  let p = pending.get(version)
+  if (p === undefined) {
+    p = resolve(version).catch((err) => {
+      pending.delete(version)
+      throw err
+    })
+    pending.set(version, p)
+  }
+  return p
 }
 
 async function resolve(version: string): Promise<KafkaDistribution> {
