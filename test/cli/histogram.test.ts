@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHistogram } from 'node:perf_hooks'
 import { describe, test } from 'node:test'
 import {
   HISTOGRAM_MAX_TRACKABLE,
@@ -154,5 +155,84 @@ describe('Histogram percentiles', () => {
     a.reset()
     assert.equal(a.count, 0)
     assert.equal(a.valueAtPercentile(100), 0)
+  })
+})
+
+/**
+ * Why `sluice perf` keeps its own histogram rather than node:perf_hooks' createHistogram (the
+ * same HdrHistogram layout at 3 significant figures: 2048 exact values, then 1024 sub-buckets
+ * per power of two). On dense latencies both agree within that precision; but createHistogram
+ * takes the round(p/100 * n)-th value where Kafka's ProducerPerformance (sorted[floor(p * n)])
+ * and ours take the next one, which at a gap between modes is the other mode. It also refuses
+ * 0 and non-integers, and its max and mean are bucket values, not exact. Values are microseconds,
+ * as `sluice perf` records them.
+ */
+describe('Histogram vs perf_hooks.createHistogram', () => {
+  const sets: [string, (r: () => number) => number][] = [
+    ['uniform 0..1 s', (r) => r() * 1_000_000],
+    ['exponential, mean 2 ms', (r) => -Math.log(1 - r()) * 2000],
+    [
+      'log-normal, median 5 ms',
+      (r) => 5000 * Math.exp(Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())),
+    ],
+    ['bimodal, 90% ~2 ms and 10% ~300 ms', (r) => (r() < 0.9 ? 1500 + r() * 1000 : 250_000 + r() * 100_000)],
+  ]
+  const close = (a: number, b: number) => Math.abs(a - b) <= Math.max(a, b) / 1024
+
+  for (const [name, draw] of sets) {
+    test(`${name}: p50, p95, p99, p99.9, max and mean agree within 3 significant digits`, () => {
+      const r = random(7)
+      const ours = new Histogram()
+      const node = createHistogram()
+      const values: number[] = []
+      for (let i = 0; i < 200_000; i++) {
+        const v = Math.min(1_000_000, Math.round(draw(r)))
+        values.push(v)
+        ours.record(v)
+        node.record(Math.max(1, v))
+      }
+      values.sort((a, b) => a - b)
+      for (const p of [50, 95, 99, 99.9]) {
+        const exact = exactPercentile(values, p)
+        assertWithinPrecision(ours.valueAtPercentile(p), exact, `ours p${p}`)
+        assert.ok(
+          close(node.percentile(p), ours.valueAtPercentile(p)),
+          `p${p}: ${node.percentile(p)} vs ours`,
+        )
+      }
+      assert.ok(close(node.max, ours.max), `max ${node.max} vs ${ours.max}`)
+      assert.ok(close(node.mean, ours.mean), `mean ${node.mean} vs ${ours.mean}`)
+    })
+  }
+
+  test("at a gap between modes createHistogram's rank differs from Java's by one: p99 1 ms, not 1 s", () => {
+    const ours = new Histogram()
+    const node = createHistogram()
+    const values = [...new Array<number>(99_000).fill(1000), ...new Array<number>(1000).fill(1_000_000)]
+    for (const v of values) {
+      ours.record(v)
+      node.record(v)
+    }
+    assert.equal(exactPercentile(values, 99), 1_000_000)
+    assert.equal(ours.valueAtPercentile(99), 1_000_000)
+    assert.equal(
+      node.percentile(99),
+      1000,
+      'createHistogram now takes the same rank as Java: it could replace src/cli/perf/histogram.ts',
+    )
+    // Its max is the top of the bucket, ours the value.
+    assert.ok(node.max > 1_000_000)
+    assert.equal(ours.max, 1_000_000)
+  })
+
+  test('createHistogram refuses what perf may record: 0 µs and fractions', () => {
+    const node = createHistogram()
+    assert.throws(() => node.record(0), { code: 'ERR_OUT_OF_RANGE' })
+    assert.throws(() => node.record(1.5), { code: 'ERR_OUT_OF_RANGE' })
+    const ours = new Histogram()
+    ours.record(0)
+    ours.record(1.5)
+    assert.equal(ours.valueAtPercentile(0), 0)
+    assert.equal(ours.valueAtPercentile(100), 2)
   })
 })
