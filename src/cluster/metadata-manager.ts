@@ -51,11 +51,6 @@ export class MetadataManager {
     return this.#snapshot
   }
 
-  /** The error of the last failed refresh, cleared by a successful one. */
-  get lastError(): Error | null {
-    return this.#lastError
-  }
-
   /** Fetches fresh metadata for every topic of interest. Concurrent calls share one request. */
   refresh(): Promise<ClusterSnapshot> {
     if (this.#closed) return Promise.reject(new ProducerClosedError())

@@ -24,9 +24,6 @@ export const CompressionCodecId: Readonly<Record<CompressionName, number>> = Obj
   zstd: 4,
 })
 
-/** Mask of the codec id in RecordBatch attributes. */
-export const COMPRESSION_CODEC_MASK = 0x07
-
 /** `none` returns a view of its input, not a copy. */
 const noneCodec: Codec = syncCodec(0, 'none', asBuffer)
 const snappyCodec = syncCodec(2, 'snappy', snappyCompress)

@@ -70,11 +70,6 @@ export class BrokerConnection {
     return v
   }
 
-  supports(api: ApiDescriptor<unknown, unknown>): boolean {
-    const broker = this.#versions.get(api.apiKey)
-    return broker !== undefined && pickVersion(api, broker.min, broker.max) !== null
-  }
-
   /**
    * Sends at the highest version both sides support, or at most `maxVersion` when given (some
    * versions carry meaning, e.g. transactions v2, and are used only when the cluster allows).

@@ -65,7 +65,6 @@ describe('Histogram percentiles', () => {
     assert.equal(h.count, 0)
     assert.equal(h.valueAtPercentile(50), 0)
     assert.equal(h.max, 0)
-    assert.ok(Number.isNaN(h.mean))
   })
 
   test('uniform 1..10000: the k-th smallest value at each percentile', () => {
@@ -75,9 +74,7 @@ describe('Histogram percentiles', () => {
     const expected: Record<number, number> = { 0: 1, 50: 5001, 95: 9501, 99: 9901, 99.9: 9991, 100: 10_000 }
     for (const [p, v] of Object.entries(expected))
       assertWithinPrecision(h.valueAtPercentile(Number(p)), v, `p${p}`)
-    assert.equal(h.min, 1)
     assert.equal(h.max, 10_000)
-    assert.equal(h.mean, 5000.5)
   })
 
   test('small values are exact', () => {
@@ -124,8 +121,6 @@ describe('Histogram percentiles', () => {
       for (const p of PERCENTILES)
         assertWithinPrecision(h.valueAtPercentile(p), exactPercentile(values, p), `p${p}`)
       assert.equal(h.max, values.at(-1))
-      assert.equal(h.min, values[0])
-      assert.equal(h.mean, values.reduce((a, b) => a + b, 0) / values.length)
     })
   }
 
@@ -139,22 +134,6 @@ describe('Histogram percentiles', () => {
     assert.equal(h.max, 2 ** 40)
     // The last slot's upper end, not the exact max: 2^40 is beyond the tracked range.
     assert.equal(h.valueAtPercentile(100), HISTOGRAM_MAX_TRACKABLE)
-  })
-
-  test('add() merges counts, min, max and mean; reset() empties', () => {
-    const a = new Histogram()
-    const b = new Histogram()
-    for (let v = 1; v <= 100; v++) a.record(v)
-    for (let v = 101; v <= 200; v++) b.record(v * 1000)
-    a.add(b)
-    assert.equal(a.count, 200)
-    assert.equal(a.min, 1)
-    assert.equal(a.max, 200_000)
-    assert.equal(a.valueAtPercentile(49.9), 100)
-    assertWithinPrecision(a.valueAtPercentile(50), 101_000, 'p50')
-    a.reset()
-    assert.equal(a.count, 0)
-    assert.equal(a.valueAtPercentile(100), 0)
   })
 })
 
@@ -201,7 +180,9 @@ describe('Histogram vs perf_hooks.createHistogram', () => {
         )
       }
       assert.ok(close(node.max, ours.max), `max ${node.max} vs ${ours.max}`)
-      assert.ok(close(node.mean, ours.mean), `mean ${node.mean} vs ${ours.mean}`)
+      // Ours keeps no mean (perf sums latencies itself): the exact one, to 3 significant digits.
+      const mean = values.reduce((a, b) => a + b, 0) / values.length
+      assert.ok(close(node.mean, mean), `mean ${node.mean} vs exact ${mean}`)
     })
   }
 
