@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Prepares the side-by-side benchmark's contenders. Never fails the run: a contender whose
 # install fails is reported by the harness as "unavailable: reason".
-#   - kafkajs and @platformatic/kafka are devDependencies (npm ci installs them).
-#   - node-rdkafka builds against the system librdkafka (Debian's librdkafka-dev, BUILD_LIBRDKAFKA=0),
-#     in its own prefix bench/peers so a failed native build never breaks the project's install.
+#   - kafkajs, @platformatic/kafka and node-rdkafka are installed in their own prefix bench/peers,
+#     not by the project's `npm ci`: contributors who never run the benchmark don't get them.
+#   - node-rdkafka (optional there) builds against the system librdkafka (Debian's librdkafka-dev,
+#     BUILD_LIBRDKAFKA=0), so a failed native build only skips that contender.
 #   - Java's ProducerPerformance comes from the Kafka jars the harness fetches with ensureKafka().
 #   - franz-go (optional) is built from bench/franz-go when Go is available.
 set -u
@@ -21,6 +22,12 @@ if ! [ -f /usr/include/librdkafka/rdkafka.h ]; then
   else
     echo "bench setup: librdkafka-dev missing and not root; node-rdkafka will be unavailable" >&2
   fi
+fi
+
+if ! [ -f peers/node_modules/kafkajs/package.json ] || ! [ -f peers/node_modules/@platformatic/kafka/package.json ]; then
+  echo "bench setup: installing kafkajs and @platformatic/kafka in bench/peers..." >&2
+  (cd peers && BUILD_LIBRDKAFKA=0 npm install --no-audit --no-fund >>setup.log 2>&1) ||
+    echo "bench setup: npm install in bench/peers failed (see bench/$log)" >&2
 fi
 
 if ! [ -f peers/node_modules/node-rdkafka/build/Release/node-librdkafka.node ]; then

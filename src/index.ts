@@ -25,7 +25,7 @@ export {
   type ProducerConfig,
   type ProducerConfigInput,
   resolveConfig,
-} from './producer/config.js'
+} from './producer/config/index.js'
 export type { CustomPartitioner, PartitionArgs, PartitionerFn } from './producer/partitioner.js'
 export { Producer } from './producer/producer.js'
 export { loadPropertiesFile, parseProperties } from './producer/properties.js'

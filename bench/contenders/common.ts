@@ -8,6 +8,10 @@
  * exactly one line starting with RESULT_PREFIX, followed by a RunnerResult as JSON.
  */
 
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
 export const RESULT_PREFIX = 'BENCH_RESULT '
 
 export interface Job {
@@ -191,6 +195,16 @@ export function describe(err: unknown): string {
   if (Array.isArray(inner) && inner.length > 0) parts.push(`[${inner.slice(0, 2).map(describe).join('; ')}]`)
   if (err.cause !== undefined) parts.push(`(cause: ${describe(err.cause)})`)
   return parts.join(' ')
+}
+
+/**
+ * A package from bench/peers (installed there by bench/setup.sh, not by the project's `npm ci`):
+ * its module namespace (a CommonJS package's `module.exports` is its `default`). Runners start
+ * with the repository root as their working directory.
+ */
+export async function importPeer(name: string): Promise<Record<string, unknown>> {
+  const require = createRequire(join(process.cwd(), 'bench', 'peers', 'package.json'))
+  return (await import(pathToFileURL(require.resolve(name)).href)) as Record<string, unknown>
 }
 
 /** Imports a peer package, or prints an "unavailable" result and exits. */

@@ -3,9 +3,7 @@
  * send time as the opaque; delivery reports ('dr_cb') give send->ack latency. A full local queue
  * (ERR__QUEUE_FULL) is the backpressure signal: poll, wait a tick, retry.
  */
-import { createRequire } from 'node:module'
-import { join } from 'node:path'
-import { type Histogram, importOrUnavailable, measure, pace, readJob } from './common.js'
+import { type Histogram, importOrUnavailable, importPeer, measure, pace, readJob } from './common.js'
 
 const job = readJob()
 type Report = { opaque: number }
@@ -19,13 +17,14 @@ type RdProducer = {
   on(event: 'delivery-report', cb: (err: unknown, report: Report) => void): void
   getMetadata(opts: object, cb: (err: unknown, md: unknown) => void): void
 }
-const rd = await importOrUnavailable(async () => {
-  const require = createRequire(join(process.cwd(), 'bench', 'peers', 'package.json'))
-  return require('node-rdkafka') as {
-    Producer: new (conf: object, topicConf?: object) => RdProducer
-    librdkafkaVersion: string
-  }
-}, 'node-rdkafka (run bench/setup.sh)')
+const rd = await importOrUnavailable(
+  async () =>
+    (await importPeer('node-rdkafka')).default as {
+      Producer: new (conf: object, topicConf?: object) => RdProducer
+      librdkafkaVersion: string
+    },
+  'node-rdkafka (run bench/setup.sh)',
+)
 
 const conf = {
   'metadata.broker.list': job.bootstrap,

@@ -4,10 +4,27 @@
  * `job.window` records in flight. Latency of a record is that of its chunk's send().
  */
 import zlib from 'node:zlib'
-import { emit, type Histogram, importOrUnavailable, measure, pace, readJob } from './common.js'
+import { emit, type Histogram, importOrUnavailable, importPeer, measure, pace, readJob } from './common.js'
 
 const job = readJob()
-const plt = await importOrUnavailable(() => import('@platformatic/kafka'), '@platformatic/kafka')
+/** The part of @platformatic/kafka 1.x used here (it comes from bench/peers, so its types may be absent). */
+interface Platformatic {
+  Producer: new (options: {
+    clientId: string
+    bootstrapBrokers: string[]
+    acks: number
+    idempotent: boolean
+    autocreateTopics: boolean
+    compression?: string
+  }) => {
+    send(options: { messages: { topic: string; value: Buffer }[] }): Promise<unknown>
+    close(): Promise<void>
+  }
+}
+const plt = await importOrUnavailable(
+  async () => (await importPeer('@platformatic/kafka')) as unknown as Platformatic,
+  '@platformatic/kafka (run bench/setup.sh)',
+)
 const { Producer } = plt
 if (job.compression === 'zstd' && !('zstdCompressSync' in zlib)) {
   // @platformatic/kafka compresses zstd with node:zlib, which has it from Node 22.15 / 23.8.

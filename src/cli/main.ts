@@ -25,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (command === 'perf') {
-    const { runPerf } = await import('./perf.js')
+    const { runPerf } = await import('./perf/command.js')
     return runPerf(rest)
   }
   process.stderr.write(`sluice: unknown command '${command}'\n\n${HELP}`)

@@ -1,4 +1,4 @@
-import { KafkaError } from '../errors.js'
+import { ConfigError, NetworkError } from '../errors.js'
 import type { BrokerAddress } from '../network/connection-pool.js'
 import { ConnectionPool } from '../network/connection-pool.js'
 import { brokerError, ErrorCode } from '../protocol/error-codes.js'
@@ -65,10 +65,9 @@ export async function createTopics(
       }
       return
     }
-    throw new KafkaError(
+    throw new NetworkError(
       `could not reach any of ${bootstrapServers.map((a) => `${a.host}:${a.port}`).join(', ')} to create topics`,
-      'ERR_NETWORK',
-      { retriable: true, cause: lastError },
+      { cause: lastError },
     )
   } finally {
     pool.close()
@@ -83,7 +82,7 @@ export function parseBrokerList(list: string): BrokerAddress[] {
     .filter((s) => s.length > 0)
     .map((s) => {
       const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s)
-      if (m === null) throw new KafkaError(`'${s}' is not host:port`, 'ERR_CONFIG')
+      if (m === null) throw new ConfigError('bootstrap.servers', `'${s}' is not host:port`)
       return { host: m[1]!, port: Number(m[2]) }
     })
 }

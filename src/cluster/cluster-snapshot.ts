@@ -57,12 +57,6 @@ export class ClusterSnapshot {
     return this.topics.get(name)
   }
 
-  leaderOf(topic: string, partition: number): BrokerMetadata | undefined {
-    const p = this.topics.get(topic)?.partitions[partition]
-    if (p === undefined || p.leader < 0) return undefined
-    return this.brokers.get(p.leader)
-  }
-
   /** Partitions of `topic` that currently have a leader (a frozen array, shared by callers). */
   availablePartitions(topic: string): readonly number[] {
     let out = this.#available.get(topic)

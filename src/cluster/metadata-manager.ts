@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { KafkaError, ProducerClosedError, TimeoutError } from '../errors.js'
+import { BrokerError, ProducerClosedError, TimeoutError } from '../errors.js'
 import { backoffMs } from '../network/backoff.js'
 import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
 import { ErrorCode, errorForCode } from '../protocol/error-codes.js'
@@ -51,11 +51,6 @@ export class MetadataManager {
     return this.#snapshot
   }
 
-  /** The error of the last failed refresh, cleared by a successful one. */
-  get lastError(): Error | null {
-    return this.#lastError
-  }
-
   /** Fetches fresh metadata for every topic of interest. Concurrent calls share one request. */
   refresh(): Promise<ClusterSnapshot> {
     if (this.#closed) return Promise.reject(new ProducerClosedError())
@@ -93,12 +88,11 @@ export class MetadataManager {
       if (known !== undefined && known.errorCode !== ErrorCode.NONE) {
         const info = errorForCode(known.errorCode)
         if (!info.retriable && known.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
-          throw new KafkaError(
-            `metadata for topic '${topic}' failed: ${info.name}: ${info.message}`,
+          throw new BrokerError(
             info.name,
-            {
-              errorCode: known.errorCode,
-            },
+            known.errorCode,
+            false,
+            `metadata for topic '${topic}' failed: ${info.name}: ${info.message}`,
           )
         }
       }

@@ -1,6 +1,9 @@
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
 
-/** A Kafka record compression codec; `id` is its value in RecordBatch attributes bits 0-2. */
+/**
+ * A Kafka record compression codec; `id` is its value in RecordBatch attributes bits 0-2. The
+ * producer only compresses: the decoders, which only tests need, are in test/compression/decode.
+ */
 export interface Codec {
   readonly id: number
   readonly name: CompressionName
@@ -8,25 +11,15 @@ export interface Codec {
   compressSync(data: Uint8Array, level: number | undefined): Buffer
   /** Off the event loop where the implementation has an async path (zlib's threadpool). */
   compress(data: Uint8Array, level: number | undefined): Promise<Buffer>
-  decompress(data: Uint8Array): Promise<Buffer>
-  decompressSync(data: Uint8Array): Buffer
 }
 
-/** A codec for a synchronous implementation: the async methods run it in the calling task. */
+/** A codec for a synchronous implementation: `compress` runs it in the calling task. */
 export function syncCodec(
   id: number,
   name: CompressionName,
   compressSync: (data: Uint8Array, level: number | undefined) => Buffer,
-  decompressSync: (data: Uint8Array) => Buffer,
 ): Codec {
-  return {
-    id,
-    name,
-    compressSync,
-    decompressSync,
-    compress: async (data, level) => compressSync(data, level),
-    decompress: async (data) => decompressSync(data),
-  }
+  return { id, name, compressSync, compress: async (data, level) => compressSync(data, level) }
 }
 
 /** A Buffer over the same bytes as `data`, without copying. */

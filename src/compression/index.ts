@@ -6,15 +6,15 @@
 import { asBuffer, type Codec, type CompressionName, syncCodec } from './codec.js'
 import { CompressionUnavailableError } from './errors.js'
 import { gzipCodec } from './gzip.js'
-import { lz4Compress, lz4Decompress } from './lz4.js'
-import { snappyCompress, snappyDecompress } from './snappy.js'
+import { lz4Compress } from './lz4.js'
+import { snappyCompress } from './snappy.js'
 import { loadZstd, zstdCodec } from './zstd.js'
 
 export type { Codec, CompressionName } from './codec.js'
-export { CompressionUnavailableError, CorruptCompressedDataError } from './errors.js'
+export { CompressionUnavailableError } from './errors.js'
 export { GZIP_DEFAULT_LEVEL } from './gzip.js'
 export { LZ4_DEFAULT_LEVEL, LZ4_MAX_LEVEL, LZ4_MIN_LEVEL } from './lz4.js'
-export { ZSTD_DEFAULT_LEVEL, zstdImplementation } from './zstd.js'
+export { ZSTD_DEFAULT_LEVEL } from './zstd.js'
 
 export const CompressionCodecId: Readonly<Record<CompressionName, number>> = Object.freeze({
   none: 0,
@@ -24,13 +24,10 @@ export const CompressionCodecId: Readonly<Record<CompressionName, number>> = Obj
   zstd: 4,
 })
 
-/** Mask of the codec id in RecordBatch attributes. */
-export const COMPRESSION_CODEC_MASK = 0x07
-
-/** `none` returns views of its input, not copies. */
-const noneCodec: Codec = syncCodec(0, 'none', asBuffer, asBuffer)
-const snappyCodec = syncCodec(2, 'snappy', snappyCompress, snappyDecompress)
-const lz4Codec = syncCodec(3, 'lz4', lz4Compress, lz4Decompress)
+/** `none` returns a view of its input, not a copy. */
+const noneCodec: Codec = syncCodec(0, 'none', asBuffer)
+const snappyCodec = syncCodec(2, 'snappy', snappyCompress)
+const lz4Codec = syncCodec(3, 'lz4', lz4Compress)
 
 const CODECS: readonly Codec[] = [noneCodec, gzipCodec, snappyCodec, lz4Codec, zstdCodec]
 
@@ -38,8 +35,8 @@ const CODECS: readonly Codec[] = [noneCodec, gzipCodec, snappyCodec, lz4Codec, z
  * The codec for a name or attributes id. Throws CompressionUnavailableError
  * (`ERR_COMPRESSION_UNAVAILABLE`) for unknown names/ids.
  *
- * On Node < 22.15 zstd's compressor is WebAssembly and loads asynchronously: its `compress` and
- * both decompress methods work at once, its `compressSync` only after `loadCodec('zstd')`.
+ * On Node < 22.15 zstd's compressor is WebAssembly and loads asynchronously: its `compress`
+ * works at once, its `compressSync` only after `loadCodec('zstd')`.
  */
 export function codecFor(name: CompressionName | number): Codec {
   const codec = typeof name === 'number' ? CODECS[name] : CODECS[CompressionCodecId[name] ?? -1]

@@ -1,7 +1,7 @@
 /**
  * The LZ4 block format (sequences of token, literals, 16-bit offset, match length).
  * Encoders write into a caller-sized `dst` of at least `lz4CompressBound(n)` bytes, so they never
- * bounds-check the output. The decoder checks every read and write and throws `Lz4FormatError`.
+ * bounds-check the output. (The decoder, which only tests need, is test/compression/decode/lz4.ts.)
  */
 const MIN_MATCH = 4
 /** The last 5 bytes of a block are always literals. */
@@ -12,8 +12,6 @@ const MAX_OFFSET = 65535
 
 const FAST_HASH_LOG = 14
 const HC_HASH_LOG = 15
-
-export class Lz4FormatError extends Error {}
 
 export function lz4CompressBound(n: number): number {
   return n + ((n / 255) | 0) + 16
@@ -243,62 +241,4 @@ export function lz4CompressChain(
     }
   }
   return writeLastLiterals(src, anchor, end, dst, d)
-}
-
-/**
- * Decodes one block from `src[s, sEnd)` into `dst` at `d`, writing no further than `dEnd`.
- * Matches may reach back to `windowStart`. Returns the end offset in `dst`.
- */
-export function lz4DecompressBlock(
-  src: Uint8Array,
-  s: number,
-  sEnd: number,
-  dst: Uint8Array,
-  d: number,
-  dEnd: number,
-  windowStart: number,
-): number {
-  if (s >= sEnd) throw new Lz4FormatError('empty block')
-  for (;;) {
-    const token = src[s++]!
-    let litLen = token >>> 4
-    if (litLen === 15) {
-      let b: number
-      do {
-        if (s >= sEnd) throw new Lz4FormatError('truncated literal length')
-        b = src[s++]!
-        litLen += b
-      } while (b === 255)
-    }
-    if (litLen > sEnd - s) throw new Lz4FormatError('literals run past the block')
-    if (litLen > dEnd - d) throw new Lz4FormatError('literals exceed the output size')
-    if (litLen > 32) dst.set(src.subarray(s, s + litLen), d)
-    else for (let i = 0; i < litLen; i++) dst[d + i] = src[s + i]!
-    s += litLen
-    d += litLen
-    if (s === sEnd) return d
-    if (sEnd - s < 2) throw new Lz4FormatError('truncated match offset')
-    const offset = src[s]! | (src[s + 1]! << 8)
-    s += 2
-    if (offset === 0 || offset > d - windowStart) throw new Lz4FormatError(`invalid match offset ${offset}`)
-    let len = token & 15
-    if (len === 15) {
-      let b: number
-      do {
-        if (s >= sEnd) throw new Lz4FormatError('truncated match length')
-        b = src[s++]!
-        len += b
-      } while (b === 255)
-    }
-    len += MIN_MATCH
-    if (len > dEnd - d) throw new Lz4FormatError('match exceeds the output size')
-    let from = d - offset
-    if (offset >= len && len > 32) {
-      dst.copyWithin(d, from, from + len)
-      d += len
-    } else {
-      const stop = d + len
-      while (d < stop) dst[d++] = dst[from++]!
-    }
-  }
 }

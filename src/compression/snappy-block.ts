@@ -1,14 +1,12 @@
 /**
  * The raw Snappy block format: a varint uncompressed length, then literal and copy elements.
  * The encoder works on 64 KiB fragments (so every offset fits two bytes) with Snappy's hash
- * and skip heuristics. The decoder checks every read and write and throws `SnappyFormatError`.
+ * and skip heuristics. (The decoder, which only tests need, is test/compression/decode/snappy.ts.)
  */
 const FRAGMENT = 1 << 16
 const MAX_HASH_LOG = 14
 /** Snappy's input margin: no match search in the last 15 bytes of a fragment. */
 const INPUT_MARGIN = 15
-
-export class SnappyFormatError extends Error {}
 
 export function snappyCompressBound(n: number): number {
   return 32 + n + ((n / 6) | 0)
@@ -141,93 +139,4 @@ export function snappyCompressBlock(
     d = compressFragment(src, from, Math.min(from + FRAGMENT, end), dst, d)
   }
   return d
-}
-
-/** Reads the varint uncompressed length at `s`; returns [length, offset after it]. */
-export function snappyUncompressedLength(src: Uint8Array, s: number, end: number): [number, number] {
-  let result = 0
-  for (let shift = 0; shift < 35; shift += 7) {
-    if (s >= end) throw new SnappyFormatError('truncated length')
-    const b = src[s++]!
-    result += (b & 0x7f) * 2 ** shift
-    if (b < 0x80) {
-      if (result > 0xffffffff) break
-      return [result, s]
-    }
-  }
-  throw new SnappyFormatError('invalid length')
-}
-
-/**
- * Decodes the elements of a block in `src[s, end)` (after its length) into exactly
- * `dst[d, d + length)`; returns `d + length`.
- */
-export function snappyDecompressElements(
-  src: Uint8Array,
-  s: number,
-  end: number,
-  dst: Uint8Array,
-  d: number,
-  length: number,
-): number {
-  const start = d
-  const dEnd = d + length
-  while (s < end) {
-    const tag = src[s++]!
-    let len: number
-    let offset: number
-    switch (tag & 3) {
-      case 0: {
-        len = tag >>> 2
-        if (len >= 60) {
-          const bytes = len - 59
-          if (end - s < bytes) throw new SnappyFormatError('truncated literal length')
-          len = 0
-          for (let i = 0; i < bytes; i++) len += src[s + i]! * 2 ** (8 * i)
-          s += bytes
-        }
-        len += 1
-        if (len > end - s) throw new SnappyFormatError('literal runs past the input')
-        if (len > dEnd - d) throw new SnappyFormatError('literal exceeds the declared length')
-        if (len > 32) dst.set(src.subarray(s, s + len), d)
-        else for (let i = 0; i < len; i++) dst[d + i] = src[s + i]!
-        s += len
-        d += len
-        continue
-      }
-      case 1:
-        if (s >= end) throw new SnappyFormatError('truncated copy')
-        len = 4 + ((tag >>> 2) & 7)
-        offset = ((tag >>> 5) << 8) | src[s++]!
-        break
-      case 2:
-        if (end - s < 2) throw new SnappyFormatError('truncated copy')
-        len = 1 + (tag >>> 2)
-        offset = src[s]! | (src[s + 1]! << 8)
-        s += 2
-        break
-      default:
-        if (end - s < 4) throw new SnappyFormatError('truncated copy')
-        len = 1 + (tag >>> 2)
-        offset = read32(src, s) >>> 0
-        s += 4
-    }
-    if (offset === 0 || offset > d - start) throw new SnappyFormatError(`invalid copy offset ${offset}`)
-    if (len > dEnd - d) throw new SnappyFormatError('copy exceeds the declared length')
-    let from = d - offset
-    if (offset >= len && len > 32) {
-      dst.copyWithin(d, from, from + len)
-      d += len
-    } else {
-      const stop = d + len
-      while (d < stop) dst[d++] = dst[from++]!
-    }
-  }
-  if (d !== dEnd) throw new SnappyFormatError(`decoded ${d - start} bytes, expected ${length}`)
-  return d
-}
-
-/** The most a block of `compressed` bytes can expand to (a 3-byte copy yields 64 bytes). */
-export function snappyMaxExpansion(compressed: number): number {
-  return compressed * 22 + 64
 }

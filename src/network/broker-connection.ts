@@ -82,11 +82,6 @@ export class BrokerConnection {
     return v
   }
 
-  supports(api: ApiDescriptor<unknown, unknown>): boolean {
-    const broker = this.#versions.get(api.apiKey)
-    return broker !== undefined && pickVersion(api, broker.min, broker.max) !== null
-  }
-
   /** Sends at the version `versionOf(api, maxVersion)` picks; never throws, rejects instead. */
   send<Req, Res>(
     api: ApiDescriptor<Req, Res>,

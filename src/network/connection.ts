@@ -85,10 +85,6 @@ export class Connection {
     return this.#socket !== null && this.#closedWith === null
   }
 
-  get closedWith(): Error | null {
-    return this.#closedWith
-  }
-
   /** Requests written and still waiting for their response. */
   get inFlight(): number {
     return this.#pending.size

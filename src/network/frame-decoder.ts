@@ -35,10 +35,6 @@ export class FrameDecoder {
     }
   }
 
-  get bufferedBytes(): number {
-    return this.#buffered
-  }
-
   #take(n: number): Buffer {
     const first = this.#chunks[0]!
     if (first.length >= n) {

@@ -19,10 +19,6 @@ export class MemoryBudget {
     this.capacity = capacity
   }
 
-  get used(): number {
-    return this.#used
-  }
-
   get available(): number {
     return this.capacity - this.#used
   }
@@ -60,10 +56,6 @@ export class BatchStoragePool {
   constructor(bufferSize: number, maxBytes: number) {
     this.bufferSize = bufferSize
     this.#maxFree = Math.floor(maxBytes / bufferSize)
-  }
-
-  get freeCount(): number {
-    return this.#free.length
   }
 
   /** Storage with a `bufferSize` buffer, reused if some is free; the buffer's contents are garbage. */

@@ -15,7 +15,7 @@ import { brokerError, ErrorCode, errorForCode } from '../protocol/error-codes.js
 import { Produce, type ProduceRequest, type ProduceResponse } from '../protocol/messages/produce.js'
 import { timerDelay } from '../timers.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
-import type { ProducerConfig } from './config.js'
+import type { ProducerConfig } from './config/index.js'
 import type { BuiltInPartitioner } from './partitioner.js'
 import type { ProducerBatch } from './producer-batch.js'
 import type { TransactionManager } from './txn/transaction-manager.js'

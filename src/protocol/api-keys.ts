@@ -44,8 +44,6 @@ export const ApiKey = {
   ListTransactions: 66,
 } as const
 
-export type ApiKeyName = keyof typeof ApiKey
-
 const NAMES = new Map<number, string>(Object.entries(ApiKey).map(([name, key]) => [key, name]))
 
 /** The API's name for messages and logs, e.g. `Produce`, or `ApiKey(42)` when unknown here. */

@@ -102,17 +102,6 @@ export class Writer {
     return this
   }
 
-  /** int64 from a JS number (exact for safe integers); avoids BigInt on the hot path. */
-  int64n(v: number): this {
-    this.ensure(8)
-    const hi = Math.floor(v / 4294967296)
-    const lo = v - hi * 4294967296
-    this.buf.writeInt32BE(hi | 0, this.pos)
-    this.buf.writeUInt32BE(lo >>> 0, this.pos + 4)
-    this.pos += 8
-    return this
-  }
-
   float64(v: number): this {
     this.ensure(8)
     this.buf.writeDoubleBE(v, this.pos)
@@ -223,10 +212,6 @@ export class Writer {
 
   uint32At(at: number, v: number): void {
     this.buf.writeUInt32BE(v >>> 0, at)
-  }
-
-  int16At(at: number, v: number): void {
-    this.buf.writeInt16BE(v, at)
   }
 }
 

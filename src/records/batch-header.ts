@@ -28,10 +28,7 @@ export const COMPRESSION_MASK = 0x07
 export const TIMESTAMP_TYPE_BIT = 0x08
 export const TRANSACTIONAL_BIT = 0x10
 export const CONTROL_BIT = 0x20
-export const DELETE_HORIZON_BIT = 0x40
 
-/** Codec ids in the low three attribute bits. */
-export const CompressionCodec = { NONE: 0, GZIP: 1, SNAPPY: 2, LZ4: 3, ZSTD: 4 } as const
 export const COMPRESSION_NAMES: readonly string[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 
 export interface BatchHeaderFields {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { formatMetrics, jsonReport } from '../../src/cli/perf/report.js'
 import type { StatsSummary } from '../../src/cli/perf/stats.js'
-import { resolveConfig } from '../../src/producer/config.js'
+import { resolveConfig } from '../../src/producer/config/index.js'
 import { VERSION } from '../../src/version.js'
 
 describe('perf report', () => {

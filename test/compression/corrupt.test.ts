@@ -4,14 +4,10 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import {
-  type CompressionName,
-  CorruptCompressedDataError,
-  codecFor,
-  loadCodec,
-} from '../../src/compression/index.js'
+import { type CompressionName, codecFor, loadCodec } from '../../src/compression/index.js'
 import { KafkaError, ProtocolError } from '../../src/errors.js'
 import { KINDS, prng, randomBytes } from './data.js'
+import { CorruptCompressedDataError, decoderFor, snappyCompressRaw } from './decode/index.js'
 
 const CODECS: CompressionName[] = ['gzip', 'snappy', 'lz4', 'zstd']
 
@@ -23,17 +19,17 @@ function isCorrupt(err: unknown): boolean {
 
 /** Decompresses both ways; returns whether it decoded. Fails on any error but a corrupt-data one. */
 async function tryBoth(name: CompressionName, input: Uint8Array, what: string): Promise<boolean> {
-  const codec = codecFor(name)
+  const decoder = decoderFor(name)
   let ok: boolean
   try {
-    codec.decompressSync(input)
+    decoder.decompressSync(input)
     ok = true
   } catch (err) {
     assert.ok(isCorrupt(err), `${what}: sync threw ${String(err)}`)
     ok = false
   }
   try {
-    await codec.decompress(input)
+    await decoder.decompress(input)
     assert.ok(ok, `${what}: async decoded what sync rejected`)
   } catch (err) {
     assert.ok(isCorrupt(err), `${what}: async threw ${String(err)}`)
@@ -103,7 +99,7 @@ for (const name of CODECS) {
 }
 
 describe('lz4 frame specifics', () => {
-  const lz4 = codecFor('lz4')
+  const lz4 = { ...codecFor('lz4'), ...decoderFor('lz4') }
 
   test("the header is Kafka's: FLG 0x60, BD 0x40, checksum over FLG..BD", () => {
     const packed = lz4.compressSync(Buffer.from('x'), undefined)
@@ -134,7 +130,7 @@ describe('lz4 frame specifics', () => {
 })
 
 describe('snappy framing specifics', () => {
-  const snappy = codecFor('snappy')
+  const snappy = { ...codecFor('snappy'), ...decoderFor('snappy') }
 
   test('xerial header, then [int32 BE length][raw block] per 32 KiB of input', () => {
     const data = KINDS.json!(32768 * 2 + 1)
@@ -151,7 +147,6 @@ describe('snappy framing specifics', () => {
   })
 
   test('a plain raw snappy block (no xerial header) is accepted', async () => {
-    const { snappyCompressRaw } = await import('../../src/compression/snappy.js')
     for (const data of [KINDS.json!(100000), Buffer.from('a'), KINDS.random!(500)]) {
       assert.ok(snappy.decompressSync(snappyCompressRaw(data)).equals(data))
     }

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
 import { embeddedModule, targetOf, watFiles } from '../../scripts/build-wasm.js'
-import { lz4Compress, lz4CompressFastWasm, lz4CompressJs, lz4Decompress } from '../../src/compression/lz4.js'
+import { lz4Compress, lz4CompressFastWasm, lz4CompressJs } from '../../src/compression/lz4.js'
 import { lz4Wasm } from '../../src/compression/lz4-wasm.js'
 import { jsonRecords, prng, randomBytes, repetitiveBytes, SIZES } from './data.js'
+import { lz4Decompress } from './decode/lz4.js'
 
 const DEFAULT_LEVEL = 9
 

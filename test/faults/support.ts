@@ -4,7 +4,7 @@
  * log holds.
  */
 import assert from 'node:assert/strict'
-import type { ProducerConfigInput } from '../../src/producer/config.js'
+import type { ProducerConfigInput } from '../../src/producer/config/index.js'
 import type { Producer } from '../../src/producer/producer.js'
 import type { RecordMetadata } from '../../src/producer/record.js'
 import type { FakeCluster } from '../fakes/fake-broker.js'

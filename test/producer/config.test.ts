@@ -14,7 +14,7 @@ import {
   type ProducerInterceptor,
   renderConfigTable,
   resolveConfig,
-} from '../../src/producer/config.js'
+} from '../../src/producer/config/index.js'
 
 const BOOT = { bootstrapServers: 'localhost:9092' }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { ConfigError } from '../../src/errors.js'
 import { ensureKafka } from '../../src/local-kafka/distribution.js'
-import { resolveConfig } from '../../src/producer/config.js'
+import { resolveConfig } from '../../src/producer/config/index.js'
 import { loadPropertiesFile, parseProperties } from '../../src/producer/properties.js'
 
 /** [description, .properties text, expected entries] */

@@ -98,15 +98,9 @@ test('fixed-width integers are big-endian and round-trip at their edges', () => 
   )
 })
 
-test('int64n writes the same bytes as int64 for safe integers and reads back exactly', () => {
+test('Reader.int64n reads int64 bytes back exactly for safe integers', () => {
   for (const v of LONG_EDGES) {
-    const bytes = written((w) => w.int64n(v))
-    assert.deepEqual(
-      bytes,
-      written((w) => w.int64(BigInt(v))),
-      `int64n(${v})`,
-    )
-    assert.equal(new Reader(bytes).int64n(), v)
+    assert.equal(new Reader(written((w) => w.int64(BigInt(v)))).int64n(), v, `int64n(${v})`)
   }
 })
 
@@ -292,15 +286,12 @@ test('the buffer grows geometrically and keeps what was written', () => {
 test('reserve + *At fill values in after the body, also across a growth', () => {
   const w = new Writer(256)
   const size = w.reserve(4)
-  const short = w.reserve(2)
   const crc = w.reserve(4)
   w.raw(Buffer.alloc(1000, 1))
   w.int32At(size, w.length - 4)
-  w.int16At(short, -2)
   w.uint32At(crc, 0xdeadbeef)
   const r = new Reader(w.toBuffer())
-  assert.equal(r.int32(), 1006)
-  assert.equal(r.int16(), -2)
+  assert.equal(r.int32(), 1004)
   assert.equal(r.uint32(), 0xdeadbeef)
   assert.deepEqual(r.raw(1000), Buffer.alloc(1000, 1))
 })

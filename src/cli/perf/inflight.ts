@@ -17,15 +17,9 @@ export class InflightSlots {
   /** Free slot numbers, used as a stack. */
   #free = new Int32Array(1024)
   #freeCount = 0
-  #inflight = 0
 
   constructor(onAck: OnAcknowledged) {
     this.#onAck = onAck
-  }
-
-  /** Records sent and not acknowledged yet. */
-  get inflight(): number {
-    return this.#inflight
   }
 
   /** Slots created so far (the peak in flight). */
@@ -40,7 +34,6 @@ export class InflightSlots {
     this.#sentAt[slot] = sentAtMs
     this.#bytes[slot] = bytes
     this.#steady[slot] = steady ? 1 : 0
-    this.#inflight++
     return this.#callbacks[slot]!
   }
 
@@ -61,7 +54,6 @@ export class InflightSlots {
     const bytes = this.#bytes[slot]!
     const steady = this.#steady[slot] === 1
     this.#free[this.#freeCount++] = slot
-    this.#inflight--
     this.#onAck(err, sentAt, bytes, steady)
   }
 }

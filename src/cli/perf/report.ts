@@ -1,5 +1,5 @@
 /** The end of a `sluice perf` run: the metrics table (--print-metrics) and the --json object. */
-import type { ProducerConfig } from '../../producer/config.js'
+import type { ProducerConfig } from '../../producer/config/index.js'
 import { VERSION } from '../../version.js'
 import type { KeyDistribution, Payload } from './args.js'
 import type { StatsSummary } from './stats.js'

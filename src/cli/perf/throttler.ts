@@ -25,10 +25,6 @@ export class ThroughputThrottler {
     this.#sleepPerRecordMs = targetPerSec > 0 ? 1000 / targetPerSec : 0
   }
 
-  get enabled(): boolean {
-    return this.#targetPerSec > 0
-  }
-
   /** Whether `amountSoFar` records by `nowMs` is faster than the target. */
   shouldThrottle(amountSoFar: number, nowMs: number): boolean {
     if (this.#targetPerSec < 0) return false

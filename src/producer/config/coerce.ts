@@ -10,7 +10,6 @@ import type { Acks, BootstrapServer, Partitioner, ProducerInterceptor, Serialize
 export type Parser<T> = (value: unknown, key: string) => T
 
 export const INT_MAX = 2147483647
-export const INT_MIN = -2147483648
 
 /** A short, readable rendering of a received value for error messages. */
 export function show(value: unknown): string {

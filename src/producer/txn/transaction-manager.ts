@@ -22,7 +22,7 @@ import {
   TxnOffsetCommit,
 } from '../../protocol/messages/txn-offset-commit.js'
 import type { PartitionQueue, RecordAccumulator } from '../accumulator.js'
-import type { ProducerConfig } from '../config.js'
+import type { ProducerConfig } from '../config/index.js'
 import type { ProducerBatch } from '../producer-batch.js'
 import { type CoordinatorKind, Coordinators } from './coordinators.js'
 import { type ProducerIdentity, SequenceBook } from './sequence-book.js'

@@ -3,17 +3,17 @@
  * payloads, the producer and (without brokers given) a local Kafka, runs the send loop and
  * prints the lines Kafka's tool prints, or one JSON object with --json.
  */
-import { createTopics, parseBrokerList } from '../cluster/admin.js'
-import { ConfigError, KafkaError } from '../errors.js'
-import { resolveConfig } from '../producer/config.js'
-import { Producer } from '../producer/producer.js'
-import { HELP, type PerfArgs, parsePerfArgs, UsageError } from './perf/args.js'
-import { keySource } from './perf/keys.js'
-import { FilePayloads, payloadSource, seededRandom } from './perf/payloads.js'
-import { ProgressBar } from './perf/progress.js'
-import { formatMetrics, jsonReport } from './perf/report.js'
-import { PerfRun } from './perf/run.js'
-import { type PerfSettings, perfSettings } from './perf/settings.js'
+import { createTopics, parseBrokerList } from '../../cluster/admin.js'
+import { ConfigError, KafkaError } from '../../errors.js'
+import { resolveConfig } from '../../producer/config/index.js'
+import { Producer } from '../../producer/producer.js'
+import { HELP, type PerfArgs, parsePerfArgs, UsageError } from './args.js'
+import { keySource } from './keys.js'
+import { FilePayloads, payloadSource, seededRandom } from './payloads.js'
+import { ProgressBar } from './progress.js'
+import { formatMetrics, jsonReport } from './report.js'
+import { PerfRun } from './run.js'
+import { type PerfSettings, perfSettings } from './settings.js'
 
 /** Failed records printed one by one before the rest are only counted. */
 const MAX_PRINTED_FAILURES = 5
@@ -69,7 +69,7 @@ export async function runPerf(argv: string[]): Promise<number> {
 
 async function startLocalKafka(): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
   process.stderr.write('No --bootstrap-server given: starting a local Apache Kafka...\n')
-  const { startKafka } = await import('../local-kafka/cluster.js')
+  const { startKafka } = await import('../../local-kafka/cluster.js')
   const cluster = await startKafka({ name: `sluice-perf-${process.pid}` })
   process.stderr.write(`Local Kafka is up at ${cluster.bootstrapServers}\n`)
   return { bootstrap: cluster.bootstrapServers, stop: () => cluster.stop() }

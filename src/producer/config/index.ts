@@ -3,18 +3,13 @@
  * applies Kafka 4.x defaults and validates once, at construction, with Java's cross-field rules
  * (ProducerConfig.postProcessAndValidateIdempotenceConfigs, KafkaProducer.configureDeliveryTimeout).
  */
-import { ConfigError } from '../errors.js'
-import { SPECS } from './config/definitions.js'
-import { isUnsupportedJavaSetting, suggest } from './config/suggest.js'
-import {
-  type ConfigKey,
-  DOTTED_NAMES,
-  type ProducerConfig,
-  type ProducerConfigInput,
-} from './config/types.js'
+import { ConfigError } from '../../errors.js'
+import { SPECS } from './definitions.js'
+import { isUnsupportedJavaSetting, suggest } from './suggest.js'
+import { type ConfigKey, DOTTED_NAMES, type ProducerConfig, type ProducerConfigInput } from './types.js'
 
-export { CONFIG_DEFINITIONS, type ConfigDefinition, type ConfigType } from './config/definitions.js'
-export { renderConfigTable } from './config/docs.js'
+export { CONFIG_DEFINITIONS, type ConfigDefinition, type ConfigType } from './definitions.js'
+export { renderConfigTable } from './docs.js'
 export type {
   Acks,
   BootstrapServer,
@@ -26,7 +21,7 @@ export type {
   ProducerConfigInput,
   ProducerInterceptor,
   SerializerSetting,
-} from './config/types.js'
+} from './types.js'
 
 /** The most in-flight requests the idempotent producer allows (brokers keep 5 batches per producer). */
 const MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5
