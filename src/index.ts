@@ -37,6 +37,6 @@ export type {
   SendCallback,
 } from './producer/record.js'
 export { SERIALIZERS, type Serializer, type SerializerName } from './producer/serializers.js'
-export type { ConsumerGroupMetadata, OffsetToCommit } from './producer/txn/transaction-manager.js'
+export type { ConsumerGroupMetadata, OffsetToCommit } from './producer/txn/types.js'
 export { murmur2, partitionForKey, toPositive } from './protocol/murmur2.js'
 export { VERSION } from './version.js'

@@ -24,11 +24,8 @@ import type { Completion } from './producer-batch.js'
 import type { ProducerRecord, RecordMetadata, SendCallback } from './record.js'
 import { Sender } from './sender.js'
 import { resolveSerializer, type Serializer, serialize } from './serializers.js'
-import {
-  type ConsumerGroupMetadata,
-  type OffsetToCommit,
-  TransactionManager,
-} from './txn/transaction-manager.js'
+import { TransactionManager } from './txn/transaction-manager.js'
+import type { ConsumerGroupMetadata, OffsetToCommit } from './txn/types.js'
 
 /** Size of the RecordBatch header that every batch carries. */
 const BATCH_OVERHEAD = 61
