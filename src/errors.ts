@@ -170,3 +170,13 @@ export class FatalProducerError extends KafkaError {
     super(message, 'ERR_PRODUCER_FATAL', options)
   }
 }
+
+/**
+ * The caller's AbortSignal fired. On a send: the record had not reached a batch and was not
+ * sent. On flush(): the wait stopped (the records go on). `cause` is the signal's reason.
+ */
+export class AbortError extends KafkaError {
+  constructor(message = 'the operation was aborted', options: KafkaErrorOptions = {}) {
+    super(message, 'ERR_ABORTED', options)
+  }
+}

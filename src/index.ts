@@ -1,5 +1,6 @@
 export type { ClusterSnapshot } from './cluster/cluster-snapshot.js'
 export {
+  AbortError,
   BrokerError,
   BufferExhaustedError,
   ConfigError,
@@ -30,13 +31,16 @@ export type { CustomPartitioner, PartitionArgs, PartitionerFn } from './producer
 export { Producer } from './producer/producer.js'
 export { loadPropertiesFile, parseProperties } from './producer/properties.js'
 export type {
+  CloseOptions,
+  FlushOptions,
   HeaderValue,
   ProducerRecord,
   RecordHeaders,
   RecordMetadata,
   SendCallback,
+  SendOptions,
 } from './producer/record.js'
 export { SERIALIZERS, type Serializer, type SerializerName } from './producer/serializers.js'
-export type { ConsumerGroupMetadata, OffsetToCommit } from './producer/txn/transaction-manager.js'
+export type { ConsumerGroupMetadata, OffsetToCommit } from './producer/txn/types.js'
 export { murmur2, partitionForKey, toPositive } from './protocol/murmur2.js'
 export { VERSION } from './version.js'

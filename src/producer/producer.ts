@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events'
 import type { PartitionMetadata, TopicMetadata } from '../cluster/cluster-snapshot.js'
 import { MetadataManager } from '../cluster/metadata-manager.js'
 import {
-  BufferExhaustedError,
   KafkaError,
   ProducerClosedError,
   RecordTooLargeError,
@@ -20,30 +19,23 @@ import { normalizeHeaders } from './headers.js'
 import { ProducerInterceptors, setInterceptedPartition } from './interceptors.js'
 import { MemoryBudget } from './memory.js'
 import { BuiltInPartitioner, type CustomPartitioner, callCustomPartitioner } from './partitioner.js'
+import { abortError, type PendingSend, PendingSends, settle } from './pending-sends.js'
 import type { Completion } from './producer-batch.js'
-import type { ProducerRecord, RecordMetadata, SendCallback } from './record.js'
+import type {
+  CloseOptions,
+  FlushOptions,
+  ProducerRecord,
+  RecordMetadata,
+  SendCallback,
+  SendOptions,
+} from './record.js'
 import { Sender } from './sender.js'
 import { resolveSerializer, type Serializer, serialize } from './serializers.js'
-import {
-  type ConsumerGroupMetadata,
-  type OffsetToCommit,
-  TransactionManager,
-} from './txn/transaction-manager.js'
+import { TransactionManager } from './txn/transaction-manager.js'
+import type { ConsumerGroupMetadata, OffsetToCommit } from './txn/types.js'
 
 /** Size of the RecordBatch header that every batch carries. */
 const BATCH_OVERHEAD = 61
-
-/** A serialized record not yet in a batch: waiting for its topic's metadata or for memory. */
-interface Waiting {
-  record: ProducerRecord
-  key: Uint8Array | null
-  value: Uint8Array | null
-  headers: readonly RecordHeader[]
-  timestamp: number
-  completion: Completion
-  /** send() time + max.block.ms: metadata and memory waits share this one budget. */
-  deadline: number
-}
 
 /**
  * A Kafka producer with the Java KafkaProducer's semantics.
@@ -57,10 +49,8 @@ interface Waiting {
 export class Producer extends EventEmitter {
   readonly config: ProducerConfig
   readonly #memory: MemoryBudget
-  /** Records waiting for memory, oldest first; served in order, so waiting is fair. */
-  #blocked: Waiting[] = []
-  #blockedHead = 0
-  #blockedTimer: NodeJS.Timeout | null = null
+  /** Records sent but not yet in a batch: waiting for their topic's metadata or for memory. */
+  readonly #pending: PendingSends
   /** send() returned false; emit 'drain' once there is room again. */
   #needDrain = false
   /**
@@ -70,8 +60,6 @@ export class Producer extends EventEmitter {
    * collector then copies on every scavenge (a quarter of the promise path's time at 1/16).
    */
   readonly highWaterMark: number
-  /** flush() calls waiting for the blocked queue to empty. */
-  #unblockedWaiters: (() => void)[] = []
   readonly #pool: ConnectionPool
   readonly #metadata: MetadataManager
   readonly #accumulator: RecordAccumulator
@@ -83,11 +71,10 @@ export class Producer extends EventEmitter {
   readonly #custom: CustomPartitioner | null
   readonly #keySerializer: Serializer
   readonly #valueSerializer: Serializer
-  /** Records whose topic metadata is not known yet, in send order, per topic. */
-  readonly #waiting = new Map<string, Waiting[]>()
-  readonly #waits = new Set<Promise<void>>()
   #closed = false
   #closing: Promise<void> | null = null
+  /** Gives up close()'s waits early: a close() signal fired. */
+  #abortClose: ((reason: unknown) => void) | null = null
 
   constructor(config: ProducerConfigInput | Record<string, unknown>) {
     super()
@@ -113,12 +100,34 @@ export class Producer extends EventEmitter {
       allowAutoCreateTopics: c.allowAutoCreateTopics,
     })
     this.#memory = new MemoryBudget(c.bufferMemory)
+    this.#pending = new PendingSends({
+      bufferMemory: c.bufferMemory,
+      maxBlockMs: c.maxBlockMs,
+      waitForTopic: (topic, deadline) => this.#metadata.waitForTopic(topic, deadline),
+      topic: (topic) => this.#metadata.snapshot.topic(topic),
+      append: (w, meta, now) =>
+        this.#append(w.record, w.key, w.value, w.headers, w.timestamp, w.completion, meta, now),
+      fail: (completion, err) => this.#failRecord(completion, err),
+      onWaitForMemory: () => {
+        this.#accumulator.exhausted = true
+        this.#needDrain = true
+        this.#sender.wakeup()
+      },
+      onMemoryQueueEmpty: () => {
+        this.#accumulator.exhausted = this.#needDrain
+        if (this.#needDrain && this.#mayGoOn()) {
+          this.#needDrain = false
+          this.#accumulator.exhausted = false
+          this.emit('drain')
+        }
+      },
+    })
     this.highWaterMark = Math.min(c.bufferMemory, Math.max(Math.floor(c.bufferMemory / 32), 2 * c.batchSize))
     this.#accumulator = new RecordAccumulator({
       batchSize: c.batchSize,
       lingerMs: c.lingerMs,
       memory: this.#memory,
-      onMemoryReleased: () => this.#serveBlocked(),
+      onMemoryReleased: () => this.#pending.serve(),
     })
     this.#partitioner = new BuiltInPartitioner(c.batchSize, c.partitionerIgnoreKeys, {
       adaptive: c.partitionerAdaptivePartitioningEnable,
@@ -151,16 +160,28 @@ export class Producer extends EventEmitter {
    * same on the promise path). A record sent anyway is taken while `buffer.memory` lasts, then
    * waits its turn for memory up to `max.block.ms` and fails with BufferExhaustedError; nothing
    * grows without bound.
+   *
+   * `options.signal` (an AbortSignal) can take the record back while it waits for its topic's
+   * metadata or for memory: it is removed and fails with an AbortError (at once when the signal
+   * has already fired). Once the record is in a batch, the signal no longer affects it: its
+   * outcome is the broker's.
    */
-  send(record: ProducerRecord): Promise<RecordMetadata>
-  send(record: ProducerRecord, callback: SendCallback): boolean
-  send(record: ProducerRecord, callback?: SendCallback): Promise<RecordMetadata> | boolean {
-    if (callback !== undefined) {
-      this.#send(record, callback)
+  // The callback overload first: with the options one first, an arrow callback's parameters
+  // would not be typed from SendCallback (implicit any under strict).
+  send(record: ProducerRecord, callback: SendCallback, options?: SendOptions): boolean
+  send(record: ProducerRecord, options?: SendOptions): Promise<RecordMetadata>
+  send(
+    record: ProducerRecord,
+    callbackOrOptions?: SendCallback | SendOptions,
+    options?: SendOptions,
+  ): Promise<RecordMetadata> | boolean {
+    if (typeof callbackOrOptions === 'function') {
+      this.#send(record, callbackOrOptions, options?.signal)
       return this.#hasRoom()
     }
+    const signal = callbackOrOptions?.signal
     const promise = new Promise<RecordMetadata>((resolve, reject) => {
-      this.#send(record, { resolve, reject })
+      this.#send(record, { resolve, reject }, signal)
     })
     this.#hasRoom()
     return promise
@@ -177,8 +198,7 @@ export class Producer extends EventEmitter {
    */
   #mayGoOn(): boolean {
     return (
-      this.#blocked.length === this.#blockedHead &&
-      this.#waiting.size === 0 &&
+      this.#pending.isEmpty &&
       this.#memory.available >= this.config.batchSize &&
       this.#memory.queued < this.highWaterMark
     )
@@ -205,7 +225,7 @@ export class Producer extends EventEmitter {
     return this.#needDrain
   }
 
-  #send(record: ProducerRecord, completion: Exclude<Completion, null>): void {
+  #send(record: ProducerRecord, completion: Exclude<Completion, null>, signal?: AbortSignal): void {
     if (this.#interceptors.hasInterceptors) {
       record = this.#interceptors.onSend(record)
       completion = this.#interceptors.wrap(completion, record) as Exclude<Completion, null>
@@ -215,6 +235,7 @@ export class Producer extends EventEmitter {
       const fatal = this.#sender.fatalError
       if (fatal !== null) throw fatal
       if (record === null || typeof record !== 'object') throw new TypeError('send() needs a record object')
+      if (signal?.aborted === true) throw abortError(signal)
       const topic = record.topic
       if (typeof topic !== 'string' || topic.length === 0) {
         throw new KafkaError('a record needs a non-empty string topic', 'ERR_INVALID_RECORD')
@@ -226,19 +247,22 @@ export class Producer extends EventEmitter {
       const now = Date.now()
       const timestamp = toTimestamp(record.timestamp, now)
       this.#checkSize(topic, key, value, headers)
-      const pending = this.#waiting.size === 0 ? undefined : this.#waiting.get(topic)
+      const pending = this.#pending
       const meta = this.#metadata.snapshot.topic(topic)
       const known =
-        pending === undefined && meta !== undefined && meta.partitions.length > 0 && meta.errorCode === 0
+        !pending.waitingForMetadata(topic) &&
+        meta !== undefined &&
+        meta.partitions.length > 0 &&
+        meta.errorCode === 0
       // The common case appends at once, with no record-sized object kept for a wait.
       if (
         known &&
-        this.#blocked.length === this.#blockedHead &&
+        !pending.waitingForMemory &&
         this.#append(record, key, value, headers, timestamp, completion, meta, now)
       ) {
         return
       }
-      const entry: Waiting = {
+      const entry: PendingSend = {
         record,
         key,
         value,
@@ -246,10 +270,11 @@ export class Producer extends EventEmitter {
         timestamp,
         completion,
         deadline: now + this.config.maxBlockMs,
+        signal,
+        onAbort: null,
       }
-      if (known) this.#block(entry)
-      else if (pending !== undefined) pending.push(entry)
-      else this.#waitForMetadata(topic, entry)
+      if (known) pending.enqueueForMemory(entry)
+      else pending.enqueueForMetadata(topic, entry)
     } catch (err) {
       this.#failRecord(completion, err instanceof Error ? err : new Error(String(err)))
     }
@@ -273,115 +298,6 @@ export class Producer extends EventEmitter {
         `a record for topic '${topic}' is ${size} bytes when serialized, larger than buffer.memory=${c.bufferMemory}`,
       )
     }
-  }
-
-  #waitForMetadata(topic: string, first: Waiting): void {
-    const list: Waiting[] = [first]
-    this.#waiting.set(topic, list)
-    const wait = this.#metadata
-      .waitForTopic(topic, first.deadline)
-      .then(
-        (meta) => {
-          this.#waiting.delete(topic)
-          for (const w of list) this.#appendOrBlock(w, meta)
-          this.#serveBlocked()
-        },
-        (err: Error) => {
-          this.#waiting.delete(topic)
-          for (const w of list) this.#failRecord(w.completion, err)
-          this.#serveBlocked()
-        },
-      )
-      .finally(() => this.#waits.delete(wait))
-    this.#waits.add(wait)
-  }
-
-  /** Appends the record, or queues it behind others waiting for memory. */
-  #appendOrBlock(w: Waiting, meta: TopicMetadata): void {
-    try {
-      if (this.#blocked.length > this.#blockedHead || !this.#appendEntry(w, meta, Date.now())) {
-        this.#block(w)
-      }
-    } catch (err) {
-      this.#failRecord(w.completion, err as Error)
-    }
-  }
-
-  #block(w: Waiting): void {
-    this.#blocked.push(w)
-    this.#accumulator.exhausted = true
-    this.#needDrain = true
-    this.#sender.wakeup()
-    this.#armBlockedTimer()
-  }
-
-  /** Memory came back (or a deadline passed): append waiting records, in order, while it lasts. */
-  #serveBlocked(): void {
-    const now = Date.now()
-    while (this.#blockedHead < this.#blocked.length) {
-      const w = this.#blocked[this.#blockedHead]!
-      if (now >= w.deadline) {
-        this.#failRecord(
-          w.completion,
-          new BufferExhaustedError(
-            `no room in buffer.memory=${this.config.bufferMemory} for a record to '${w.record.topic}' within max.block.ms=${this.config.maxBlockMs}`,
-          ),
-        )
-      } else {
-        try {
-          const meta = this.#metadata.snapshot.topic(w.record.topic)
-          if (meta === undefined || meta.partitions.length === 0)
-            throw new TimeoutError(`topic '${w.record.topic}' vanished from metadata`)
-          if (!this.#appendEntry(w, meta, now)) break
-        } catch (err) {
-          this.#failRecord(w.completion, err as Error)
-        }
-      }
-      this.#blocked[this.#blockedHead++] = undefined as unknown as Waiting
-    }
-    if (this.#blockedHead === this.#blocked.length) {
-      this.#blocked = []
-      this.#blockedHead = 0
-      this.#accumulator.exhausted = this.#needDrain
-      if (this.#blockedTimer !== null) clearTimeout(this.#blockedTimer)
-      this.#blockedTimer = null
-      const waiters = this.#unblockedWaiters
-      this.#unblockedWaiters = []
-      for (const resolve of waiters) resolve()
-      if (this.#needDrain && this.#mayGoOn()) {
-        this.#needDrain = false
-        this.#accumulator.exhausted = false
-        this.emit('drain')
-      }
-    } else {
-      this.#armBlockedTimer()
-    }
-  }
-
-  #armBlockedTimer(): void {
-    if (this.#blockedTimer !== null) return
-    const head = this.#blocked[this.#blockedHead]
-    if (head === undefined) return
-    this.#blockedTimer = setTimeout(
-      () => {
-        this.#blockedTimer = null
-        this.#serveBlocked()
-      },
-      timerDelay(head.deadline - Date.now()),
-    )
-  }
-
-  #failBlocked(err: Error): void {
-    const blocked = this.#blocked.slice(this.#blockedHead)
-    this.#blocked = []
-    this.#blockedHead = 0
-    for (const w of blocked) settle(w.completion, err)
-    this.#serveBlocked()
-  }
-
-  /** #append for a record that waited (for metadata or memory). */
-  #appendEntry(w: Waiting, meta: TopicMetadata, now: number): boolean {
-    return this.#append(w.record, w.key, w.value, w.headers, w.timestamp, w.completion, meta, now)
   }
 
   /** Appends to the partition's batch; false when a new batch is needed and memory is short. */
@@ -486,7 +402,7 @@ export class Producer extends EventEmitter {
     const tm = this.#transactions('commitTransaction')
     return this.#timed('txn-commit-time-ns-total', async () => {
       // Records sent before the call but still waiting for metadata or memory belong to it too.
-      await this.#appendWaiting()
+      await this.#pending.whenEmpty()
       return tm.commitTransaction()
     })
   }
@@ -499,11 +415,7 @@ export class Producer extends EventEmitter {
     } catch (err) {
       return Promise.reject(err)
     }
-    const aborted = new TransactionAbortedError()
-    for (const list of this.#waiting.values()) {
-      for (const w of list.splice(0)) settle(w.completion, aborted)
-    }
-    this.#failBlocked(aborted)
+    this.#pending.failAll(new TransactionAbortedError())
     return this.#timed('txn-abort-time-ns-total', () => tm.abortTransaction())
   }
 
@@ -572,12 +484,28 @@ export class Producer extends EventEmitter {
     }
   }
 
-  /** Resolves when every record sent before the call has completed (successfully or not). */
-  async flush(): Promise<void> {
+  /**
+   * Resolves when every record sent before the call has completed (successfully or not).
+   * `options.signal` stops the wait: flush() rejects with an AbortError, and the records go on
+   * being sent (and lingering no longer until the flush they started is over).
+   */
+  flush(options?: FlushOptions): Promise<void> {
+    const signal = options?.signal
+    if (signal === undefined) return this.#flush()
+    if (signal.aborted) return Promise.reject(abortError(signal, 'flush() stopped waiting'))
+    let onAbort: (() => void) | undefined
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortError(signal, 'flush() stopped waiting; the records go on'))
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+    return Promise.race([this.#flush(), aborted]).finally(() => signal.removeEventListener('abort', onAbort!))
+  }
+
+  async #flush(): Promise<void> {
     this.#accumulator.beginFlush()
     try {
       this.#sender.wakeup()
-      await this.#appendWaiting()
+      await this.#pending.whenEmpty()
       this.#sender.wakeup()
       await this.#accumulator.awaitIncomplete()
     } finally {
@@ -585,10 +513,11 @@ export class Producer extends EventEmitter {
     }
   }
 
-  async #abortWithin(timeoutMs: number): Promise<void> {
+  async #abortWithin(timeoutMs: number, gaveUp: Promise<unknown>): Promise<void> {
     await raceTimeout(
       this.abortTransaction().catch(() => {}),
       timeoutMs,
+      gaveUp,
     )
   }
 
@@ -601,51 +530,69 @@ export class Producer extends EventEmitter {
     settle(completion, err)
   }
 
-  /** Resolves once every record waiting for metadata or memory has been appended (or failed). */
-  async #appendWaiting(): Promise<void> {
-    while (this.#waits.size > 0 || this.#blockedHead < this.#blocked.length) {
-      if (this.#waits.size > 0) await Promise.all([...this.#waits])
-      if (this.#blockedHead < this.#blocked.length) {
-        await new Promise<void>((resolve) => this.#unblockedWaiters.push(resolve))
-      }
-    }
-  }
-
   /**
    * Sends what is queued and waits for it up to `timeoutMs` (default: no limit), then fails
-   * whatever is left with a TimeoutError and releases every socket and timer.
+   * whatever is left with a TimeoutError and releases every socket and timer. Aborting
+   * `options.signal` has the effect of the timeout passing at once (the error says it was an
+   * abort; its cause is the signal's reason), and close() still resolves once all is released.
+   * Later calls return the first call's promise; their signals can end its waits too.
    */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
-    this.#closing ??= this.#close(options.timeoutMs ?? Number.POSITIVE_INFINITY)
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing === null) {
+      let giveUp!: (why: CloseAborted) => void
+      const gaveUp = new Promise<CloseAborted>((resolve) => {
+        giveUp = resolve
+      })
+      this.#abortClose = (reason) => giveUp({ reason })
+      this.#closing = this.#close(options.timeoutMs ?? Number.POSITIVE_INFINITY, gaveUp)
+    }
+    const signal = options.signal
+    const abortClose = this.#abortClose
+    if (signal !== undefined && abortClose !== null) {
+      if (signal.aborted) abortClose(signal.reason)
+      else {
+        const onAbort = () => abortClose(signal.reason)
+        signal.addEventListener('abort', onAbort, { once: true })
+        this.#closing.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {})
+      }
+    }
     return this.#closing
   }
 
-  async #close(timeoutMs: number): Promise<void> {
+  async #close(timeoutMs: number, gaveUp: Promise<CloseAborted>): Promise<void> {
     this.#closed = true
     // As in the Java producer, an open transaction is aborted on close.
     if (this.#tm?.hasOngoingTransaction === true && this.#tm.fatalError === null) {
       const abort = this.#tm.state === 'IN_TRANSACTION' || this.#tm.state === 'ABORTABLE_ERROR'
-      if (abort) await this.#abortWithin(timeoutMs)
+      if (abort) await this.#abortWithin(timeoutMs, gaveUp)
     }
     let timer: NodeJS.Timeout | undefined
-    const flushed = this.flush().then(() => true)
+    const flushed = this.#flush().then(() => true)
     const timedOut =
       timeoutMs === Number.POSITIVE_INFINITY
         ? new Promise<boolean>(() => {})
         : new Promise<boolean>((resolve) => {
             timer = setTimeout(() => resolve(false), timerDelay(timeoutMs))
           })
-    const done = await Promise.race([flushed, timedOut])
+    const outcome = await Promise.race([flushed, timedOut, gaveUp])
     if (timer !== undefined) clearTimeout(timer)
-    const err = done
-      ? undefined
-      : new TimeoutError(
-          `the producer closed after ${timeoutMs} ms with records still undelivered`,
-          'ERR_CLOSE_TIMEOUT',
-          { retriable: false },
-        )
+    this.#abortClose = null
+    const err =
+      outcome === true
+        ? undefined
+        : outcome === false
+          ? new TimeoutError(
+              `the producer closed after ${timeoutMs} ms with records still undelivered`,
+              'ERR_CLOSE_TIMEOUT',
+              { retriable: false },
+            )
+          : new TimeoutError(
+              'the producer closed early (close() was aborted) with records still undelivered',
+              'ERR_CLOSE_TIMEOUT',
+              { retriable: false, cause: outcome.reason },
+            )
     if (err !== undefined) {
-      this.#failBlocked(err)
+      this.#pending.failWaitingForMemory(err)
       this.#sender.abortQueued(err)
     }
     // After this, batches whose requests fail are not retried: in-flight ones fail with `err`
@@ -658,12 +605,20 @@ export class Producer extends EventEmitter {
   }
 }
 
-function raceTimeout(p: Promise<unknown>, ms: number): Promise<unknown> {
-  if (ms === Number.POSITIVE_INFINITY) return p
+/** close() was aborted through a signal, for `reason`. */
+interface CloseAborted {
+  reason: unknown
+}
+
+/** `p`, or nothing once `ms` have passed or `gaveUp` has settled. */
+function raceTimeout(p: Promise<unknown>, ms: number, gaveUp: Promise<unknown>): Promise<unknown> {
+  if (ms === Number.POSITIVE_INFINITY) return Promise.race([p, gaveUp])
   let timer: NodeJS.Timeout | undefined
-  return Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, timerDelay(ms))))]).finally(
-    () => clearTimeout(timer),
-  )
+  return Promise.race([
+    p,
+    gaveUp,
+    new Promise((resolve) => (timer = setTimeout(resolve, timerDelay(ms)))),
+  ]).finally(() => clearTimeout(timer))
 }
 
 function toTimestamp(t: number | Date | undefined, now: number): number {
@@ -676,10 +631,4 @@ function toTimestamp(t: number | Date | undefined, now: number): number {
     )
   }
   return ms
-}
-
-function settle(completion: Completion, err: Error): void {
-  if (completion === null) return
-  if (typeof completion === 'function') completion(err, null)
-  else completion.reject(err)
 }

@@ -30,3 +30,26 @@ export interface RecordMetadata {
 }
 
 export type SendCallback = (error: Error | null, metadata: RecordMetadata | null) => void
+
+/** Options of `send()`. */
+export interface SendOptions {
+  /**
+   * Aborts the record while it waits for its topic's metadata or for memory: it is removed and
+   * fails with an AbortError. Once the record is in a batch the signal no longer affects it.
+   */
+  signal?: AbortSignal
+}
+
+/** Options of `flush()`. */
+export interface FlushOptions {
+  /** Stops waiting (flush() rejects with an AbortError); the records go on being sent. */
+  signal?: AbortSignal
+}
+
+/** Options of `close()`. */
+export interface CloseOptions {
+  /** How long to wait for queued records before failing them; default: no limit. */
+  timeoutMs?: number
+  /** Aborting has the effect of `timeoutMs` passing: what is left fails and the sockets close. */
+  signal?: AbortSignal
+}

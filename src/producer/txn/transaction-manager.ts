@@ -1,65 +1,29 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { MetadataManager } from '../../cluster/metadata-manager.js'
 import {
   FatalProducerError,
   KafkaError,
   ProducerClosedError,
   ProducerFencedError,
-  TimeoutError,
   TransactionAbortableError,
   TransactionAbortedError,
   TransactionStateError,
 } from '../../errors.js'
-import { backoffMs } from '../../network/backoff.js'
 import type { ConnectionPool } from '../../network/connection-pool.js'
-import { brokerError, ErrorCode, errorForCode } from '../../protocol/error-codes.js'
-import { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.js'
-import { AddPartitionsToTxn } from '../../protocol/messages/add-partitions-to-txn.js'
-import { END_TXN_MAX_BEFORE_TRANSACTION_V2, EndTxn } from '../../protocol/messages/end-txn.js'
-import { InitProducerId } from '../../protocol/messages/init-producer-id.js'
-import {
-  TXN_OFFSET_COMMIT_MAX_BEFORE_TRANSACTION_V2,
-  TxnOffsetCommit,
-} from '../../protocol/messages/txn-offset-commit.js'
+import { brokerError, ErrorCode } from '../../protocol/error-codes.js'
 import type { PartitionQueue, RecordAccumulator } from '../accumulator.js'
 import type { ProducerConfig } from '../config/index.js'
 import type { ProducerBatch } from '../producer-batch.js'
-import { type CoordinatorKind, Coordinators } from './coordinators.js'
+import { BlockingCalls } from './blocking-calls.js'
+import { CoordinatorRequests, failureOf } from './coordinator-requests.js'
+import { Coordinators } from './coordinators.js'
+import type { Idempotence } from './idempotence.js'
 import { type ProducerIdentity, SequenceBook } from './sequence-book.js'
 import { isTransitionValid, type TxnState } from './states.js'
+import type { ConsumerGroupMetadata, OffsetToCommit } from './types.js'
 
 const EPOCH_MAX = 32767
 /** Produce v12 means "transactions v2" to the broker; without it the transactional producer stays below. */
 export const PRODUCE_MAX_BEFORE_TRANSACTION_V2 = 11
-/** TxnOffsetCommit v6 names topics by id; Sluice sends names. */
-const TXN_OFFSET_COMMIT_MAX = 5
-/** Java's backoff for retrying the first AddPartitionsToTxn after CONCURRENT_TRANSACTIONS. */
-const ADD_PARTITIONS_CONCURRENT_BACKOFF_MS = 20
-
-export interface OffsetToCommit {
-  topic: string
-  partition: number
-  /** The offset of the next record the consumer will read. */
-  offset: bigint | number
-  metadata?: string | null
-  leaderEpoch?: number
-}
-
-/** The consumer group the offsets belong to (a consumer's `groupMetadata()`), or just its id. */
-export interface ConsumerGroupMetadata {
-  groupId: string
-  generationId?: number
-  memberId?: string
-  groupInstanceId?: string | null
-}
-
-/** Retry this coordinator request (after the backoff), looking the coordinator up again when `relookup`. */
-class Retry {
-  constructor(
-    readonly relookup: boolean,
-    readonly backoffMs?: number,
-  ) {}
-}
 
 /**
  * Producer id, epoch and sequence numbers for the idempotent producer, and the transaction
@@ -67,11 +31,11 @@ class Retry {
  * asks it before draining a partition and tells it how each batch ended; the producer's
  * transactional methods drive the coordinator requests, one at a time.
  */
-export class TransactionManager {
+export class TransactionManager implements Idempotence {
   readonly transactionalId: string | null
   readonly #config: ProducerConfig
   readonly #acc: RecordAccumulator
-  readonly #coordinators: Coordinators
+  readonly #requests: CoordinatorRequests
   readonly #wakeSender: () => void
 
   #state: TxnState = 'UNINITIALIZED'
@@ -87,7 +51,6 @@ export class TransactionManager {
 
   // Transactions.
   #transactionV2 = false
-  #coordinatorCanBumpEpoch = false
   #transactionStarted = false
   readonly #inTransaction = new Set<PartitionQueue>()
   readonly #newPartitions = new Set<PartitionQueue>()
@@ -96,12 +59,7 @@ export class TransactionManager {
   #chain: Promise<unknown> = Promise.resolve()
   #addScheduled = false
   /** A user call that timed out (max.block.ms) still runs; calling it again waits for the same result. */
-  #pendingTransition: {
-    operation: string
-    target: TxnState
-    result: Promise<void>
-    settled: boolean
-  } | null = null
+  readonly #calls: BlockingCalls
 
   constructor(
     config: ProducerConfig,
@@ -113,7 +71,28 @@ export class TransactionManager {
     this.transactionalId = config.transactionalId
     this.#config = config
     this.#acc = acc
-    this.#coordinators = new Coordinators(pool, metadata)
+    this.#calls = new BlockingCalls(config.maxBlockMs)
+    // The requests read the state they send under through this view, and fail through #fail.
+    const tm = this
+    this.#requests = new CoordinatorRequests(config, new Coordinators(pool, metadata), {
+      transactionalId: config.transactionalId ?? '',
+      get producerId() {
+        return tm.#producerId
+      },
+      get epoch() {
+        return tm.#epoch
+      },
+      get transactionV2() {
+        return tm.#transactionV2
+      },
+      get closed() {
+        return tm.#closed
+      },
+      get inErrorState() {
+        return tm.#state === 'FATAL_ERROR' || tm.#state === 'ABORTABLE_ERROR'
+      },
+      fail: (code, what) => this.#fail(code, what),
+    })
     this.#book = new SequenceBook((b) => acc.queue(b.topic, b.partition))
     this.#wakeSender = wakeSender
   }
@@ -253,7 +232,7 @@ export class TransactionManager {
 
   /** A transaction's batch may or may not have been written: it can't commit. */
   #unresolvableInTransaction(): void {
-    if (this.#coordinatorCanBumpEpoch) {
+    if (this.#requests.canBumpEpoch) {
       this.#toAbortableError(
         new TransactionAbortableError(
           "some records sent in this transaction were never acknowledged and can't be retried; abort the transaction and go on",
@@ -307,18 +286,9 @@ export class TransactionManager {
   }
 
   async #initIdempotentOnce(): Promise<void> {
-    const conn = await this.#coordinators.connectAny()
-    const res = await conn.send(InitProducerId, {
-      transactionalId: null,
-      transactionTimeoutMs: this.#config.transactionTimeoutMs,
-      producerId: -1n,
-      producerEpoch: -1,
-      enable2Pc: false,
-      keepPreparedTxn: false,
-    })
-    if (res.errorCode !== ErrorCode.NONE) throw brokerError(res.errorCode, 'InitProducerId')
-    this.#producerId = res.producerId
-    this.#epoch = res.producerEpoch
+    const id = await this.#requests.initIdempotent()
+    this.#producerId = id.producerId
+    this.#epoch = id.epoch
     this.#state = 'READY'
     this.#resetSequences()
   }
@@ -339,7 +309,7 @@ export class TransactionManager {
         err instanceof KafkaError && err.errorCode === ErrorCode.PRODUCER_FENCED ? this.#fenced() : err,
       )
     } else if (this.isTransactional) {
-      if (this.#coordinatorCanBumpEpoch && !this.#isCompleting) this.#book.epochBumpRequired = true
+      if (this.#requests.canBumpEpoch && !this.#isCompleting) this.#book.epochBumpRequired = true
       this.#toAbortableError(err)
     }
   }
@@ -406,85 +376,22 @@ export class TransactionManager {
     if (this.#closed) throw new ProducerClosedError(`can't ${operation}: the producer is closed`)
   }
 
-  #throwIfPending(operation: string): void {
-    const p = this.#pendingTransition
-    if (p === null) return
-    if (p.settled) {
-      this.#pendingTransition = null
-      return
-    }
-    throw new TransactionStateError(
-      `can't ${operation}: the earlier ${p.operation}() timed out and is still running; call ${p.operation}() again`,
-    )
-  }
-
-  /**
-   * Runs a transition's work once; a call after a timeout (max.block.ms) waits for the same work.
-   */
-  #runTransition(operation: string, target: TxnState, start: () => Promise<void>): Promise<void> {
-    const p = this.#pendingTransition
-    if (p !== null) {
-      if (p.settled) this.#pendingTransition = null
-      else if (p.target !== target) {
-        return Promise.reject(
-          new TransactionStateError(
-            `can't ${operation}: the earlier ${p.operation}() timed out and is still running; call ${p.operation}() again`,
-          ),
-        )
-      } else return this.#withTimeout(operation, p.result)
-    }
-    let result: Promise<void>
-    try {
-      result = start()
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    const entry = { operation, target, result, settled: false }
-    this.#pendingTransition = entry
-    result.then(
-      () => {
-        entry.settled = true
-      },
-      () => {
-        entry.settled = true
-      },
-    )
-    return this.#withTimeout(operation, result)
-  }
-
-  #withTimeout(operation: string, result: Promise<void>): Promise<void> {
-    const limit = this.#config.maxBlockMs
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new TimeoutError(
-              `${operation}() did not finish within max.block.ms=${limit}; it goes on in the background: call ${operation}() again to wait for it`,
-            ),
-          ),
-        limit,
-      )
-    })
-    return Promise.race([result, timeout]).finally(() => clearTimeout(timer))
-  }
-
   // ---------------------------------------------------------------------------------------------
   // The transactional API.
 
   initTransactions(): Promise<void> {
     try {
       this.#ensureTransactional('initTransactions')
-      this.#throwIfPending('initTransactions')
+      this.#calls.throwIfPending('initTransactions')
     } catch (err) {
       return Promise.reject(err)
     }
-    if (this.#state !== 'UNINITIALIZED' && this.#pendingTransition === null) {
+    if (this.#state !== 'UNINITIALIZED' && !this.#calls.hasPending) {
       return Promise.reject(
         new TransactionStateError(`initTransactions() was already called (state ${this.#state})`),
       )
     }
-    return this.#runTransition('initTransactions', 'INITIALIZING', () => {
+    return this.#calls.run('initTransactions', 'INITIALIZING', () => {
       this.#transition('INITIALIZING')
       return this.#enqueue(() => this.#initProducerId(false))
     })
@@ -492,7 +399,7 @@ export class TransactionManager {
 
   beginTransaction(): void {
     this.#ensureTransactional('beginTransaction')
-    this.#throwIfPending('beginTransaction')
+    this.#calls.throwIfPending('beginTransaction')
     this.#failIfError('beginTransaction')
     if (this.#state !== 'READY') {
       throw new TransactionStateError(
@@ -502,14 +409,14 @@ export class TransactionManager {
       )
     }
     this.#transition('IN_TRANSACTION')
-    this.#transactionV2 = this.#coordinatorTransactionVersion() >= 2
+    this.#transactionV2 = this.#requests.transactionVersion() >= 2
   }
 
   /** Called when a record is appended to partition `q`: it joins the transaction. */
   addPartition(q: PartitionQueue): void {
     if (!this.isTransactional) return
     this.#failIfError('send')
-    this.#throwIfPending('send')
+    this.#calls.throwIfPending('send')
     if (this.#state !== 'IN_TRANSACTION') {
       throw new TransactionStateError(
         `can't send to ${q.topic}-${q.partition} outside a transaction (state ${this.#state}): call beginTransaction() first`,
@@ -535,7 +442,7 @@ export class TransactionManager {
   ): Promise<void> {
     try {
       this.#ensureTransactional('sendOffsetsToTransaction')
-      this.#throwIfPending('sendOffsetsToTransaction')
+      this.#calls.throwIfPending('sendOffsetsToTransaction')
       this.#failIfError('sendOffsetsToTransaction')
       if (this.#state !== 'IN_TRANSACTION') {
         throw new TransactionStateError(
@@ -549,7 +456,7 @@ export class TransactionManager {
     if (typeof g.groupId !== 'string' || g.groupId.length === 0) {
       return Promise.reject(new TransactionStateError('sendOffsetsToTransaction() needs a non-empty groupId'))
     }
-    return this.#withTimeout(
+    return this.#calls.withTimeout(
       'sendOffsetsToTransaction',
       this.#enqueue(() => this.#sendOffsets(offsets, g)),
     )
@@ -558,8 +465,8 @@ export class TransactionManager {
   commitTransaction(): Promise<void> {
     try {
       this.#ensureTransactional('commitTransaction')
-      if (this.#pendingTransition?.target !== 'COMMITTING_TRANSACTION') {
-        this.#throwIfPending('commitTransaction')
+      if (this.#calls.pendingTarget !== 'COMMITTING_TRANSACTION') {
+        this.#calls.throwIfPending('commitTransaction')
         this.#failIfError('commitTransaction')
         if (this.#state !== 'IN_TRANSACTION') {
           throw new TransactionStateError(
@@ -570,7 +477,7 @@ export class TransactionManager {
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.#runTransition('commitTransaction', 'COMMITTING_TRANSACTION', () => {
+    return this.#calls.run('commitTransaction', 'COMMITTING_TRANSACTION', () => {
       this.#transition('COMMITTING_TRANSACTION')
       return this.#complete(true)
     })
@@ -579,8 +486,8 @@ export class TransactionManager {
   abortTransaction(): Promise<void> {
     try {
       this.#ensureTransactional('abortTransaction')
-      if (this.#pendingTransition?.target !== 'ABORTING_TRANSACTION') {
-        this.#throwIfPending('abortTransaction')
+      if (this.#calls.pendingTarget !== 'ABORTING_TRANSACTION') {
+        this.#calls.throwIfPending('abortTransaction')
         if (this.#state === 'FATAL_ERROR') this.#failIfError('abortTransaction')
         if (this.#state !== 'IN_TRANSACTION' && this.#state !== 'ABORTABLE_ERROR') {
           throw new TransactionStateError(
@@ -591,7 +498,7 @@ export class TransactionManager {
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.#runTransition('abortTransaction', 'ABORTING_TRANSACTION', () => {
+    return this.#calls.run('abortTransaction', 'ABORTING_TRANSACTION', () => {
       const cause = this.#lastError
       this.#transition('ABORTING_TRANSACTION')
       this.#lastError = cause
@@ -611,7 +518,7 @@ export class TransactionManager {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Coordinator requests.
+  // Coordinator requests, one at a time, and what their answers do to the state.
 
   #enqueue<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#chain.then(work, work)
@@ -619,71 +526,16 @@ export class TransactionManager {
     return run
   }
 
-  /**
-   * Sends to the coordinator until `handle` says done: network errors and Retry answers are tried
-   * again after the retry backoff (looking the coordinator up again where needed).
-   */
-  async #coordinatorCall<T>(
-    kind: CoordinatorKind,
-    key: string,
-    send: (conn: import('../../network/broker-connection.js').BrokerConnection) => Promise<T | Retry>,
-  ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      if (this.#closed) throw new ProducerClosedError('the producer closed during a transactional request')
-      let outcome: T | Retry
-      try {
-        const conn = await this.#coordinators.connect(kind, key)
-        outcome = await send(conn)
-      } catch (err) {
-        if (!(err instanceof KafkaError) || !err.retriable) throw err
-        this.#coordinators.invalidate(kind, key)
-        outcome = new Retry(true)
-      }
-      if (!(outcome instanceof Retry)) return outcome
-      if (outcome.relookup) this.#coordinators.invalidate(kind, key)
-      const wait =
-        outcome.backoffMs ??
-        backoffMs(this.#config.retryBackoffMs, this.#config.retryBackoffMaxMs, Math.min(attempt, 10))
-      await sleep(wait, undefined, { ref: false })
-    }
-  }
-
-  /** The cluster's transaction.version as the coordinator last reported it (KIP-890 needs 2). */
-  #coordinatorTransactionVersion(): number {
-    const conn = this.#coordinators.peek('transaction', this.transactionalId ?? '')
-    if (conn === null) return this.#transactionV2 ? 2 : 0
-    return conn.featureLevel('transaction.version')
-  }
-
   /** InitProducerId with the transactional id: a first id, or (bump) a new epoch after an abort. */
   async #initProducerId(bump: boolean): Promise<void> {
-    const txnId = this.transactionalId!
-    await this.#coordinatorCall('transaction', txnId, async (conn) => {
-      this.#coordinatorCanBumpEpoch = conn.versionOf(InitProducerId) >= 3
-      const res = await conn.send(InitProducerId, {
-        transactionalId: txnId,
-        transactionTimeoutMs: this.#config.transactionTimeoutMs,
-        producerId: this.#producerId,
-        producerEpoch: this.#epoch,
-        enable2Pc: false,
-        keepPreparedTxn: false,
-      })
-      const code = res.errorCode
-      if (code === ErrorCode.NONE) {
-        this.#producerId = res.producerId
-        this.#epoch = res.producerEpoch
-        this.#transactionV2 = conn.featureLevel('transaction.version') >= 2
-        this.#state = 'READY'
-        this.#lastError = null
-        if (bump) this.#resetSequences()
-        else this.#book.clear()
-        return undefined
-      }
-      if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE)
-        return new Retry(true)
-      if (errorForCode(code).retriable) return new Retry(false)
-      throw this.#fail(code, 'InitProducerId')
-    })
+    const res = await this.#requests.initProducerId()
+    this.#producerId = res.producerId
+    this.#epoch = res.epoch
+    this.#transactionV2 = res.transactionV2
+    this.#state = 'READY'
+    this.#lastError = null
+    if (bump) this.#resetSequences()
+    else this.#book.clear()
     this.#wakeSender()
   }
 
@@ -692,66 +544,12 @@ export class TransactionManager {
     if (this.#newPartitions.size === 0) return
     for (const q of this.#newPartitions) this.#pendingPartitions.add(q)
     this.#newPartitions.clear()
-    const txnId = this.transactionalId!
-    let concurrentBackoff: number | undefined
     try {
-      await this.#coordinatorCall('transaction', txnId, async (conn) => {
-        if (this.#state === 'FATAL_ERROR' || this.#state === 'ABORTABLE_ERROR') return undefined
-        const byTopic = new Map<string, number[]>()
-        for (const q of this.#pendingPartitions) {
-          let list = byTopic.get(q.topic)
-          if (list === undefined) {
-            list = []
-            byTopic.set(q.topic, list)
-          }
-          list.push(q.partition)
-        }
-        const res = await conn.send(AddPartitionsToTxn, {
-          v3AndBelowTransactionalId: txnId,
-          v3AndBelowProducerId: this.#producerId,
-          v3AndBelowProducerEpoch: this.#epoch,
-          v3AndBelowTopics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-        })
-        let partitionErrors: string[] = []
-        for (const t of res.resultsByTopicV3AndBelow) {
-          for (const p of t.resultsByPartition) {
-            const code = p.partitionErrorCode
-            if (code === ErrorCode.NONE) continue
-            if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE)
-              return new Retry(true)
-            if (code === ErrorCode.CONCURRENT_TRANSACTIONS) {
-              // The previous transaction is still completing: try again soon.
-              if (this.#inTransaction.size === 0) concurrentBackoff = ADD_PARTITIONS_CONCURRENT_BACKOFF_MS
-              return new Retry(false, concurrentBackoff)
-            }
-            if (errorForCode(code).retriable) return new Retry(false)
-            if (code === ErrorCode.OPERATION_NOT_ATTEMPTED) continue
-            if (
-              code === ErrorCode.INVALID_PRODUCER_EPOCH ||
-              code === ErrorCode.PRODUCER_FENCED ||
-              code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED ||
-              code === ErrorCode.INVALID_TXN_STATE ||
-              code === ErrorCode.UNKNOWN_PRODUCER_ID ||
-              code === ErrorCode.INVALID_PRODUCER_ID_MAPPING ||
-              code === ErrorCode.TRANSACTION_ABORTABLE
-            ) {
-              throw this.#fail(code, `AddPartitionsToTxn ${t.name}-${p.partitionIndex}`)
-            }
-            partitionErrors.push(`${t.name}-${p.partitionIndex}: ${errorForCode(code).name}`)
-          }
-        }
-        for (const q of this.#pendingPartitions) this.#inTransaction.add(q)
-        if (partitionErrors.length > 0) {
-          const err = new TransactionAbortableError(
-            `could not add partitions to the transaction: ${partitionErrors.join(', ')}`,
-          )
-          partitionErrors = []
-          this.#toAbortableError(err)
-          return undefined
-        }
-        this.#transactionStarted = true
-        return undefined
-      })
+      const res = await this.#requests.addPartitions(this.#pendingPartitions, this.#inTransaction.size === 0)
+      if (res === 'not-sent') return
+      for (const q of this.#pendingPartitions) this.#inTransaction.add(q)
+      if (res === 'added') this.#transactionStarted = true
+      else this.#toAbortableError(res)
     } finally {
       this.#pendingPartitions.clear()
       this.#wakeSender()
@@ -759,82 +557,9 @@ export class TransactionManager {
   }
 
   async #sendOffsets(offsets: readonly OffsetToCommit[], group: ConsumerGroupMetadata): Promise<void> {
-    const txnId = this.transactionalId!
-    if (!this.#transactionV2) {
-      await this.#coordinatorCall('transaction', txnId, async (conn) => {
-        const res = await conn.send(AddOffsetsToTxn, {
-          transactionalId: txnId,
-          producerId: this.#producerId,
-          producerEpoch: this.#epoch,
-          groupId: group.groupId,
-        })
-        const code = res.errorCode
-        if (code === ErrorCode.NONE) return undefined
-        if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE)
-          return new Retry(true)
-        if (errorForCode(code).retriable) return new Retry(false)
-        throw this.#fail(code, `AddOffsetsToTxn for group '${group.groupId}'`)
-      })
-    }
+    if (!this.#transactionV2) await this.#requests.addOffsets(group.groupId)
     this.#transactionStarted = true
-    const pending = new Map<string, OffsetToCommit>()
-    for (const o of offsets) pending.set(`${o.topic}\u0000${o.partition}`, o)
-    await this.#coordinatorCall('group', group.groupId, async (conn) => {
-      const byTopic = new Map<string, OffsetToCommit[]>()
-      for (const o of pending.values()) {
-        let list = byTopic.get(o.topic)
-        if (list === undefined) {
-          list = []
-          byTopic.set(o.topic, list)
-        }
-        list.push(o)
-      }
-      const res = await conn.send(
-        TxnOffsetCommit,
-        {
-          transactionalId: txnId,
-          groupId: group.groupId,
-          producerId: this.#producerId,
-          producerEpoch: this.#epoch,
-          generationIdOrMemberEpoch: group.generationId ?? -1,
-          memberId: group.memberId ?? '',
-          groupInstanceId: group.groupInstanceId ?? null,
-          topics: [...byTopic].map(([name, list]) => ({
-            name,
-            partitions: list.map((o) => ({
-              partitionIndex: o.partition,
-              committedOffset: BigInt(o.offset),
-              committedLeaderEpoch: o.leaderEpoch ?? -1,
-              committedMetadata: o.metadata ?? '',
-            })),
-          })),
-        },
-        true,
-        this.#transactionV2 ? TXN_OFFSET_COMMIT_MAX : TXN_OFFSET_COMMIT_MAX_BEFORE_TRANSACTION_V2,
-      )
-      let relookup = false
-      for (const t of res.topics) {
-        for (const p of t.partitions) {
-          const code = p.errorCode
-          const k = `${t.name}\u0000${p.partitionIndex}`
-          if (code === ErrorCode.NONE) {
-            pending.delete(k)
-            continue
-          }
-          if (
-            code === ErrorCode.COORDINATOR_NOT_AVAILABLE ||
-            code === ErrorCode.NOT_COORDINATOR ||
-            code === ErrorCode.REQUEST_TIMED_OUT
-          ) {
-            relookup = true
-            continue
-          }
-          if (errorForCode(code).retriable) continue
-          throw this.#fail(code, `TxnOffsetCommit ${t.name}-${p.partitionIndex} for group '${group.groupId}'`)
-        }
-      }
-      return pending.size === 0 ? undefined : new Retry(relookup)
-    })
+    await this.#requests.commitOffsets(offsets, group)
   }
 
   /** Commit or abort: wait for every record of the transaction, then EndTxn. */
@@ -856,43 +581,16 @@ export class TransactionManager {
           this.#lastError.errorCode === ErrorCode.INVALID_PRODUCER_ID_MAPPING
         )
       ) {
-        await this.#endTxn(commit)
+        const next = await this.#requests.endTxn(commit)
+        // KIP-890: every transaction ends with a new epoch (or a new id when epochs run out).
+        if (next !== null && (next.producerId !== this.#producerId || next.epoch !== this.#epoch)) {
+          this.#producerId = next.producerId
+          this.#epoch = next.epoch
+          this.#resetSequences()
+        }
       }
       this.#finishTransaction()
       if (this.#state === 'INITIALIZING') await this.#initProducerId(true)
-    })
-  }
-
-  async #endTxn(commit: boolean): Promise<void> {
-    const txnId = this.transactionalId!
-    await this.#coordinatorCall('transaction', txnId, async (conn) => {
-      const res = await conn.send(
-        EndTxn,
-        {
-          transactionalId: txnId,
-          producerId: this.#producerId,
-          producerEpoch: this.#epoch,
-          committed: commit,
-        },
-        true,
-        this.#transactionV2 ? undefined : END_TXN_MAX_BEFORE_TRANSACTION_V2,
-      )
-      const code = res.errorCode
-      if (code === ErrorCode.NONE) {
-        if (this.#transactionV2 && res.producerId >= 0n) {
-          // KIP-890: every transaction ends with a new epoch (or a new id when epochs run out).
-          if (res.producerId !== this.#producerId || res.producerEpoch !== this.#epoch) {
-            this.#producerId = res.producerId
-            this.#epoch = res.producerEpoch
-            this.#resetSequences()
-          }
-        }
-        return undefined
-      }
-      if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE)
-        return new Retry(true)
-      if (errorForCode(code).retriable) return new Retry(false)
-      throw this.#fail(code, commit ? 'EndTxn (commit)' : 'EndTxn (abort)')
     })
   }
 
@@ -908,48 +606,32 @@ export class TransactionManager {
   }
 
   /**
-   * The error for a coordinator's answer as the Java producer classifies it: fenced and
-   * authorization errors are fatal, lost producer state is abortable when the epoch can be
-   * bumped, the rest abortable or fatal per Kafka. Moves the state machine accordingly.
+   * The error for a coordinator's answer, classified as the Java producer does (`failureOf`);
+   * moves the state machine accordingly.
    */
   #fail(code: number, what: string): Error {
     const cause = brokerError(code, what)
-    if (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.PRODUCER_FENCED) {
+    let kind = failureOf(code)
+    if (kind === 'fenced') {
       const err = this.#fenced()
       this.#toFatal(err)
       return err
     }
-    if (code === ErrorCode.UNKNOWN_PRODUCER_ID || code === ErrorCode.INVALID_PRODUCER_ID_MAPPING) {
-      if (this.#coordinatorCanBumpEpoch) {
-        this.#book.epochBumpRequired = true
-        const err = new TransactionAbortableError(`${cause.message}; abort the transaction and go on`, {
-          cause,
-          errorCode: code,
-        })
-        this.#toAbortableError(err)
-        return err
-      }
+    if (kind === 'producer-id-lost') {
+      // Java's abortableErrorIfPossible: abortable only when the coordinator can bump the epoch.
+      if (this.#requests.canBumpEpoch) this.#book.epochBumpRequired = true
+      else kind = 'fatal'
+    }
+    if (kind === 'fatal') {
       const err = new FatalProducerError(cause.message, { cause, errorCode: code })
       this.#toFatal(err)
       return err
     }
-    if (
-      code === ErrorCode.TRANSACTION_ABORTABLE ||
-      code === ErrorCode.GROUP_AUTHORIZATION_FAILED ||
-      code === ErrorCode.TOPIC_AUTHORIZATION_FAILED ||
-      code === ErrorCode.FENCED_INSTANCE_ID ||
-      code === ErrorCode.UNKNOWN_MEMBER_ID ||
-      code === ErrorCode.ILLEGAL_GENERATION
-    ) {
-      const err = new TransactionAbortableError(`${cause.message}; abort the transaction and go on`, {
-        cause,
-        errorCode: code,
-      })
-      this.#toAbortableError(err)
-      return err
-    }
-    const err = new FatalProducerError(cause.message, { cause, errorCode: code })
-    this.#toFatal(err)
+    const err = new TransactionAbortableError(`${cause.message}; abort the transaction and go on`, {
+      cause,
+      errorCode: code,
+    })
+    this.#toAbortableError(err)
     return err
   }
 }

@@ -1,0 +1,276 @@
+import type { TopicMetadata } from '../cluster/cluster-snapshot.js'
+import { AbortError, BufferExhaustedError, TimeoutError } from '../errors.js'
+import type { RecordHeader } from '../records/record-batch-builder.js'
+import { timerDelay } from '../timers.js'
+import type { Completion } from './producer-batch.js'
+import type { ProducerRecord } from './record.js'
+
+/** A serialized record not yet in a batch: waiting for its topic's metadata or for memory. */
+export interface PendingSend {
+  record: ProducerRecord
+  key: Uint8Array | null
+  value: Uint8Array | null
+  headers: readonly RecordHeader[]
+  timestamp: number
+  completion: Completion
+  /** send() time + max.block.ms: metadata and memory waits share this one budget. */
+  deadline: number
+  /** The caller's signal: aborting removes the record while it waits. */
+  signal: AbortSignal | undefined
+  /** The listener on `signal`, present while the record waits. */
+  onAbort: (() => void) | null
+}
+
+/** What the waiting records need from the producer. */
+export interface PendingSendsHost {
+  readonly bufferMemory: number
+  readonly maxBlockMs: number
+  /** The topic's metadata once known (rejects at `deadline`). */
+  waitForTopic(topic: string, deadline: number): Promise<TopicMetadata>
+  /** The topic's metadata as known now. */
+  topic(topic: string): TopicMetadata | undefined
+  /** Appends the record to its partition's batch; false when memory is short. May throw. */
+  append(p: PendingSend, meta: TopicMetadata, now: number): boolean
+  /** A record failed before reaching a batch. */
+  fail(completion: Completion, err: Error): void
+  /** A record started waiting for memory. */
+  onWaitForMemory(): void
+  /** No record waits for memory any more. */
+  onMemoryQueueEmpty(): void
+}
+
+/**
+ * Records sent but not yet in a batch: those waiting for their topic's metadata (per topic, in
+ * send order, one metadata wait per topic) and those waiting for memory (one FIFO for all, so
+ * waiting is fair). Both waits share the record's `max.block.ms` budget. A record leaves when it
+ * is appended, when it fails (metadata never came, `BufferExhaustedError` at its deadline), when
+ * everything pending is failed at once (abortTransaction, close), or when its AbortSignal fires.
+ */
+export class PendingSends {
+  readonly #host: PendingSendsHost
+  /** Records whose topic metadata is not known yet, in send order, per topic. */
+  readonly #forMetadata = new Map<string, PendingSend[]>()
+  /** The metadata waits under way, one per topic in #forMetadata. */
+  readonly #metadataWaits = new Set<Promise<void>>()
+  /** Records waiting for memory, oldest first, from #memoryHead on. */
+  #forMemory: PendingSend[] = []
+  #memoryHead = 0
+  /** Fires at the deadline of the oldest record waiting for memory. */
+  #memoryTimer: NodeJS.Timeout | null = null
+  /** whenEmpty() calls waiting for the memory queue to empty. */
+  #memoryEmptied: (() => void)[] = []
+  /** serve() is running: an abort from a callback it made leaves the serving to it. */
+  #serving = false
+
+  constructor(host: PendingSendsHost) {
+    this.#host = host
+  }
+
+  /** No record waits for metadata or memory. */
+  get isEmpty(): boolean {
+    return this.#forMemory.length === this.#memoryHead && this.#forMetadata.size === 0
+  }
+
+  /** Some record waits for memory: a new one must queue behind it. */
+  get waitingForMemory(): boolean {
+    return this.#forMemory.length > this.#memoryHead
+  }
+
+  /** Some record for `topic` waits for its metadata: a new one must queue behind it. */
+  waitingForMetadata(topic: string): boolean {
+    return this.#forMetadata.size !== 0 && this.#forMetadata.has(topic)
+  }
+
+  /** Queues a record behind the others of its topic until the topic's metadata is known. */
+  enqueueForMetadata(topic: string, p: PendingSend): void {
+    this.#watch(p)
+    const list = this.#forMetadata.get(topic)
+    if (list !== undefined) {
+      list.push(p)
+      return
+    }
+    const records: PendingSend[] = [p]
+    this.#forMetadata.set(topic, records)
+    const wait = this.#host
+      .waitForTopic(topic, p.deadline)
+      .then(
+        (meta) => {
+          this.#forMetadata.delete(topic)
+          for (const r of records) this.#appendOrQueue(r, meta)
+          this.serve()
+        },
+        (err: Error) => {
+          this.#forMetadata.delete(topic)
+          for (const r of records) this.#fail(r, err)
+          this.serve()
+        },
+      )
+      .finally(() => this.#metadataWaits.delete(wait))
+    this.#metadataWaits.add(wait)
+  }
+
+  /** Queues a record behind the others waiting for memory. */
+  enqueueForMemory(p: PendingSend): void {
+    this.#watch(p)
+    this.#queueForMemory(p)
+  }
+
+  /** Memory came back (or a deadline passed): append waiting records, in order, while it lasts. */
+  serve(): void {
+    const host = this.#host
+    const now = Date.now()
+    const outer = this.#serving
+    this.#serving = true
+    try {
+      this.#serveFrom(host, now)
+    } finally {
+      this.#serving = outer
+    }
+  }
+
+  #serveFrom(host: PendingSendsHost, now: number): void {
+    while (this.#memoryHead < this.#forMemory.length) {
+      const p = this.#forMemory[this.#memoryHead]!
+      if (now >= p.deadline) {
+        this.#fail(
+          p,
+          new BufferExhaustedError(
+            `no room in buffer.memory=${host.bufferMemory} for a record to '${p.record.topic}' within max.block.ms=${host.maxBlockMs}`,
+          ),
+        )
+      } else {
+        try {
+          const meta = host.topic(p.record.topic)
+          if (meta === undefined || meta.partitions.length === 0)
+            throw new TimeoutError(`topic '${p.record.topic}' vanished from metadata`)
+          if (!host.append(p, meta, now)) break
+          this.#unwatch(p)
+        } catch (err) {
+          this.#fail(p, err as Error)
+        }
+      }
+      this.#forMemory[this.#memoryHead++] = undefined as unknown as PendingSend
+    }
+    if (this.#memoryHead === this.#forMemory.length) {
+      this.#forMemory = []
+      this.#memoryHead = 0
+      if (this.#memoryTimer !== null) clearTimeout(this.#memoryTimer)
+      this.#memoryTimer = null
+      const waiters = this.#memoryEmptied
+      this.#memoryEmptied = []
+      for (const resolve of waiters) resolve()
+      host.onMemoryQueueEmpty()
+    } else {
+      this.#armMemoryTimer()
+    }
+  }
+
+  /** Fails every record waiting for memory with `err` (not told to the host's `fail`). */
+  failWaitingForMemory(err: Error): void {
+    const waiting = this.#forMemory.slice(this.#memoryHead)
+    this.#forMemory = []
+    this.#memoryHead = 0
+    for (const p of waiting) this.#settle(p, err)
+    this.serve()
+  }
+
+  /** Fails every pending record with `err`; the metadata waits go on for records sent later. */
+  failAll(err: Error): void {
+    for (const list of this.#forMetadata.values()) {
+      for (const p of list.splice(0)) this.#settle(p, err)
+    }
+    this.failWaitingForMemory(err)
+  }
+
+  /** Resolves once every record pending at the call (and since) has been appended or failed. */
+  async whenEmpty(): Promise<void> {
+    while (this.#metadataWaits.size > 0 || this.waitingForMemory) {
+      if (this.#metadataWaits.size > 0) await Promise.all([...this.#metadataWaits])
+      if (this.waitingForMemory) {
+        await new Promise<void>((resolve) => this.#memoryEmptied.push(resolve))
+      }
+    }
+  }
+
+  /** Appends a record whose metadata just came, or queues it behind others waiting for memory. */
+  #appendOrQueue(p: PendingSend, meta: TopicMetadata): void {
+    try {
+      if (this.waitingForMemory || !this.#host.append(p, meta, Date.now())) this.#queueForMemory(p)
+      else this.#unwatch(p)
+    } catch (err) {
+      this.#fail(p, err as Error)
+    }
+  }
+
+  #queueForMemory(p: PendingSend): void {
+    this.#forMemory.push(p)
+    this.#host.onWaitForMemory()
+    this.#armMemoryTimer()
+  }
+
+  #armMemoryTimer(): void {
+    if (this.#memoryTimer !== null) return
+    const head = this.#forMemory[this.#memoryHead]
+    if (head === undefined) return
+    this.#memoryTimer = setTimeout(
+      () => {
+        this.#memoryTimer = null
+        this.serve()
+      },
+      timerDelay(head.deadline - Date.now()),
+    )
+  }
+
+  /** The record fails (told to the host). */
+  #fail(p: PendingSend, err: Error): void {
+    this.#unwatch(p)
+    this.#host.fail(p.completion, err)
+  }
+
+  /** The record fails with everything else pending (not told to the host). */
+  #settle(p: PendingSend, err: Error): void {
+    this.#unwatch(p)
+    settle(p.completion, err)
+  }
+
+  /** While the record waits, its signal can take it out. */
+  #watch(p: PendingSend): void {
+    const signal = p.signal
+    if (signal === undefined || p.onAbort !== null) return
+    p.onAbort = () => this.#abort(p)
+    signal.addEventListener('abort', p.onAbort, { once: true })
+  }
+
+  #unwatch(p: PendingSend): void {
+    if (p.onAbort === null) return
+    p.signal?.removeEventListener('abort', p.onAbort)
+    p.onAbort = null
+  }
+
+  /** The record's signal fired while it waited: it leaves the queue it is in and fails. */
+  #abort(p: PendingSend): void {
+    p.onAbort = null
+    const i = this.#forMemory.indexOf(p, this.#memoryHead)
+    if (i >= 0) this.#forMemory.splice(i, 1)
+    else {
+      const list = this.#forMetadata.get(p.record.topic)
+      const j = list === undefined ? -1 : list.indexOf(p)
+      if (j < 0) return
+      list!.splice(j, 1)
+    }
+    this.#host.fail(p.completion, abortError(p.signal!))
+    // The queue may be empty now, or have a new head with another deadline.
+    if (i >= 0 && !this.#serving) this.serve()
+  }
+}
+
+/** The AbortError for a record or a wait whose signal fired. */
+export function abortError(signal: AbortSignal, what = 'the record was not sent'): AbortError {
+  return new AbortError(`aborted: ${what}`, { cause: signal.reason })
+}
+
+export function settle(completion: Completion, err: Error): void {
+  if (completion === null) return
+  if (typeof completion === 'function') completion(err, null)
+  else completion.reject(err)
+}
