@@ -4,8 +4,6 @@ import { BatchStoragePool, type MemoryBudget } from './memory.js'
 import { PartitionQueue } from './partition-queue.js'
 import { type Completion, ProducerBatch } from './producer-batch.js'
 
-export { PartitionQueue }
-
 export interface AccumulatorOptions {
   batchSize: number
   lingerMs: number

@@ -14,11 +14,12 @@ import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.j
 import { brokerError, ErrorCode, errorForCode } from '../protocol/error-codes.js'
 import { Produce, type ProduceRequest, type ProduceResponse } from '../protocol/messages/produce.js'
 import { timerDelay } from '../timers.js'
-import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
+import type { RecordAccumulator } from './accumulator.js'
 import type { ProducerConfig } from './config/index.js'
+import type { PartitionQueue } from './partition-queue.js'
 import type { BuiltInPartitioner } from './partitioner.js'
 import type { ProducerBatch } from './producer-batch.js'
-import type { TransactionManager } from './txn/transaction-manager.js'
+import type { Idempotence } from './txn/idempotence.js'
 
 /** Errors after which the partition's leader may have moved: refresh metadata before retrying. */
 const STALE_METADATA_ERRORS = new Set<number>([
@@ -45,7 +46,7 @@ export class Sender {
   readonly #pool: ConnectionPool
   readonly #config: ProducerConfig
   /** Producer id, sequences and transaction state; null without idempotence. */
-  readonly #tm: TransactionManager | null
+  readonly #tm: Idempotence | null
   /** The compression codec; null until loaded (always loaded for 'none'). */
   #codec: Codec | null = null
   readonly #level: number | undefined
@@ -71,7 +72,7 @@ export class Sender {
     pool: ConnectionPool,
     config: ProducerConfig,
     partitioner: BuiltInPartitioner,
-    tm: TransactionManager | null,
+    tm: Idempotence | null,
   ) {
     this.#tm = tm
     this.#partitioner = partitioner

@@ -11,8 +11,8 @@ import {
   TXN_OFFSET_COMMIT_MAX_BEFORE_TRANSACTION_V2,
   TxnOffsetCommit,
 } from '../../protocol/messages/txn-offset-commit.js'
-import type { PartitionQueue } from '../accumulator.js'
 import type { ProducerConfig } from '../config/index.js'
+import type { PartitionQueue } from '../partition-queue.js'
 import type { CoordinatorKind, Coordinators } from './coordinators.js'
 import type { ProducerIdentity } from './sequence-book.js'
 import type { ConsumerGroupMetadata, OffsetToCommit } from './types.js'

@@ -1,8 +1,8 @@
 import type { MetadataManager } from '../../cluster/metadata-manager.js'
-import { KafkaError, NetworkError } from '../../errors.js'
+import { NetworkError, ProtocolError } from '../../errors.js'
 import type { BrokerConnection } from '../../network/broker-connection.js'
 import type { BrokerAddress, ConnectionPool } from '../../network/connection-pool.js'
-import { ErrorCode, errorForCode } from '../../protocol/error-codes.js'
+import { brokerError, ErrorCode } from '../../protocol/error-codes.js'
 import { CoordinatorType, FindCoordinator } from '../../protocol/messages/find-coordinator.js'
 
 export type CoordinatorKind = 'transaction' | 'group'
@@ -73,18 +73,13 @@ export class Coordinators {
           errorMessage: res.errorMessage,
         }
     if (answer === undefined) {
-      throw new KafkaError(`FindCoordinator answered no coordinator for ${kind} '${key}'`, 'ERR_PROTOCOL', {
+      throw new ProtocolError(`FindCoordinator answered no coordinator for ${kind} '${key}'`, {
         retriable: true,
       })
     }
     if (answer.errorCode !== ErrorCode.NONE) {
-      const e = errorForCode(answer.errorCode)
-      const detail = answer.errorMessage ? `: ${answer.errorMessage}` : ''
-      throw new KafkaError(
-        `FindCoordinator for ${kind} '${key}': ${e.name} (${answer.errorCode})${detail}`,
-        e.name,
-        { retriable: e.retriable, errorCode: answer.errorCode },
-      )
+      const detail = answer.errorMessage ? ` (${answer.errorMessage})` : ''
+      throw brokerError(answer.errorCode, `FindCoordinator for ${kind} '${key}'${detail}`)
     }
     return { nodeId: answer.nodeId, host: answer.host, port: answer.port }
   }

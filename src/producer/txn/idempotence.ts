@@ -1,4 +1,4 @@
-import type { PartitionQueue } from '../accumulator.js'
+import type { PartitionQueue } from '../partition-queue.js'
 import type { ProducerBatch } from '../producer-batch.js'
 
 /**

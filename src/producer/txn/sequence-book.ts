@@ -1,5 +1,5 @@
 import { ErrorCode, errorForCode } from '../../protocol/error-codes.js'
-import type { PartitionQueue } from '../accumulator.js'
+import type { PartitionQueue } from '../partition-queue.js'
 import type { ProducerBatch } from '../producer-batch.js'
 import { addSequence, isAfter, lastSequenceOf, PartitionSequences } from './sequences.js'
 
