@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { before, describe, test } from 'node:test'
 import { ConfigError, KafkaError } from '../../src/errors.js'
-import { ensureKafka } from '../../src/local-kafka/distribution.js'
 import { replaceConfigTable } from '../../src/producer/config/docs.js'
 import {
   CONFIG_DEFINITIONS,
@@ -15,6 +12,7 @@ import {
   renderConfigTable,
   resolveConfig,
 } from '../../src/producer/config.js'
+import { runJavaSource } from '../helpers/java.js'
 
 const BOOT = { bootstrapServers: 'localhost:9092' }
 
@@ -598,38 +596,17 @@ public class ConfigProbe {
 `
 
 async function javaProducerConfigs(cases: Record<string, string>[]): Promise<string[]> {
-  const { classpath } = await ensureKafka()
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-config-'))
-  try {
-    const file = join(dir, 'ConfigProbe.java')
-    await writeFile(file, JAVA_SOURCE)
-    const input = cases
-      .map((c) =>
-        Buffer.from(
-          Object.entries(c)
-            .map(([k, v]) => `${k}=${v}`)
-            .join('\n'),
-        ).toString('base64'),
-      )
-      .join('\n')
-    const child = spawn('java', ['-cp', classpath, file], { stdio: ['pipe', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.stdin.end(`${input}\n`)
-    const code = await new Promise<number | null>((res, rej) => {
-      child.on('error', rej)
-      child.on('close', res)
-    })
-    if (code !== 0) throw new Error(`java exited with ${code}: ${Buffer.concat(err).toString()}`)
-    return Buffer.concat(out)
-      .toString()
-      .split('\n')
-      .filter((l) => l.length > 0)
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
+  const input = cases
+    .map((c) =>
+      Buffer.from(
+        Object.entries(c)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('\n'),
+      ).toString('base64'),
+    )
+    .join('\n')
+  const { stdout } = await runJavaSource({ name: 'ConfigProbe.java', text: JAVA_SOURCE }, [], `${input}\n`)
+  return stdout.split('\n').filter((l) => l.length > 0)
 }
 
 /** Our resolved value in the form Java prints it. */
