@@ -22,6 +22,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, relative, sep } from 'node:path'
 import { type KafkaCluster, startKafka } from '../src/local-kafka/cluster.js'
+import { compileJava, javaSourcesIn, testJavaClasses } from '../test/helpers/java.js'
 import { type Group, TIER_OF_GROUP, TIERS, type Tier, tierProblems } from './test-tiers.js'
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..')
@@ -161,6 +162,13 @@ const brokerPromise: Promise<KafkaCluster> | undefined = plan.some((p) => p.need
     })
   : undefined
 brokerPromise?.catch(() => {}) // awaited (and reported) by the phase that needs it
+// The tests' Java programs, compiled into the class cache once here rather than by several test
+// processes at the same time on a fresh machine. A failure is left for the tests to report.
+const javaPromise = plan.some((p) => !p.guard)
+  ? Promise.all([testJavaClasses(), compileJava(javaSourcesIn(join(root, 'test', 'cli', 'java')))]).catch(
+      () => {},
+    )
+  : undefined
 
 const total: Counts = { tests: 0, pass: 0, fail: 0, cancelled: 0 }
 const timings: string[] = []
@@ -171,6 +179,7 @@ try {
     let result: Counts & { code: number }
     try {
       const bootstrap = phase.needsBroker ? (await brokerPromise!).bootstrapServers : undefined
+      if (!phase.guard) await javaPromise
       result = await runPhase(phase, bootstrap)
     } catch (err) {
       process.stderr.write(
