@@ -5,7 +5,8 @@
  *   unit         no Kafka, no Java (scripts/unit-guard.ts preloaded), files run concurrently
  *   integration  against one single-broker Apache Kafka started here (SLUICE_TEST_BOOTSTRAP),
  *                files run concurrently
- *   own-kafka    integration files that start a Kafka of their own: one at a time
+ *   alone        integration files that start the 3-broker cluster and kill brokers, or load
+ *                the shared broker heavily: one at a time, after the others
  *   soak         the million-record failover runs and the launcher's own tests: one at a time
  *
  *   node --import tsx scripts/run-tests.ts [--tier unit|integration|soak[,...]] [path filter...]
@@ -67,11 +68,14 @@ if (problems.length > 0) {
   process.exit(1)
 }
 
-/** Test-file concurrency for the concurrent phases; SLUICE_TEST_CONCURRENCY overrides it. */
-const concurrency = Math.max(
-  1,
-  Number(process.env.SLUICE_TEST_CONCURRENCY) || Math.min(4, availableParallelism() + 1),
-)
+/**
+ * Test files at a time: unit files are mostly CPU-bound (cores + 1), integration files mostly
+ * wait for brokers and JVMs (cores + 2). SLUICE_TEST_CONCURRENCY overrides both.
+ */
+const cores = availableParallelism()
+const override = Number(process.env.SLUICE_TEST_CONCURRENCY)
+const unitConcurrency = override >= 1 ? override : Math.min(4, cores + 1)
+const integrationConcurrency = override >= 1 ? override : Math.min(6, cores + 2)
 
 interface Phase {
   name: string
@@ -81,11 +85,17 @@ interface Phase {
   guard: boolean
 }
 const PHASES: Phase[] = [
-  { name: 'unit', group: 'unit', concurrency, needsBroker: false, guard: true },
-  { name: 'integration', group: 'integration', concurrency, needsBroker: true, guard: false },
+  { name: 'unit', group: 'unit', concurrency: unitConcurrency, needsBroker: false, guard: true },
   {
-    name: 'integration (own Kafka, one file at a time)',
-    group: 'integrationOwnKafka',
+    name: 'integration',
+    group: 'integration',
+    concurrency: integrationConcurrency,
+    needsBroker: true,
+    guard: false,
+  },
+  {
+    name: 'integration (3-broker cluster, heavy load: one file at a time)',
+    group: 'integrationAlone',
     concurrency: 1,
     needsBroker: true,
     guard: false,

@@ -8,8 +8,10 @@
  *   Runs with SLUICE_TEST_BOOTSTRAP unset and with scripts/unit-guard.ts preloaded, which makes
  *   any attempt to launch java, javac, mvn or kcat throw. `npm run test:unit`.
  * - integration: needs the suite's shared broker (SLUICE_TEST_BOOTSTRAP), Kafka's jars or Java.
- *   `integration` files run concurrently with each other; `integrationOwnKafka` files start a
- *   Kafka of their own (or load the broker heavily) and run one at a time after them.
+ *   `integration` files run concurrently with each other (a few start a single broker of their
+ *   own; topics on the shared broker have unique names); `integrationAlone` files start the
+ *   3-broker cluster and kill brokers, or load the shared broker heavily, so they run one at a
+ *   time after the others.
  * - soak: the two million-record failover runs on the 3-broker cluster and the local-kafka
  *   launcher's own tests. `npm run test:soak`; not part of `npm test`.
  *
@@ -64,6 +66,7 @@ export const TIERS = {
   ],
   integration: [
     'test/cli/payloads.test.ts',
+    'test/cli/perf-e2e.test.ts', // one test runs `sluice perf` with no broker given: it starts its own
     'test/compression/java.test.ts',
     'test/fakes-selftest/fault-proxy-kafka.test.ts',
     'test/faults/proxy-cut.test.ts',
@@ -72,11 +75,13 @@ export const TIERS = {
     'test/integration/backpressure.test.ts',
     'test/integration/bad-input.test.ts',
     'test/integration/close.test.ts',
+    'test/integration/compression.test.ts', // its own broker, to read the log segments on disk
     'test/integration/idle.test.ts',
     'test/integration/interceptors.test.ts',
     'test/integration/produce.test.ts',
     'test/integration/split.test.ts',
     'test/integration/timestamps.test.ts',
+    'test/integration/transactions.test.ts', // and a broker of its own with transaction.version=0
     'test/network/connection.test.ts',
     'test/producer/config-java.test.ts',
     'test/producer/properties.test.ts',
@@ -86,12 +91,9 @@ export const TIERS = {
     'test/protocol/murmur2.test.ts',
     'test/records/record-batch-builder.test.ts',
   ],
-  integrationOwnKafka: [
-    'test/cli/perf-e2e.test.ts', // one test runs `sluice perf` with no broker given: it starts its own
-    'test/integration/cluster-failover.test.ts', // 3-broker cluster, stops brokers
-    'test/integration/compression.test.ts', // its own broker, to read the log segments on disk
-    'test/integration/memory.test.ts', // 10M records through the shared broker: runs alone
-    'test/integration/transactions.test.ts', // a second broker with transaction.version=0
+  integrationAlone: [
+    'test/integration/cluster-failover.test.ts', // 3-broker cluster, SIGKILLs a broker
+    'test/integration/memory.test.ts', // 10M records through the shared broker, RSS measured
   ],
   soak: [
     'test/faults/idempotent-proxy-failover.test.ts',
@@ -108,7 +110,7 @@ export type Tier = 'unit' | 'integration' | 'soak'
 export const TIER_OF_GROUP: Record<Group, Tier> = {
   unit: 'unit',
   integration: 'integration',
-  integrationOwnKafka: 'integration',
+  integrationAlone: 'integration',
   soak: 'soak',
 }
 

@@ -22,7 +22,7 @@ test('every test file is in exactly one tier, and every listed file exists', () 
 })
 
 test('tierProblems reports files in no tier, in two, and listed but missing', () => {
-  const listed = [...TIERS.unit, ...TIERS.integration, ...TIERS.integrationOwnKafka, ...TIERS.soak]
+  const listed = [...TIERS.unit, ...TIERS.integration, ...TIERS.integrationAlone, ...TIERS.soak]
   const problems = tierProblems([...listed.slice(1), 'test/new.test.ts'])
   assert.equal(problems.length, 2)
   assert.match(problems[0]!, /test\/new\.test\.ts is in no tier/)
