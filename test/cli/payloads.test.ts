@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +12,7 @@ import {
   splitPayloads,
   Xorshift32,
 } from '../../src/cli/perf/payloads.js'
-import { ensureKafka } from '../../src/local-kafka/distribution.js'
+import { compileJava, javaSourcesIn, runJavaClass } from '../helpers/java.js'
 
 /** [file text, delimiter] pairs whose splitting is compared with Java's Scanner. */
 const SPLIT_CASES: [string, string][] = [
@@ -38,22 +37,11 @@ const SPLIT_CASES: [string, string][] = [
 
 describe('payload file splitting', () => {
   test('matches java.util.Scanner.useDelimiter as Kafka 4.x ProducerPerformance uses it', async () => {
-    const { classpath } = await ensureKafka()
-    const program = new URL('./java/ScanPayloads.java', import.meta.url).pathname
     const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
     const input = `${SPLIT_CASES.map(([text, d]) => `${b64(text)} ${b64(d)}`).join('\n')}\n`
-    const child = spawn('java', ['-cp', classpath, program], { stdio: ['pipe', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.stdin.end(input)
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.on('error', reject)
-      child.on('close', resolve)
-    })
-    assert.equal(code, 0, Buffer.concat(err).toString())
-    const lines = Buffer.concat(out).toString('utf8').split('\n').slice(0, SPLIT_CASES.length)
+    const classes = await compileJava(javaSourcesIn(new URL('./java', import.meta.url).pathname))
+    const { stdout } = await runJavaClass('ScanPayloads', [], { classes, input })
+    const lines = stdout.split('\n').slice(0, SPLIT_CASES.length)
     assert.equal(lines.length, SPLIT_CASES.length)
     SPLIT_CASES.forEach(([text, delimiter], i) => {
       const line = lines[i]!

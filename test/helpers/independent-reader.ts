@@ -3,10 +3,8 @@
  * KafkaConsumer (test/java/ReadTopic.java), and, as a smoke-level second opinion, kcat.
  */
 import { execFile, spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { ensureKafka } from '../../src/local-kafka/distribution.js'
-import { JAVA_DIR } from './java.js'
+import { testJavaClasses } from './java.js'
 
 export interface ReadRecord {
   partition: number
@@ -46,11 +44,11 @@ export async function readTopic(
   opts: ReadOptions = {},
 ): Promise<ReadRecord[]> {
   const timeoutMs = opts.timeoutMs ?? 30_000
-  const { classpath } = await ensureKafka()
+  const { classpath } = await testJavaClasses()
   const args = [
     '-cp',
     classpath,
-    join(JAVA_DIR, 'ReadTopic.java'),
+    'ReadTopic',
     bootstrapServers,
     topic,
     opts.isolationLevel ?? 'read_uncommitted',
@@ -175,11 +173,11 @@ export async function readTopicValues(
   opts: ReadOptions = {},
 ): Promise<number> {
   const timeoutMs = opts.timeoutMs ?? 120_000
-  const { classpath } = await ensureKafka()
+  const { classpath } = await testJavaClasses()
   const args = [
     '-cp',
     classpath,
-    join(JAVA_DIR, 'ReadTopic.java'),
+    'ReadTopic',
     bootstrapServers,
     topic,
     opts.isolationLevel ?? 'read_uncommitted',

@@ -1,12 +1,19 @@
 /**
- * Access to the Apache Kafka that scripts/run-tests.ts starts for the suite. A test that needs
- * Kafka fails (never skips) when none was started.
+ * Access to the Apache Kafka that scripts/run-tests.ts starts for the integration tier. A test
+ * that needs Kafka fails (never skips) when none was started, and a unit-tier file that asks for
+ * it fails with a message saying so (scripts/test-tiers.ts).
  */
 import { randomBytes } from 'node:crypto'
 import { createTopics, type NewTopic, parseBrokerList } from '../../src/cluster/admin.js'
 import { Producer } from '../../src/producer/producer.js'
 
 export function testBootstrap(): string {
+  if (process.env.SLUICE_TEST_TIER === 'unit') {
+    throw new Error(
+      'a unit-tier test asked for Apache Kafka: unit tests run without it. ' +
+        'Move the file to the integration tier in scripts/test-tiers.ts.',
+    )
+  }
   const b = process.env.SLUICE_TEST_BOOTSTRAP
   if (b === undefined || b === '') {
     throw new Error(

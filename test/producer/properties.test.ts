@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { ConfigError } from '../../src/errors.js'
-import { ensureKafka } from '../../src/local-kafka/distribution.js'
 import { resolveConfig } from '../../src/producer/config/index.js'
 import { loadPropertiesFile, parseProperties } from '../../src/producer/properties.js'
+import { runJavaSource } from '../helpers/java.js'
 
 /** [description, .properties text, expected entries] */
 const CASES: [string, string, Record<string, string>][] = [
@@ -108,41 +107,21 @@ public class PropsProbe {
 
 /** java.util.Properties.load on each text: sorted entries, or null when Java rejects it. */
 async function javaLoad(texts: string[]): Promise<([string, string][] | null)[]> {
-  const { classpath } = await ensureKafka()
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-props-'))
-  try {
-    const file = join(dir, 'PropsProbe.java')
-    await writeFile(file, JAVA_SOURCE)
-    const child = spawn('java', ['-cp', classpath, file], { stdio: ['pipe', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.stdin.end(`${texts.map((t) => Buffer.from(t).toString('base64')).join('\n')}\n`)
-    const code = await new Promise<number | null>((res, rej) => {
-      child.on('error', rej)
-      child.on('close', res)
-    })
-    if (code !== 0) throw new Error(`java exited with ${code}: ${Buffer.concat(err).toString()}`)
-    const lines = Buffer.concat(out)
-      .toString()
-      .split('\n')
-      .filter((l) => l.length > 0)
-    assert.equal(lines.length, texts.length, 'one answer per text')
-    const decode = (s: string) => Buffer.from(s, 'base64').toString('utf8')
-    return lines.map((l) => {
-      if (l === 'ERROR') return null
-      return l
-        .split(' ')
-        .slice(1)
-        .map((kv) => {
-          const [k, v] = kv.split(':')
-          return [decode(k ?? ''), decode(v ?? '')] as [string, string]
-        })
-    })
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
+  const input = `${texts.map((t) => Buffer.from(t).toString('base64')).join('\n')}\n`
+  const { stdout } = await runJavaSource({ name: 'PropsProbe.java', text: JAVA_SOURCE }, [], input)
+  const lines = stdout.split('\n').filter((l) => l.length > 0)
+  assert.equal(lines.length, texts.length, 'one answer per text')
+  const decode = (s: string) => Buffer.from(s, 'base64').toString('utf8')
+  return lines.map((l) => {
+    if (l === 'ERROR') return null
+    return l
+      .split(' ')
+      .slice(1)
+      .map((kv) => {
+        const [k, v] = kv.split(':')
+        return [decode(k ?? ''), decode(v ?? '')] as [string, string]
+      })
+  })
 }
 
 describe("parseProperties agrees with Java's Properties.load", () => {

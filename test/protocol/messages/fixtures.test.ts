@@ -3,11 +3,9 @@
  * version of every message we define: our encoder must produce exactly Java's bytes, for
  * requests and for responses (a fake broker encodes those), and our decoder must read Java's
  * bytes back into the same values. Frames include Kafka's own request/response headers.
+ * fixtures-java.test.ts checks that Kafka still writes exactly these fixtures.
  */
 import assert from 'node:assert/strict'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { APIS } from '../../../src/protocol/apis.js'
 import {
@@ -20,8 +18,7 @@ import {
 } from '../../../src/protocol/codec.js'
 import { Reader } from '../../../src/protocol/reader.js'
 import { Writer } from '../../../src/protocol/writer.js'
-import { runJava } from '../../helpers/java.js'
-import { FIXTURE_DIR, loadFixture, toOurs } from './fixtures.js'
+import { loadFixture, toOurs } from './fixtures.js'
 
 const hex = (b: Buffer) => b.toString('hex')
 const sized = (frameHex: string) => {
@@ -82,22 +79,3 @@ for (const api of APIS) {
     }
   })
 }
-
-test('MessageFixtures.java reproduces the committed fixtures', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-fixtures-'))
-  try {
-    await runJava('MessageFixtures.java', [dir])
-    const fresh = (await readdir(dir)).sort()
-    const committed = (await readdir(FIXTURE_DIR)).sort()
-    assert.deepEqual(fresh, committed)
-    for (const name of fresh) {
-      assert.equal(
-        await readFile(join(dir, name), 'utf8'),
-        await readFile(join(FIXTURE_DIR, name), 'utf8'),
-        name,
-      )
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-})

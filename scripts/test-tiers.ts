@@ -1,0 +1,152 @@
+/**
+ * Which tier every test file belongs to. scripts/run-tests.ts refuses to run when a test file on
+ * disk is in no tier or in two, or when a listed file does not exist, and
+ * test/tiers.test.ts checks the same (and that unit files do not import the broker or Java
+ * helpers) as part of the unit tier.
+ *
+ * - unit: needs neither Apache Kafka nor Java (in-process fakes and the fault proxy are fine).
+ *   Runs with SLUICE_TEST_BOOTSTRAP unset and with scripts/unit-guard.ts preloaded, which makes
+ *   any attempt to launch java, javac, mvn or kcat throw. `npm run test:unit`.
+ * - integration: needs the suite's shared broker (SLUICE_TEST_BOOTSTRAP), Kafka's jars or Java.
+ *   `integration` files run concurrently with each other (a few start a single broker of their
+ *   own; topics on the shared broker have unique names); `integrationAlone` files start the
+ *   3-broker cluster and kill brokers, or load the shared broker heavily, so they run one at a
+ *   time after the others.
+ * - soak: the two million-record failover runs on the 3-broker cluster and the local-kafka
+ *   launcher's own tests. `npm run test:soak`; not part of `npm test`.
+ *
+ * `npm test` runs unit, then integration.
+ */
+export const TIERS = {
+  unit: [
+    'test/cli/args.test.ts',
+    'test/cli/cli.test.ts',
+    'test/cli/histogram.test.ts',
+    'test/cli/keys.test.ts',
+    'test/cli/progress.test.ts',
+    'test/cli/report.test.ts',
+    'test/cli/run.test.ts',
+    'test/cli/settings.test.ts',
+    'test/cli/stats.test.ts',
+    'test/cli/throttler.test.ts',
+    'test/cluster/cluster-snapshot.test.ts',
+    'test/compression/codecs.test.ts',
+    'test/compression/corrupt.test.ts',
+    'test/compression/lz4-wasm.test.ts',
+    'test/docs.test.ts',
+    'test/fakes-selftest/coordinator.test.ts',
+    'test/fakes-selftest/fake-broker.test.ts',
+    'test/fakes-selftest/fault-proxy.test.ts',
+    'test/fakes-selftest/faults.test.ts',
+    'test/fakes-selftest/transactions-v2.test.ts',
+    'test/fakes-selftest/transactions.test.ts',
+    'test/fakes-selftest/txn-offsets.test.ts',
+    'test/faults/acks-zero.test.ts',
+    'test/faults/connections.test.ts',
+    'test/faults/errors.test.ts',
+    'test/faults/idempotence.test.ts',
+    'test/faults/settle-once.test.ts',
+    'test/faults/timeouts.test.ts',
+    'test/faults/transactions.test.ts',
+    'test/helpers-selftest/sequence-ledger.test.ts',
+    'test/integration/leader-hint.test.ts',
+    'test/producer/accumulator.test.ts',
+    'test/producer/config.test.ts',
+    'test/producer/interceptors.test.ts',
+    'test/producer/partition-queue.test.ts',
+    'test/producer/partitioner.test.ts',
+    'test/producer/pending-sends.test.ts',
+    'test/producer/txn-coordinator-errors.test.ts',
+    'test/public-surface.test.ts',
+    'test/producer/serializers.test.ts',
+    'test/producer/txn-sequences.test.ts',
+    'test/protocol/codec.test.ts',
+    'test/protocol/messages/fixtures.test.ts',
+    'test/protocol/messages/spec.test.ts',
+    'test/protocol/messages/truncated.test.ts',
+    'test/protocol/reader.test.ts',
+    'test/protocol/writer.test.ts',
+    'test/records/record-batch-decoder.test.ts',
+    'test/tiers.test.ts',
+  ],
+  integration: [
+    'test/cli/payloads.test.ts',
+    'test/cli/perf-e2e.test.ts', // one test runs `sluice perf` with no broker given: it starts its own
+    'test/compression/java.test.ts',
+    'test/fakes-selftest/fault-proxy-kafka.test.ts',
+    'test/faults/proxy-cut.test.ts',
+    'test/helpers-selftest/java-classes.test.ts',
+    'test/helpers-selftest/read-topic-values.test.ts',
+    'test/integration/abort-signal.test.ts',
+    'test/integration/backpressure.test.ts',
+    'test/integration/bad-input.test.ts',
+    'test/integration/close.test.ts',
+    'test/integration/compression.test.ts', // its own broker, to read the log segments on disk
+    'test/integration/idle.test.ts',
+    'test/integration/interceptors.test.ts',
+    'test/integration/produce.test.ts',
+    'test/integration/split.test.ts',
+    'test/integration/timestamps.test.ts',
+    'test/integration/transactions.test.ts', // and a broker of its own with transaction.version=0
+    'test/network/connection.test.ts',
+    'test/producer/config-java.test.ts',
+    'test/producer/properties.test.ts',
+    'test/protocol/crc32c.test.ts',
+    'test/protocol/error-codes.test.ts',
+    'test/protocol/messages/fixtures-java.test.ts',
+    'test/protocol/murmur2.test.ts',
+    'test/records/record-batch-builder.test.ts',
+  ],
+  integrationAlone: [
+    'test/integration/cluster-failover.test.ts', // 3-broker cluster, SIGKILLs a broker
+    'test/integration/memory.test.ts', // 10M records through the shared broker, RSS measured
+  ],
+  soak: [
+    'test/faults/idempotent-proxy-failover.test.ts',
+    'test/integration/idempotent-failover.test.ts',
+    'test/local-kafka/cli-script.test.ts',
+    'test/local-kafka/single-broker.test.ts',
+    'test/local-kafka/three-brokers.test.ts',
+  ],
+} as const
+
+export type Group = keyof typeof TIERS
+export type Tier = 'unit' | 'integration' | 'soak'
+
+export const TIER_OF_GROUP: Record<Group, Tier> = {
+  unit: 'unit',
+  integration: 'integration',
+  integrationAlone: 'integration',
+  soak: 'soak',
+}
+
+/** Modules a unit test file must not import (directly): they reach Kafka or Java. */
+export const UNIT_FORBIDDEN_IMPORTS = [
+  'helpers/kafka.js',
+  'helpers/java.js',
+  'helpers/independent-reader.js',
+  'local-kafka/cluster.js',
+  'cli/support.js',
+] as const
+
+/**
+ * Problems with the tier lists for the test files found on disk (paths relative to the repo
+ * root, with forward slashes): files in no tier, in more than one, or listed but missing.
+ */
+export function tierProblems(filesOnDisk: readonly string[]): string[] {
+  const problems: string[] = []
+  const groupsOf = new Map<string, Group[]>()
+  for (const [group, files] of Object.entries(TIERS) as [Group, readonly string[]][]) {
+    for (const f of files) groupsOf.set(f, [...(groupsOf.get(f) ?? []), group])
+  }
+  const onDisk = new Set(filesOnDisk)
+  for (const f of filesOnDisk) {
+    const groups = groupsOf.get(f)
+    if (groups === undefined) problems.push(`${f} is in no tier: add it to one list in scripts/test-tiers.ts`)
+    else if (groups.length > 1) problems.push(`${f} is in more than one tier list: ${groups.join(', ')}`)
+  }
+  for (const f of groupsOf.keys()) {
+    if (!onDisk.has(f)) problems.push(`${f} is listed in scripts/test-tiers.ts but does not exist`)
+  }
+  return problems
+}
