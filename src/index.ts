@@ -17,6 +17,7 @@ export {
   TransactionAbortableError,
   TransactionAbortedError,
   TransactionStateError,
+  UnsupportedVersionError,
 } from './errors.js'
 export {
   type Acks,
