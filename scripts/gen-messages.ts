@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { DEFAULT_KAFKA_VERSION, ensureKafka, kafkaCacheRoot } from '../src/local-kafka/distribution.js'
+import { NO_VERSIONS, parseVersions, type VersionRange } from '../src/protocol/schema.js'
 import { APIS, type ApiConfig } from './messages.config.js'
 
 const run = promisify(execFile)
@@ -119,21 +120,11 @@ export async function openSpecJar(version = SPEC_KAFKA_VERSION): Promise<SpecJar
 
 // ---- version ranges ----
 
-interface Range {
-  min: number
-  max: number
-}
+type Range = VersionRange
 
-const EMPTY: Range = { min: 1, max: 0 }
-
+/** A spec's version string; an absent one means no versions. */
 export function parseRange(spec: string | undefined): Range {
-  if (spec === undefined || spec === 'none') return EMPTY
-  const plus = /^(\d+)\+$/.exec(spec)
-  if (plus !== null) return { min: Number(plus[1]), max: Number.POSITIVE_INFINITY }
-  const range = /^(\d+)-(\d+)$/.exec(spec)
-  if (range !== null) return { min: Number(range[1]), max: Number(range[2]) }
-  if (/^\d+$/.test(spec)) return { min: Number(spec), max: Number(spec) }
-  throw new Error(`bad version range '${spec}'`)
+  return spec === undefined ? NO_VERSIONS : parseVersions(spec)
 }
 
 const isEmpty = (r: Range) => r.min > r.max
