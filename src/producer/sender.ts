@@ -1,13 +1,6 @@
 import type { MetadataManager } from '../cluster/metadata-manager.js'
 import { type Codec, loadCodec } from '../compression/index.js'
-import {
-  KafkaError,
-  NetworkError,
-  ProducerClosedError,
-  ProtocolError,
-  RequestTimeoutError,
-  TimeoutError,
-} from '../errors.js'
+import { NetworkError, ProducerClosedError, ProtocolError, TimeoutError } from '../errors.js'
 import { backoffMs } from '../network/backoff.js'
 import type { BrokerConnection } from '../network/broker-connection.js'
 import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
@@ -189,7 +182,8 @@ export class Sender {
     } catch (err) {
       for (const q of group) {
         const head = q.head
-        if (head !== undefined && this.#acc.readyAt(q) <= now) this.#fail(head, toError(err))
+        if (head !== undefined && this.#acc.readyAt(q) <= now)
+          this.#fail(head, toError(err), head.attempts > 0 ? 'unknown' : 'unsent')
       }
       this.wakeup() // for the batches behind them
       return
@@ -325,17 +319,8 @@ export class Sender {
       },
       (err: Error) => {
         try {
-          // A lost connection or a timeout leaves the batches' fate unknown; any other failure
-          // (the request could not be encoded) means this attempt wrote nothing.
-          if (err instanceof NetworkError || err instanceof RequestTimeoutError) {
-            for (const b of batches) this.#retryOrFail(b, err, true)
-          } else {
-            const retriable = err instanceof KafkaError && err.retriable
-            for (const b of batches) {
-              if (retriable) this.#retryOrFail(b, err, true, true)
-              else this.#fail(b, err, b.attempts > 1 ? 'unknown' : 'unwritten')
-            }
-          }
+          // The request left (encoding failures throw above): its batches' fate is unknown.
+          for (const b of batches) this.#retryOrFail(b, err, true)
         } catch (e) {
           this.#failUnsettled(batches, toError(e))
         }
