@@ -191,4 +191,23 @@ export const APIS: readonly ApiConfig[] = [
       'export const TXN_OFFSET_COMMIT_MAX_BEFORE_TRANSACTION_V2 = 4',
     ],
   },
+  {
+    name: 'SaslHandshake',
+    file: 'sasl-handshake',
+    versions: '0-1',
+    summary: [
+      'Opens a SASL exchange on a new connection (or a KIP-368 re-authentication on an ' +
+        'authenticated one). v1: the tokens follow in SaslAuthenticate requests; v0: they follow ' +
+        'as raw size-prefixed frames, for brokers without SaslAuthenticate.',
+    ],
+  },
+  {
+    name: 'SaslAuthenticate',
+    file: 'sasl-authenticate',
+    versions: '0-2',
+    summary: [
+      "Carries one SASL token each way. v1+ answers with the session's lifetime (KIP-368): the " +
+        'client must re-authenticate before it ends, or the broker closes the connection.',
+    ],
+  },
 ]

@@ -13,6 +13,8 @@ import { FindCoordinator } from './messages/find-coordinator.js'
 import { InitProducerId } from './messages/init-producer-id.js'
 import { Metadata } from './messages/metadata.js'
 import { Produce } from './messages/produce.js'
+import { SaslAuthenticate } from './messages/sasl-authenticate.js'
+import { SaslHandshake } from './messages/sasl-handshake.js'
 import { TxnOffsetCommit } from './messages/txn-offset-commit.js'
 
 export const APIS: readonly ApiDescriptor<unknown, unknown>[] = [
@@ -26,4 +28,6 @@ export const APIS: readonly ApiDescriptor<unknown, unknown>[] = [
   AddOffsetsToTxn,
   EndTxn,
   TxnOffsetCommit,
+  SaslHandshake,
+  SaslAuthenticate,
 ] as ApiDescriptor<unknown, unknown>[]
