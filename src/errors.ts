@@ -180,3 +180,29 @@ export class AbortError extends KafkaError {
     super(message, 'ERR_ABORTED', options)
   }
 }
+
+/**
+ * The broker refused this client's credentials, or the SASL exchange could not be completed:
+ * a wrong password, a mechanism the listener does not enable, a token the broker rejects, a
+ * token endpoint that refuses the client. `code` is Kafka's name when the broker said it
+ * (SASL_AUTHENTICATION_FAILED, UNSUPPORTED_SASL_MECHANISM, ILLEGAL_SASL_STATE), else
+ * ERR_AUTHENTICATION. Not retriable: the same credentials get the same answer. The message names
+ * the broker and the cause, never a secret.
+ */
+export class AuthenticationError extends KafkaError {
+  constructor(message: string, code = 'ERR_AUTHENTICATION', options: KafkaErrorOptions = {}) {
+    super(message, code, options)
+  }
+}
+
+/**
+ * The TLS connection to a broker could not be made safely: its certificate is expired, untrusted
+ * or for another host, the broker refused ours, no protocol version or cipher in common, or the
+ * port speaks TLS while the client was set up for plaintext. Not retriable. The message names the
+ * broker and what to change.
+ */
+export class TlsError extends KafkaError {
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, 'ERR_TLS', options)
+  }
+}

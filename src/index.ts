@@ -1,6 +1,7 @@
 export type { ClusterSnapshot } from './cluster/cluster-snapshot.js'
 export {
   AbortError,
+  AuthenticationError,
   BrokerError,
   BufferExhaustedError,
   ConfigError,
@@ -14,6 +15,7 @@ export {
   RequestTimeoutError,
   SerializationError,
   TimeoutError,
+  TlsError,
   TransactionAbortableError,
   TransactionAbortedError,
   TransactionStateError,
