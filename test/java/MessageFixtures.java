@@ -39,6 +39,7 @@ public class MessageFixtures {
   static final String[] MESSAGES = {
     "ApiVersions", "Metadata", "Produce", "InitProducerId", "CreateTopics",
     "FindCoordinator", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit",
+    "SaslHandshake", "SaslAuthenticate",
   };
   static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   static final ObjectMapper MAPPER = JsonMapper.builder()
