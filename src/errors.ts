@@ -206,3 +206,11 @@ export class TlsError extends KafkaError {
     super(message, 'ERR_TLS', options)
   }
 }
+
+/**
+ * A broker refused the connection for good: TLS could not be made safe, or authentication failed.
+ * Requests waiting for that broker fail with it at once instead of retrying until their timeout.
+ */
+export function isConnectionSetupRefusal(err: unknown): err is AuthenticationError | TlsError {
+  return err instanceof AuthenticationError || err instanceof TlsError
+}

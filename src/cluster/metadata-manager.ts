@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { BrokerError, ProducerClosedError, TimeoutError } from '../errors.js'
+import { BrokerError, isConnectionSetupRefusal, ProducerClosedError, TimeoutError } from '../errors.js'
 import { backoffMs } from '../network/backoff.js'
 import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
 import { ErrorCode, errorForCode } from '../protocol/error-codes.js'
@@ -107,6 +107,9 @@ export class MetadataManager {
       }
       attempts++
       await this.refresh().catch(() => {})
+      // Refused credentials or an untrusted broker won't change by asking again: the record fails
+      // now, not at max.block.ms (Java's metadata.maybeThrowFatalException).
+      if (this.#lastError !== null && isConnectionSetupRefusal(this.#lastError)) throw this.#lastError
     }
   }
 

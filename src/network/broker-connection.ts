@@ -2,8 +2,43 @@ import { NetworkError, UnsupportedVersionError } from '../errors.js'
 import { type ApiDescriptor, pickVersion } from '../protocol/codec.js'
 import { brokerError, ErrorCode } from '../protocol/error-codes.js'
 import { ApiVersions } from '../protocol/messages/api-versions.js'
+import { runSaslExchange, type SaslTransport } from '../security/sasl/exchange.js'
+import type { SaslMechanism } from '../security/sasl/mechanism.js'
+import { timerDelay } from '../timers.js'
 import { VERSION } from '../version.js'
 import { Connection, type ConnectionOptions } from './connection.js'
+
+/** Counters under the Java client's selector metric names. */
+export interface AuthenticationCounters {
+  'successful-authentication-total': number
+  'failed-authentication-total': number
+  'successful-reauthentication-total': number
+  'failed-reauthentication-total': number
+}
+
+export function newAuthenticationCounters(): AuthenticationCounters {
+  return {
+    'successful-authentication-total': 0,
+    'failed-authentication-total': 0,
+    'successful-reauthentication-total': 0,
+    'failed-reauthentication-total': 0,
+  }
+}
+
+export interface BrokerConnectionOptions extends ConnectionOptions {
+  /** The SASL mechanism (security.protocol SASL_PLAINTEXT or SASL_SSL); absent or null: none. */
+  sasl?: SaslMechanism | null
+  authCounters?: AuthenticationCounters
+}
+
+/**
+ * When to re-authenticate a session of `lifetimeMs` that began at `startedAt`: as Java's
+ * client, at a random point between 85% and 95% of it, so that the connections of many clients
+ * don't all re-authenticate at once.
+ */
+export function reauthenticationTime(startedAt: number, lifetimeMs: number, random = Math.random()): number {
+  return startedAt + Math.floor(lifetimeMs * (0.85 + 0.1 * random))
+}
 
 /**
  * A connection whose API versions have been negotiated with ApiVersions: `versionOf(api)` is the
@@ -19,17 +54,65 @@ export class BrokerConnection {
     this.connection = connection
   }
 
-  static async open(options: ConnectionOptions): Promise<BrokerConnection> {
+  /**
+   * Connects, negotiates API versions and authenticates, all within `connectTimeoutMs`
+   * (`socket.connection.setup.timeout.ms`, which in Java too covers the TLS handshake and SASL).
+   */
+  static async open(options: BrokerConnectionOptions): Promise<BrokerConnection> {
+    const deadline = Date.now() + options.connectTimeoutMs
     const connection = new Connection(options)
     await connection.connect()
     const bc = new BrokerConnection(connection)
+    const timer = setTimeout(
+      () =>
+        connection.close(
+          new NetworkError(
+            `connection setup with ${connection.address} did not finish within ${options.connectTimeoutMs} ms ` +
+              '(socket.connection.setup.timeout.ms)',
+          ),
+        ),
+      timerDelay(Math.max(0, deadline - Date.now())),
+    )
     try {
       await bc.#negotiate()
+      const sasl = options.sasl ?? null
+      if (sasl !== null) await bc.#authenticate(sasl, options.authCounters, false)
     } catch (err) {
       connection.close(err instanceof Error ? err : new NetworkError(String(err)))
       throw err
+    } finally {
+      clearTimeout(timer)
     }
     return bc
+  }
+
+  async #authenticate(
+    mechanism: SaslMechanism,
+    counters: AuthenticationCounters | undefined,
+    reauthentication: boolean,
+  ): Promise<void> {
+    const c = this.connection
+    const transport: SaslTransport = {
+      address: c.address,
+      versionOf: (api) => this.versionOf(api),
+      supports: (api) => this.#versions.has(api.apiKey),
+      send: (api, version, body) => c.sendDirect(api, version, body),
+      sendRaw: (token) => c.sendRaw(token),
+    }
+    const prefix = reauthentication ? 'reauthentication' : 'authentication'
+    let session: { lifetimeMs: number }
+    try {
+      session = await runSaslExchange(transport, mechanism, { host: c.host, port: c.port, reauthentication })
+    } catch (err) {
+      if (counters !== undefined) counters[`failed-${prefix}-total`]++
+      throw err
+    }
+    if (counters !== undefined) counters[`successful-${prefix}-total`]++
+    if (session.lifetimeMs > 0) {
+      c.setReauthentication(reauthenticationTime(Date.now(), session.lifetimeMs), () =>
+        this.#authenticate(mechanism, counters, true),
+      )
+    }
   }
 
   async #negotiate(): Promise<void> {

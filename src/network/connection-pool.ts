@@ -1,15 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ProducerClosedError } from '../errors.js'
 import { backoffMs } from './backoff.js'
-import { BrokerConnection } from './broker-connection.js'
-import type { ConnectionOptions } from './connection.js'
+import {
+  type AuthenticationCounters,
+  BrokerConnection,
+  type BrokerConnectionOptions,
+  newAuthenticationCounters,
+} from './broker-connection.js'
 
 export interface BrokerAddress {
   host: string
   port: number
 }
 
-export interface ConnectionPoolOptions extends Omit<ConnectionOptions, 'host' | 'port'> {
+export interface ConnectionPoolOptions
+  extends Omit<BrokerConnectionOptions, 'host' | 'port' | 'authCounters'> {
   reconnectBackoffMs: number
   reconnectBackoffMaxMs: number
   /**
@@ -20,7 +25,7 @@ export interface ConnectionPoolOptions extends Omit<ConnectionOptions, 'host' | 
 }
 
 /** Counters under the Java producer's metric names. */
-export interface ConnectionMetrics {
+export interface ConnectionMetrics extends AuthenticationCounters {
   'connection-creation-total': number
   'connection-close-total': number
   'connection-count': number
@@ -47,6 +52,7 @@ export class ConnectionPool {
   #closed = false
   #created = 0
   #closedCount = 0
+  readonly #authCounters = newAuthenticationCounters()
 
   constructor(options: ConnectionPoolOptions) {
     this.#options = options
@@ -83,7 +89,13 @@ export class ConnectionPool {
       if (this.#closed) throw new ProducerClosedError()
       const o = this.#options
       const connectTimeoutMs = connectTimeoutFor(o.connectTimeoutMs, o.connectTimeoutMaxMs, slot.failures)
-      const conn = await BrokerConnection.open({ ...o, connectTimeoutMs, host: addr.host, port: addr.port })
+      const conn = await BrokerConnection.open({
+        ...o,
+        connectTimeoutMs,
+        host: addr.host,
+        port: addr.port,
+        authCounters: this.#authCounters,
+      })
       if (this.#closed) {
         conn.close()
         throw new ProducerClosedError()
@@ -121,6 +133,7 @@ export class ConnectionPool {
       'connection-creation-total': this.#created,
       'connection-close-total': this.#closedCount,
       'connection-count': open,
+      ...this.#authCounters,
     }
   }
 

@@ -1,7 +1,9 @@
-import { connect as netConnect, type Socket } from 'node:net'
-import { KafkaError, NetworkError, ProtocolError, RequestTimeoutError } from '../errors.js'
+import { isIP, connect as netConnect, type Socket } from 'node:net'
+import { type ConnectionOptions as TlsConnectOptions, connect as tlsConnect } from 'node:tls'
+import { KafkaError, NetworkError, ProtocolError, RequestTimeoutError, TlsError } from '../errors.js'
 import { type ApiDescriptor, decodeResponse, encodeRequest, readCorrelationId } from '../protocol/codec.js'
 import { Writer } from '../protocol/writer.js'
+import { looksLikeTls, tlsFailure } from '../security/tls/tls-errors.js'
 import { timerDelay } from '../timers.js'
 import { FrameDecoder } from './frame-decoder.js'
 
@@ -26,7 +28,12 @@ export interface ConnectionOptions {
    * (`connections.max.idle.ms`); negative or absent: never.
    */
   maxIdleMs?: number
+  /** TLS settings (security.protocol SSL or SASL_SSL); absent or null: plaintext. */
+  tls?: TlsOptions | null
 }
+
+/** node:tls options for a broker connection; host, port and SNI are filled in per broker. */
+export type TlsOptions = Omit<TlsConnectOptions, 'host' | 'port' | 'socket' | 'servername'>
 
 interface Pending {
   api: ApiDescriptor<unknown, unknown>
@@ -69,6 +76,17 @@ export class Connection {
   #lastActive = 0
   #idleTimer: NodeJS.Timeout | null = null
   #closedIdle = false
+  #receivedAny = false
+  /**
+   * While a re-authentication runs (KIP-368) ordinary requests are encoded but not written: the
+   * broker accepts only the SASL requests until the exchange ends.
+   */
+  #holdWrites = false
+  /** When to re-authenticate (epoch ms), checked as requests are sent; 0: never. */
+  #reauthAt = 0
+  #reauthenticate: (() => Promise<void>) | null = null
+  /** Waiters for raw SASL frames (SaslHandshake v0), answered in order. */
+  readonly #rawWaiters: { resolve: (frame: Buffer) => void; reject: (err: Error) => void }[] = []
 
   constructor(options: ConnectionOptions) {
     this.#options = options
@@ -100,9 +118,20 @@ export class Connection {
     this.#onClose = listener
   }
 
+  /** Connects (and, with TLS, completes the handshake) within `connectTimeoutMs`. */
   connect(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: this.host, port: this.port, noDelay: true })
+      const tls = this.#options.tls ?? null
+      const socket =
+        tls === null
+          ? netConnect({ host: this.host, port: this.port, noDelay: true })
+          : tlsConnect({
+              ...tls,
+              host: this.host,
+              port: this.port,
+              ...(isIP(this.host) === 0 ? { servername: this.host } : {}),
+            })
+      if (tls !== null) socket.setNoDelay(true)
       const timer = setTimeout(() => {
         fail(
           new NetworkError(
@@ -117,9 +146,13 @@ export class Connection {
         reject(err)
       }
       socket.once('error', (err) =>
-        fail(new NetworkError(`cannot connect to ${this.address}: ${err.message}`, { cause: err })),
+        fail(
+          tls !== null && (socket as Socket & { connecting: boolean }).connecting === false
+            ? tlsFailure(this.address, err)
+            : new NetworkError(`cannot connect to ${this.address}: ${err.message}`, { cause: err }),
+        ),
       )
-      socket.once('connect', () => {
+      socket.once(tls === null ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer)
         socket.removeAllListeners('error')
         if (this.#closedWith !== null) {
@@ -138,6 +171,18 @@ export class Connection {
     this.#lastActive = Date.now()
     this.#armIdleTimer(this.#options.maxIdleMs ?? -1)
     socket.on('data', (chunk: Buffer) => {
+      if (!this.#receivedAny) {
+        this.#receivedAny = true
+        if (this.#options.tls == null && looksLikeTls(chunk)) {
+          this.close(
+            new TlsError(
+              `broker ${this.address} answered with TLS: its listener expects SSL or SASL_SSL, not ` +
+                'plaintext. Set security.protocol to SSL or SASL_SSL, or use its plaintext port.',
+            ),
+          )
+          return
+        }
+      }
       try {
         this.#decoder.push(chunk, (frame) => this.#onFrame(frame))
       } catch (err) {
@@ -148,7 +193,12 @@ export class Connection {
       }
     })
     socket.on('error', (err) => {
-      this.close(new NetworkError(`connection to ${this.address} failed: ${err.message}`, { cause: err }))
+      const failure = this.#options.tls == null ? null : tlsFailure(this.address, err)
+      this.close(
+        failure instanceof TlsError
+          ? failure
+          : new NetworkError(`connection to ${this.address} failed: ${err.message}`, { cause: err }),
+      )
     })
     socket.on('close', () => {
       this.close(new NetworkError(`connection to ${this.address} was closed by the broker`))
@@ -170,10 +220,72 @@ export class Connection {
     if (this.#closedWith !== null || this.#socket === null) {
       return Promise.reject(this.#closedWith ?? new NetworkError(`connection to ${this.address} is not open`))
     }
+    if (this.#reauthAt > 0 && !this.#holdWrites && Date.now() >= this.#reauthAt) this.#beginReauthentication()
+    return this.#enqueue(api, version, body, expectResponse, this.#out)
+  }
+
+  /**
+   * Sends a request ahead of any held ones, written at once: the SASL requests of an
+   * authentication or re-authentication.
+   */
+  sendDirect<Req, Res>(api: ApiDescriptor<Req, Res>, version: number, body: Req): Promise<Res> {
+    if (this.#closedWith !== null || this.#socket === null) {
+      return Promise.reject(this.#closedWith ?? new NetworkError(`connection to ${this.address} is not open`))
+    }
+    const out = new Writer(256)
+    const response = this.#enqueue(api, version, body, true, out)
+    this.#socket.write(out.view())
+    return response
+  }
+
+  /** Writes one raw size-prefixed SASL token and resolves with the next frame (SaslHandshake v0). */
+  sendRaw(token: Buffer): Promise<Buffer> {
+    if (this.#closedWith !== null || this.#socket === null) {
+      return Promise.reject(this.#closedWith ?? new NetworkError(`connection to ${this.address} is not open`))
+    }
+    const size = Buffer.allocUnsafe(4)
+    size.writeInt32BE(token.length, 0)
+    this.#socket.write(Buffer.concat([size, token]))
+    return new Promise((resolve, reject) => this.#rawWaiters.push({ resolve, reject }))
+  }
+
+  /**
+   * Arms re-authentication (KIP-368): the first request sent at or after `atMs` (epoch ms) holds
+   * back ordinary writes, runs `run` (which uses sendDirect), then writes what was held, in
+   * order. A failed run closes the connection with its error.
+   */
+  setReauthentication(atMs: number, run: () => Promise<void>): void {
+    this.#reauthAt = atMs
+    this.#reauthenticate = run
+  }
+
+  #beginReauthentication(): void {
+    const run = this.#reauthenticate
+    this.#reauthAt = 0
+    if (run === null) return
+    // What was encoded before now belongs before the SaslHandshake on the wire.
+    this.#flush()
+    this.#holdWrites = true
+    run().then(
+      () => {
+        this.#holdWrites = false
+        this.#scheduleFlush()
+      },
+      (err: unknown) => this.close(err instanceof Error ? err : new NetworkError(String(err))),
+    )
+  }
+
+  #enqueue<Req, Res>(
+    api: ApiDescriptor<Req, Res>,
+    version: number,
+    body: Req,
+    expectResponse: boolean,
+    out: Writer,
+  ): Promise<Res> {
     const correlationId = this.#nextCorrelationId
     this.#nextCorrelationId = (correlationId + 1) & 0x7fffffff
-    encodeRequest(this.#out, api, version, correlationId, this.#options.clientId, body)
-    this.#scheduleFlush()
+    encodeRequest(out, api, version, correlationId, this.#options.clientId, body)
+    if (out === this.#out) this.#scheduleFlush()
     const now = Date.now()
     this.#lastActive = now
     if (!expectResponse) {
@@ -201,7 +313,8 @@ export class Connection {
 
   #flush(): void {
     this.#flushScheduled = false
-    if (this.#out.length === 0 || this.#socket === null || this.#closedWith !== null) return
+    if (this.#out.length === 0 || this.#socket === null || this.#closedWith !== null || this.#holdWrites)
+      return
     // The socket keeps the bytes until the kernel takes them: hand it the buffer itself and
     // encode into another meanwhile; it becomes spare again when the write has gone through.
     const out = this.#out
@@ -222,6 +335,11 @@ export class Connection {
   }
 
   #onFrame(frame: Buffer): void {
+    const raw = this.#rawWaiters.shift()
+    if (raw !== undefined) {
+      raw.resolve(frame)
+      return
+    }
     const correlationId = readCorrelationId(frame)
     const pending = this.#pending.get(correlationId)
     if (pending === undefined) {
@@ -308,7 +426,7 @@ export class Connection {
     const socket = this.#socket
     this.#socket = null
     socket?.destroy()
-    const pending = [...this.#pending.values(), ...this.#unanswered]
+    const pending = [...this.#pending.values(), ...this.#unanswered, ...this.#rawWaiters.splice(0)]
     this.#pending.clear()
     this.#unanswered = []
     for (const p of pending) p.reject(reason)

@@ -12,6 +12,7 @@ import {
 } from '../errors.js'
 import { ConnectionPool } from '../network/connection-pool.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
+import { type ResolvedSecurity, resolveSecurity } from '../security/settings.js'
 import { timerDelay } from '../timers.js'
 import { RecordAccumulator } from './accumulator.js'
 import { type ProducerConfig, type ProducerConfigInput, resolveConfig } from './config/index.js'
@@ -61,6 +62,7 @@ export class Producer extends EventEmitter {
    */
   readonly highWaterMark: number
   readonly #pool: ConnectionPool
+  readonly #security: ResolvedSecurity
   readonly #metadata: MetadataManager
   readonly #accumulator: RecordAccumulator
   readonly #sender: Sender
@@ -80,7 +82,10 @@ export class Producer extends EventEmitter {
     super()
     this.config = resolveConfig(config)
     const c = this.config
+    this.#security = resolveSecurity(c)
     this.#pool = new ConnectionPool({
+      tls: this.#security.tls,
+      sasl: this.#security.sasl,
       clientId: c.clientId,
       requestTimeoutMs: c.requestTimeoutMs,
       connectTimeoutMs: c.socketConnectionSetupTimeoutMs,
@@ -601,6 +606,14 @@ export class Producer extends EventEmitter {
     this.#tm?.close()
     this.#metadata.close()
     this.#pool.close(err)
+    try {
+      await this.#security.sasl?.close?.()
+    } catch (e) {
+      process.emitWarning(
+        `the SASL mechanism's close() threw: ${(e as Error)?.message ?? e}`,
+        'SluiceCloseWarning',
+      )
+    }
     await this.#interceptors.close()
   }
 }

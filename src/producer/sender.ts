@@ -1,6 +1,12 @@
 import type { MetadataManager } from '../cluster/metadata-manager.js'
 import { type Codec, loadCodec } from '../compression/index.js'
-import { NetworkError, ProducerClosedError, ProtocolError, TimeoutError } from '../errors.js'
+import {
+  isConnectionSetupRefusal,
+  NetworkError,
+  ProducerClosedError,
+  ProtocolError,
+  TimeoutError,
+} from '../errors.js'
 import { backoffMs } from '../network/backoff.js'
 import type { BrokerConnection } from '../network/broker-connection.js'
 import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
@@ -51,6 +57,8 @@ export class Sender {
   #cursor = 0
   #fatal: Error | null = null
   readonly #connecting = new Set<string>()
+  /** Brokers whose last connection attempt was refused for good (TLS or authentication), by host:port. */
+  readonly #refusals = new Map<string, Error>()
   #requestTotal = 0
   #recordSendTotal = 0
   #recordRetryTotal = 0
@@ -164,6 +172,12 @@ export class Sender {
         conn?.isOpen === true && conn.connection.inFlight < this.#config.maxInFlightRequestsPerConnection,
       )
       if (conn === null) {
+        const refusal = this.#refusals.get(`${broker.host}:${broker.port}`)
+        if (refusal !== undefined) {
+          this.#refusals.delete(`${broker.host}:${broker.port}`)
+          this.#failRefused(group, refusal)
+          continue
+        }
         this.#connect(broker)
         continue
       }
@@ -528,13 +542,29 @@ export class Sender {
         this.#connecting.delete(k)
         this.wakeup()
       },
-      () => {
+      (err: unknown) => {
         this.#connecting.delete(k)
+        if (isConnectionSetupRefusal(err)) {
+          // Asking again would get the same answer: what waits for this broker fails (next run).
+          this.#refusals.set(k, err)
+          this.wakeup()
+          return
+        }
         // The leader may have gone; learn where the partitions went, then try again.
         this.#refreshMetadata()
         this.#wakeAt(Math.max(this.#pool.readyAt(broker), Date.now() + this.#config.retryBackoffMs))
       },
     )
+  }
+
+  /**
+   * The leader refused the connection (TLS or authentication): the batches waiting for it fail
+   * with that error. A batch never sent was not written; one sent before, on an earlier
+   * connection, may have been. Records sent later try the broker again, after the reconnect backoff.
+   */
+  #failRefused(group: readonly PartitionQueue[], err: Error): void {
+    for (const q of group)
+      for (const b of q.takeWaiting()) this.#fail(b, err, b.attempts > 0 ? 'unknown' : 'unsent')
   }
 
   /** Fails every queued batch and every later send (in-flight ones settle with their responses). */

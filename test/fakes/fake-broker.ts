@@ -83,6 +83,11 @@ import { InitProducerId, type InitProducerIdRequest } from '../../src/protocol/m
 import { Metadata, type MetadataRequest } from '../../src/protocol/messages/metadata.js'
 import { Produce, type ProduceRequest } from '../../src/protocol/messages/produce.js'
 import {
+  SaslAuthenticate,
+  type SaslAuthenticateRequest,
+} from '../../src/protocol/messages/sasl-authenticate.js'
+import { SaslHandshake, type SaslHandshakeRequest } from '../../src/protocol/messages/sasl-handshake.js'
+import {
   TxnOffsetCommit,
   type TxnOffsetCommitRequest,
 } from '../../src/protocol/messages/txn-offset-commit.js'
@@ -108,6 +113,7 @@ import {
   produceResponse,
 } from './handlers.js'
 import { summarize } from './request-summary.js'
+import { FakeSaslListener, type FakeSaslOptions } from './sasl-listener.js'
 import {
   addOffsetsToTxnResponse,
   addPartitionsToTxnResponse,
@@ -165,6 +171,8 @@ export interface FakeClusterOptions {
   transactionMaxTimeoutMs?: number
   /** transaction.partition.verification.enable; default true, as in Kafka. */
   partitionVerification?: boolean
+  /** A SASL_PLAINTEXT listener (sasl-listener.ts); absent: plaintext, SaslHandshake not offered. */
+  sasl?: FakeSaslOptions
 }
 
 const MAX_REQUEST_BYTES = 100 * 1024 * 1024
@@ -213,6 +221,11 @@ export class FakeBroker {
   /** Connections accepted since the start. */
   get connectionCount(): number {
     return this.#accepted
+  }
+
+  /** The SASL listener (shared by the cluster's brokers), when the cluster has one. */
+  get sasl(): FakeSaslListener | undefined {
+    return this.#ctx.sasl
   }
 
   get openConnections(): number {
@@ -319,6 +332,7 @@ export class FakeBroker {
         )
       }
       req = this.#received(conn, api, frame)
+      this.#ctx.sasl?.check(conn.id, req.apiKey, req.apiName)
     } catch (err) {
       this.#violation(conn, err)
       return
@@ -401,6 +415,14 @@ export class FakeBroker {
         return endTxnResponse(this.#ctx, req.apiVersion, req.body as EndTxnRequest, action)
       case TxnOffsetCommit.apiKey:
         return txnOffsetCommitResponse(this.#ctx, req.apiVersion, req.body as TxnOffsetCommitRequest, action)
+      case SaslHandshake.apiKey:
+        return this.#ctx.sasl!.handshake(req.connectionId, req.body as SaslHandshakeRequest)
+      case SaslAuthenticate.apiKey:
+        return this.#ctx.sasl!.authenticate(
+          req.connectionId,
+          req.apiVersion,
+          req.body as SaslAuthenticateRequest,
+        )
       default:
         throw new Error(`unreachable: ${req.apiName}`)
     }
@@ -456,9 +478,12 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
   for (const [key, api] of FAKE_APIS) {
     const narrowed = options.apiVersions?.[key]
     if (narrowed === null) continue
+    if ((key === SaslHandshake.apiKey || key === SaslAuthenticate.apiKey) && options.sasl === undefined)
+      continue
     advertised.set(key, narrowed ?? { min: api.minVersion, max: api.maxVersion })
   }
   const auto = options.autoCreateTopics
+  const sasl = options.sasl === undefined ? undefined : new FakeSaslListener(options.sasl)
   const brokers: FakeBroker[] = []
   const placement = new CoordinatorPlacement(() => brokers.filter((x) => x.running).map((x) => x.nodeId))
   const cluster = new FakeCluster(model, placement)
@@ -475,6 +500,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
       advertised,
       coordinatorOf: (kind, key) => placement.of(kind, key),
       partitionVerification: options.partitionVerification ?? true,
+      ...(sasl === undefined ? {} : { sasl }),
     })
     brokers.push(broker)
     cluster.brokers.push(broker)

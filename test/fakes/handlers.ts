@@ -3,6 +3,7 @@
  * when none is sent). Faults that change an answer (errorFor, errorCode) are applied here;
  * those about the connection (delay, drop, garbage) are the broker's.
  */
+
 import type { ApiVersionsResponse } from '../../src/protocol/messages/api-versions.js'
 import type {
   CreatableTopicResult,
@@ -25,6 +26,7 @@ import type { ClusterModel, FakeTopic } from './cluster-model.js'
 import type { CoordinatorKind } from './coordinator-placement.js'
 import { FakeError } from './error-codes.js'
 import { type FaultAction, faultsOf, type LeaderHint, type PartitionFault, takeFault } from './faults.js'
+import type { FakeSaslListener } from './sasl-listener.js'
 import { hasTransactionalBatch, transactionalProduceError } from './txn-produce.js'
 
 export interface Endpoint {
@@ -36,6 +38,8 @@ export interface Endpoint {
 
 export interface HandlerContext {
   model: ClusterModel
+  /** The broker's SASL listener, when it has one. */
+  sasl?: FakeSaslListener
   nodeId: number
   /** Brokers that are up, for Metadata and NodeEndpoints. */
   endpoints: () => Endpoint[]

@@ -77,6 +77,11 @@ describe("against Kafka's Java ProducerConfig", () => {
     'key.serializer',
     'value.serializer',
     'allow.auto.create.topics',
+    // Java defaults these to JKS; Sluice reads the format from the file (JKS is refused with a fix).
+    'ssl.truststore.type',
+    'ssl.keystore.type',
+    // Sluice's own: the kafkajs-style credentials object.
+    'sasl',
   ])
   const scenarios: Record<string, string>[] = [
     {},

@@ -3,6 +3,7 @@
  * and parser. Ranges follow Kafka's ProducerConfig unless noted.
  */
 import * as p from './coerce.js'
+import { SECURITY_SPECS } from './security-definitions.js'
 import { type ConfigKey, DOTTED_NAMES, type ProducerConfig } from './types.js'
 
 export type ConfigType =
@@ -16,6 +17,12 @@ export type ConfigType =
   | 'serializer'
   | 'partitioner'
   | 'interceptors'
+  | 'password'
+  | 'pem'
+  | 'mechanism'
+  | 'object'
+  | 'function'
+  | 'double'
 
 export interface ConfigDefinition {
   /** Java (dotted) name, e.g. `linger.ms`. */
@@ -33,7 +40,7 @@ export interface ConfigDefinition {
   readonly valid: string
 }
 
-interface Spec<T> {
+export interface Spec<T> {
   type: ConfigType
   default: T | undefined
   defaultText?: string
@@ -250,6 +257,7 @@ export const SPECS: { readonly [K in ConfigKey]: Spec<ProducerConfig[K]> } = {
     parse: p.oneOf(['none', 'rebootstrap'], { ignoreCase: true }),
   },
   allowAutoCreateTopics: bool(true, 'Let the broker create a missing topic when the producer asks for it.'),
+  ...SECURITY_SPECS,
 }
 
 function defaultText(def: unknown): string {

@@ -1,6 +1,48 @@
+import type { SaslMechanism } from '../../security/sasl/mechanism.js'
+import type { Secret } from '../../security/secret.js'
 import type { CustomPartitioner } from '../partitioner.js'
 import type { ProducerRecord, RecordMetadata } from '../record.js'
 import type { Serializer, SerializerName } from '../serializers.js'
+
+export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL'
+
+/** ssl.truststore.type / ssl.keystore.type. */
+export type StoreType = 'PEM' | 'PKCS12' | 'JKS'
+
+/** PEM text: one string or Buffer, or several (certificates one after another). */
+export type PemInput = string | Buffer | readonly (string | Buffer)[]
+
+/** An OAuth bearer token as a token callback returns it (Java's OAuthBearerToken). */
+export interface OAuthBearerTokenInput {
+  /** The compact-serialized token (usually a JWT). */
+  value: string
+  /** When the token expires, epoch ms; read from the JWT's `exp` when absent. */
+  lifetimeMs?: number
+  principalName?: string
+  startTimeMs?: number
+  /** SASL extensions sent with the token (KIP-342). */
+  extensions?: Record<string, string>
+}
+
+/** `sasl.login.callback.handler.class`: returns a fresh token each time it is called. */
+export type OAuthBearerTokenCallback = () => OAuthBearerTokenInput | Promise<OAuthBearerTokenInput>
+
+/** The `sasl` object, as kafkajs users write it. */
+export interface SaslOptions {
+  /** 'plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer' (any case), or a mechanism object. */
+  readonly mechanism: string | SaslMechanism
+  readonly username?: string
+  readonly password?: Secret
+  readonly oauthBearerProvider?: OAuthBearerTokenCallback
+}
+
+/** What the user may pass as `sasl`. */
+export interface SaslInput {
+  mechanism: string | SaslMechanism
+  username?: string
+  password?: string
+  oauthBearerProvider?: OAuthBearerTokenCallback
+}
 
 export type Acks = 0 | 1 | -1
 export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
@@ -67,6 +109,39 @@ export interface ProducerConfig {
   readonly interceptorClasses: readonly ProducerInterceptor[]
   readonly metadataRecoveryStrategy: MetadataRecoveryStrategy
   readonly allowAutoCreateTopics: boolean
+  readonly securityProtocol: SecurityProtocol
+  readonly sslProtocol: string
+  readonly sslEnabledProtocols: readonly string[]
+  readonly sslCipherSuites: readonly string[]
+  readonly sslEndpointIdentificationAlgorithm: string
+  readonly sslTruststoreLocation: string | null
+  readonly sslTruststoreType: StoreType | null
+  readonly sslTruststorePassword: Secret | null
+  readonly sslTruststoreCertificates: PemInput | null
+  readonly sslKeystoreLocation: string | null
+  readonly sslKeystoreType: StoreType | null
+  readonly sslKeystorePassword: Secret | null
+  readonly sslKeystoreKey: Secret | null
+  readonly sslKeystoreCertificateChain: PemInput | null
+  readonly sslKeyPassword: Secret | null
+  readonly saslMechanism: string | SaslMechanism
+  readonly saslJaasConfig: Secret | null
+  readonly sasl: SaslOptions | null
+  readonly saslLoginCallbackHandlerClass: OAuthBearerTokenCallback | null
+  readonly saslOauthbearerTokenEndpointUrl: string | null
+  readonly saslOauthbearerScope: string | null
+  readonly saslOauthbearerClientCredentialsClientId: string | null
+  readonly saslOauthbearerClientCredentialsClientSecret: Secret | null
+  readonly saslOauthbearerSubClaimName: string
+  readonly saslOauthbearerScopeClaimName: string
+  readonly saslLoginConnectTimeoutMs: number | null
+  readonly saslLoginReadTimeoutMs: number | null
+  readonly saslLoginRetryBackoffMs: number
+  readonly saslLoginRetryBackoffMaxMs: number
+  readonly saslLoginRefreshWindowFactor: number
+  readonly saslLoginRefreshWindowJitter: number
+  readonly saslLoginRefreshMinPeriodSeconds: number
+  readonly saslLoginRefreshBufferSeconds: number
 }
 
 export type ConfigKey = keyof ProducerConfig
@@ -112,6 +187,39 @@ export const DOTTED_NAMES = {
   interceptorClasses: 'interceptor.classes',
   metadataRecoveryStrategy: 'metadata.recovery.strategy',
   allowAutoCreateTopics: 'allow.auto.create.topics',
+  securityProtocol: 'security.protocol',
+  sslProtocol: 'ssl.protocol',
+  sslEnabledProtocols: 'ssl.enabled.protocols',
+  sslCipherSuites: 'ssl.cipher.suites',
+  sslEndpointIdentificationAlgorithm: 'ssl.endpoint.identification.algorithm',
+  sslTruststoreLocation: 'ssl.truststore.location',
+  sslTruststoreType: 'ssl.truststore.type',
+  sslTruststorePassword: 'ssl.truststore.password',
+  sslTruststoreCertificates: 'ssl.truststore.certificates',
+  sslKeystoreLocation: 'ssl.keystore.location',
+  sslKeystoreType: 'ssl.keystore.type',
+  sslKeystorePassword: 'ssl.keystore.password',
+  sslKeystoreKey: 'ssl.keystore.key',
+  sslKeystoreCertificateChain: 'ssl.keystore.certificate.chain',
+  sslKeyPassword: 'ssl.key.password',
+  saslMechanism: 'sasl.mechanism',
+  saslJaasConfig: 'sasl.jaas.config',
+  sasl: 'sasl',
+  saslLoginCallbackHandlerClass: 'sasl.login.callback.handler.class',
+  saslOauthbearerTokenEndpointUrl: 'sasl.oauthbearer.token.endpoint.url',
+  saslOauthbearerScope: 'sasl.oauthbearer.scope',
+  saslOauthbearerClientCredentialsClientId: 'sasl.oauthbearer.client.credentials.client.id',
+  saslOauthbearerClientCredentialsClientSecret: 'sasl.oauthbearer.client.credentials.client.secret',
+  saslOauthbearerSubClaimName: 'sasl.oauthbearer.sub.claim.name',
+  saslOauthbearerScopeClaimName: 'sasl.oauthbearer.scope.claim.name',
+  saslLoginConnectTimeoutMs: 'sasl.login.connect.timeout.ms',
+  saslLoginReadTimeoutMs: 'sasl.login.read.timeout.ms',
+  saslLoginRetryBackoffMs: 'sasl.login.retry.backoff.ms',
+  saslLoginRetryBackoffMaxMs: 'sasl.login.retry.backoff.max.ms',
+  saslLoginRefreshWindowFactor: 'sasl.login.refresh.window.factor',
+  saslLoginRefreshWindowJitter: 'sasl.login.refresh.window.jitter',
+  saslLoginRefreshMinPeriodSeconds: 'sasl.login.refresh.min.period.seconds',
+  saslLoginRefreshBufferSeconds: 'sasl.login.refresh.buffer.seconds',
 } as const satisfies Record<ConfigKey, string>
 
 type Num = number | bigint | string
@@ -162,6 +270,47 @@ export interface ConfigInputValues {
   interceptorClasses: readonly ProducerInterceptor[]
   metadataRecoveryStrategy: MetadataRecoveryStrategy | 'NONE' | 'REBOOTSTRAP'
   allowAutoCreateTopics: Bool
+  /** PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL (any case). */
+  securityProtocol: SecurityProtocol | Lowercase<SecurityProtocol>
+  sslProtocol: string
+  sslEnabledProtocols: string | readonly string[] | null
+  sslCipherSuites: string | readonly string[] | null
+  /** 'https' (default): check each broker's host name against its certificate; '' turns that off. */
+  sslEndpointIdentificationAlgorithm: string
+  /** A PEM file of the CA certificates to trust (system CAs when neither this nor certificates is set). */
+  sslTruststoreLocation: string | null
+  sslTruststoreType: string | null
+  sslTruststorePassword: string | Secret | null
+  /** PEM text of the CA certificates to trust. */
+  sslTruststoreCertificates: PemInput | null
+  /** The client's key and certificate chain: a PEM file, or a PKCS#12 file with ssl.keystore.type=PKCS12. */
+  sslKeystoreLocation: string | null
+  sslKeystoreType: string | null
+  sslKeystorePassword: string | Secret | null
+  /** The client's private key as PEM text. */
+  sslKeystoreKey: string | Buffer | Secret | null
+  /** The client's certificate chain as PEM text. */
+  sslKeystoreCertificateChain: PemInput | null
+  /** Decrypts an encrypted private key. */
+  sslKeyPassword: string | Secret | null
+  saslMechanism: string | SaslMechanism
+  sasl: SaslInput | SaslMechanism | null
+  saslJaasConfig: string | Secret | null
+  saslLoginCallbackHandlerClass: OAuthBearerTokenCallback | null
+  saslOauthbearerTokenEndpointUrl: string | null
+  saslOauthbearerScope: string | null
+  saslOauthbearerClientCredentialsClientId: string | null
+  saslOauthbearerClientCredentialsClientSecret: string | Secret | null
+  saslOauthbearerSubClaimName: string
+  saslOauthbearerScopeClaimName: string
+  saslLoginConnectTimeoutMs: Num | null
+  saslLoginReadTimeoutMs: Num | null
+  saslLoginRetryBackoffMs: Num
+  saslLoginRetryBackoffMaxMs: Num
+  saslLoginRefreshWindowFactor: Num
+  saslLoginRefreshWindowJitter: Num
+  saslLoginRefreshMinPeriodSeconds: Num
+  saslLoginRefreshBufferSeconds: Num
 }
 
 type CamelInput = { [K in ConfigKey]?: ConfigInputValues[K] | undefined }
