@@ -195,4 +195,31 @@ describe('broker errors', () => {
       await cluster.close()
     }
   })
+
+  test('CLUSTER_AUTHORIZATION_FAILED on the idempotent InitProducerId: fatal, and the error says to grant IdempotentWrite or turn idempotence off', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ topics: [{ name: 't', partitions: 1 }] })
+    cluster.addRule({ apiKey: ApiKey.InitProducerId, errorCode: FakeError.CLUSTER_AUTHORIZATION_FAILED })
+    const producer = new Producer({ ...QUICK, bootstrapServers: cluster.bootstrapServers })
+    try {
+      const sent = await sendAll(producer, records('t', 'denied', 3, [0]))
+      const failed = rejected(sent)
+      assert.equal(failed.length, sent.length, 'every record failed')
+      for (const { reason } of failed) {
+        const err = reason as BrokerError
+        assert.equal((err as BrokerError).code, 'CLUSTER_AUTHORIZATION_FAILED', String(err))
+        assert.match(err.message, /IdempotentWrite/)
+        assert.match(err.message, /enable\.idempotence=false/)
+      }
+      assert.equal(
+        cluster.requests.filter((r) => r.apiKey === ApiKey.Produce).length,
+        0,
+        'nothing was produced without a producer id',
+      )
+    } finally {
+      await producer.close()
+      await cluster.close()
+    }
+  })
 })

@@ -187,6 +187,15 @@ export class CoordinatorRequests {
       enable2Pc: false,
       keepPreparedTxn: false,
     })
+    if (res.errorCode === ErrorCode.CLUSTER_AUTHORIZATION_FAILED) {
+      // Kafka 4.x grants idempotence by the IdempotentWrite ACL on the cluster (or Write on a topic).
+      throw brokerError(
+        res.errorCode,
+        'InitProducerId (idempotence is on): grant this principal IdempotentWrite on the cluster ' +
+          '(kafka-acls --add --allow-principal User:<name> --operation IdempotentWrite --cluster), ' +
+          'or set enable.idempotence=false',
+      )
+    }
     if (res.errorCode !== ErrorCode.NONE) throw brokerError(res.errorCode, 'InitProducerId')
     return { producerId: res.producerId, epoch: res.producerEpoch }
   }
