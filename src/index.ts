@@ -30,6 +30,12 @@ export {
   type ProducerConfigInput,
   resolveConfig,
 } from './producer/config/index.js'
+export type {
+  OAuthBearerTokenCallback,
+  OAuthBearerTokenInput,
+  SaslInput,
+  SecurityProtocol,
+} from './producer/config/types.js'
 export type { CustomPartitioner, PartitionArgs, PartitionerFn } from './producer/partitioner.js'
 export { Producer } from './producer/producer.js'
 export { loadPropertiesFile, parseProperties } from './producer/properties.js'
@@ -46,4 +52,5 @@ export type {
 export { SERIALIZERS, type Serializer, type SerializerName } from './producer/serializers.js'
 export type { ConsumerGroupMetadata, OffsetToCommit } from './producer/txn/types.js'
 export { murmur2, partitionForKey, toPositive } from './protocol/murmur2.js'
+export type { SaslContext, SaslMechanism, SaslStep } from './security/sasl/mechanism.js'
 export { VERSION } from './version.js'

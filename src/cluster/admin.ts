@@ -3,6 +3,7 @@ import type { BrokerAddress } from '../network/connection-pool.js'
 import { ConnectionPool } from '../network/connection-pool.js'
 import { brokerError, ErrorCode } from '../protocol/error-codes.js'
 import { CreateTopics } from '../protocol/messages/create-topics.js'
+import type { ResolvedSecurity } from '../security/settings.js'
 
 export interface NewTopic {
   name: string
@@ -25,8 +26,11 @@ export async function createTopics(
   bootstrapServers: readonly BrokerAddress[],
   topics: readonly NewTopic[],
   timeoutMs = 30_000,
+  security: ResolvedSecurity | null = null,
 ): Promise<void> {
   const pool = new ConnectionPool({
+    tls: security?.tls ?? null,
+    sasl: security?.sasl ?? null,
     clientId: 'sluice-admin',
     requestTimeoutMs: timeoutMs + 5_000,
     connectTimeoutMs: 10_000,

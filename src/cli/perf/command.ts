@@ -7,6 +7,7 @@ import { createTopics, parseBrokerList } from '../../cluster/admin.js'
 import { ConfigError, KafkaError } from '../../errors.js'
 import { resolveConfig } from '../../producer/config/index.js'
 import { Producer } from '../../producer/producer.js'
+import { type ResolvedSecurity, resolveSecurity } from '../../security/settings.js'
 import { HELP, type PerfArgs, parsePerfArgs, UsageError } from './args.js'
 import { keySource } from './keys.js'
 import { FilePayloads, payloadSource, seededRandom } from './payloads.js'
@@ -75,7 +76,13 @@ async function startLocalKafka(): Promise<{ bootstrap: string; stop: () => Promi
   return { bootstrap: cluster.bootstrapServers, stop: () => cluster.stop() }
 }
 
-async function createTopic(bootstrap: string, args: PerfArgs, local: boolean, term: Terminal): Promise<void> {
+async function createTopic(
+  bootstrap: string,
+  args: PerfArgs,
+  local: boolean,
+  term: Terminal,
+  security: ResolvedSecurity,
+): Promise<void> {
   let brokers: ReturnType<typeof parseBrokerList>
   try {
     brokers = parseBrokerList(bootstrap)
@@ -83,13 +90,15 @@ async function createTopic(bootstrap: string, args: PerfArgs, local: boolean, te
     throw new UsageError(`bootstrap servers '${bootstrap}': ${(err as Error).message}`)
   }
   try {
-    await createTopics(brokers, [{ name: args.topic, partitions: args.partitions }])
+    await createTopics(brokers, [{ name: args.topic, partitions: args.partitions }], 30_000, security)
   } catch (err) {
     if (local) throw err
     // Someone else's cluster may forbid it; the producer reports a topic that really is missing.
     term.error(
       `sluice perf: could not create topic '${args.topic}' (${(err as Error).message}); producing anyway`,
     )
+  } finally {
+    await security.sasl?.close?.()
   }
 }
 
@@ -97,7 +106,12 @@ async function perf(args: PerfArgs): Promise<number> {
   const term = new Terminal(args.json)
   const settings: PerfSettings = await perfSettings(args)
   // Bad settings are reported before anything is started.
-  resolveConfig({ ...settings.producer, 'bootstrap.servers': settings.bootstrapServers ?? '127.0.0.1:9092' })
+  const checked = resolveConfig({
+    ...settings.producer,
+    'bootstrap.servers': settings.bootstrapServers ?? '127.0.0.1:9092',
+  })
+  // The topic is created over the same listener, so with the same TLS and SASL settings.
+  const security = resolveSecurity(checked)
   // One generator for the random payloads and random keys, as Java's one SplittableRandom.
   const random = seededRandom(args.randomSeed)
   const payloads = await payloadSource(args.payload, (line) => term.line(line), random)
@@ -112,7 +126,7 @@ async function perf(args: PerfArgs): Promise<number> {
       bootstrap = local.bootstrap
       stopLocal = local.stop
     }
-    await createTopic(bootstrap, args, stopLocal !== null, term)
+    await createTopic(bootstrap, args, stopLocal !== null, term, security)
     producer = new Producer({ ...settings.producer, 'bootstrap.servers': bootstrap })
     if (settings.transactions !== null) await producer.initTransactions()
 
