@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
-import type { SaslContext, SaslStep } from '../../src/security/sasl/mechanism.js'
+import type { SaslContext, SaslMechanism, SaslStep } from '../../src/security/sasl/mechanism.js'
 import { ScramMechanism, type ScramName } from '../../src/security/sasl/scram.js'
 import { Secret } from '../../src/security/secret.js'
 
@@ -34,7 +34,7 @@ async function step(s: SaslStep, message: string | null): Promise<string | null>
 
 /** Starts an exchange and returns the step with the client-first message already taken. */
 async function started(m: ScramMechanism): Promise<{ s: SaslStep; clientFirst: string }> {
-  const s = await m.start(CONTEXT)
+  const s = await (m as SaslMechanism).start(CONTEXT)
   const clientFirst = await step(s, null)
   assert.ok(clientFirst !== null)
   return { s, clientFirst }
