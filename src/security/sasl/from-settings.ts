@@ -5,8 +5,10 @@
 import { ConfigError } from '../../errors.js'
 import type { ProducerConfig } from '../../producer/config/types.js'
 import { checkLoginModule, parseJaasConfig } from '../jaas.js'
+import { oauthTokenProvider } from '../oauth/settings.js'
 import { Secret } from '../secret.js'
 import { isSaslMechanism, type SaslMechanism } from './mechanism.js'
+import { OAuthBearerMechanism } from './oauthbearer.js'
 import { PlainMechanism } from './plain.js'
 import { isScramName, ScramMechanism } from './scram.js'
 
@@ -92,6 +94,6 @@ function jaasCredentials(jaas: Secret, name: string): Credentials {
   return { username, password: new Secret(password), tokenAuth }
 }
 
-function oauthBearer(_c: ProducerConfig): SaslMechanism {
-  throw new ConfigError('sasl.mechanism', 'OAUTHBEARER is not wired yet')
+function oauthBearer(c: ProducerConfig): SaslMechanism {
+  return new OAuthBearerMechanism(oauthTokenProvider(c))
 }
