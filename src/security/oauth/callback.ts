@@ -41,7 +41,7 @@ export function callbackTokenSource(
     }
     const t = input as Record<string, unknown>
     const problem = bearerTokenProblem(t.value)
-    if (problem !== null) throw fail(`value ${problem}`)
+    if (problem !== null) throw fail(problem)
     const value = t.value as string
     let claims: Record<string, unknown> | null = null
     let jwtProblem = ''
