@@ -70,6 +70,7 @@ export const TIERS = {
     'test/security/jaas.test.ts',
     'test/security/oauth-token.test.ts',
     'test/security/oauthbearer.test.ts',
+    'test/security/oidc.test.ts',
     'test/tiers.test.ts',
   ],
   integration: [
