@@ -68,6 +68,7 @@ export const TIERS = {
     'test/protocol/writer.test.ts',
     'test/records/record-batch-decoder.test.ts',
     'test/security/jaas.test.ts',
+    'test/security/oauth-fake-broker.test.ts',
     'test/security/oauth-token.test.ts',
     'test/security/oauthbearer.test.ts',
     'test/security/oidc.test.ts',
