@@ -80,7 +80,7 @@ describe('callback tokens', () => {
     await assert.rejects(source(() => ({ value: '' }))(), AuthenticationError)
     await assert.rejects(source(() => ({ value: 'has space', lifetimeMs: 1 }))(), /not a bearer token/)
     await assert.rejects(
-      source(() => ({ value: 'v', lifetimeMs: 1, extensions: { auth: 'x' } }))(),
+      source(() => ({ value: 'v', lifetimeMs: 2_000_000_000_000, extensions: { auth: 'x' } }))(),
       /reserved/,
     )
     await assert.rejects(
@@ -89,6 +89,10 @@ describe('callback tokens', () => {
       })(),
       (e: unknown) => e instanceof AuthenticationError && /idp down/.test(e.message),
     )
+  })
+
+  test('a lifetimeMs that reads as a duration is refused with a hint', async () => {
+    await assert.rejects(source(() => ({ value: 'v', lifetimeMs: 3_600_000 }))(), /reads as a duration/)
   })
 
   test('an already expired token is an AuthenticationError when fetched', async () => {

@@ -54,6 +54,11 @@ export function callbackTokenSource(
     if (t.lifetimeMs !== undefined && t.lifetimeMs !== null) {
       if (typeof t.lifetimeMs !== 'number' || !Number.isFinite(t.lifetimeMs))
         throw fail('has a lifetimeMs that is not a number (it is the expiry time, epoch ms)')
+      // Before 2001: a duration taken for the expiry time, surely.
+      if (t.lifetimeMs < 1_000_000_000_000)
+        throw fail(
+          `has lifetimeMs ${t.lifetimeMs}, which reads as a duration; lifetimeMs is when the token expires, in ms since the epoch (e.g. Date.now() + 3600_000)`,
+        )
       expiresAtMs = t.lifetimeMs
     } else {
       if (claims === null)

@@ -60,7 +60,7 @@ export function oauthTokenSource(c: ProducerConfig): TokenSource {
     })
   }
   if (c.saslOauthbearerTokenEndpointUrl !== null) return endpointSource(c, jaas)
-  if (jaas.has('clientId') || jaas.has('clientSecret')) {
+  if ((jaas.has('clientId') || jaas.has('clientSecret')) && !hasUnsecuredOptions(jaas)) {
     throw new ConfigError(
       ENDPOINT,
       'is required: sasl.jaas.config gives clientId/clientSecret for the client credentials grant, but no token endpoint is set.',
@@ -143,6 +143,13 @@ function endpointSource(c: ProducerConfig, jaas: ReadonlyMap<string, string>): T
       } of OAuthBearerLoginModule).`,
     )
   }
+  if (c.saslLoginRetryBackoffMaxMs < c.saslLoginRetryBackoffMs) {
+    // Java's Retry refuses the pair too.
+    throw new ConfigError(
+      'sasl.login.retry.backoff.max.ms',
+      `(${c.saslLoginRetryBackoffMaxMs}) is less than sasl.login.retry.backoff.ms (${c.saslLoginRetryBackoffMs}); make it at least that.`,
+    )
+  }
   return tokenEndpointSource({
     url,
     clientId,
@@ -153,7 +160,7 @@ function endpointSource(c: ProducerConfig, jaas: ReadonlyMap<string, string>): T
     connectTimeoutMs: c.saslLoginConnectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     readTimeoutMs: c.saslLoginReadTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     retryBackoffMs: c.saslLoginRetryBackoffMs,
-    retryBackoffMaxMs: Math.max(c.saslLoginRetryBackoffMaxMs, c.saslLoginRetryBackoffMs),
+    retryBackoffMaxMs: c.saslLoginRetryBackoffMaxMs,
   })
 }
 
