@@ -4,8 +4,11 @@
  */
 import { ConfigError } from '../../errors.js'
 import type { ProducerConfig } from '../../producer/config/types.js'
-import type { Secret } from '../secret.js'
+import { checkLoginModule, parseJaasConfig } from '../jaas.js'
+import { oauthTokenProvider } from '../oauth/settings.js'
+import { Secret } from '../secret.js'
 import { isSaslMechanism, type SaslMechanism } from './mechanism.js'
+import { OAuthBearerMechanism } from './oauthbearer.js'
 import { PlainMechanism } from './plain.js'
 import { isScramName, ScramMechanism } from './scram.js'
 
@@ -74,11 +77,23 @@ function credentials(c: ProducerConfig, name: string): Credentials {
   return jaasCredentials(c.saslJaasConfig, name)
 }
 
-// Filled in with the JAAS parser.
-function jaasCredentials(_jaas: Secret, name: string): Credentials {
-  throw new ConfigError('sasl.jaas.config', `cannot be read yet for ${name}`)
+function jaasCredentials(jaas: Secret, name: string): Credentials {
+  const entry = parseJaasConfig(jaas.reveal())
+  checkLoginModule(entry, name)
+  const username = entry.options.get('username')
+  const password = entry.options.get('password')
+  if (username === undefined || password === undefined) {
+    throw new ConfigError(
+      'sasl.jaas.config',
+      `has no ${username === undefined ? 'username' : 'password'} option, which ${name} needs: ` +
+        `${entry.loginModule} required username="..." password="...";`,
+    )
+  }
+  // ScramLoginModule's tokenauth: Boolean.parseBoolean, so any case of "true".
+  const tokenAuth = entry.options.get('tokenauth')?.toLowerCase() === 'true'
+  return { username, password: new Secret(password), tokenAuth }
 }
 
-function oauthBearer(_c: ProducerConfig): SaslMechanism {
-  throw new ConfigError('sasl.mechanism', 'OAUTHBEARER is not wired yet')
+function oauthBearer(c: ProducerConfig): SaslMechanism {
+  return new OAuthBearerMechanism(oauthTokenProvider(c))
 }
