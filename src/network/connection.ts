@@ -225,9 +225,7 @@ export class Connection {
     body: Req,
     expectResponse = true,
   ): Promise<Res> {
-    if (this.#closedWith !== null || this.#socket === null) {
-      return Promise.reject(this.#closedWith ?? new NetworkError(`connection to ${this.address} is not open`))
-    }
+    if (this.#closedWith !== null || this.#socket === null) return this.#notOpen()
     if (this.#reauthAt > 0 && !this.#holdWrites && Date.now() >= this.#reauthAt) this.#beginReauthentication()
     return this.#enqueue(api, version, body, expectResponse, this.#out)
   }
@@ -237,9 +235,7 @@ export class Connection {
    * authentication or re-authentication.
    */
   sendDirect<Req, Res>(api: ApiDescriptor<Req, Res>, version: number, body: Req): Promise<Res> {
-    if (this.#closedWith !== null || this.#socket === null) {
-      return Promise.reject(this.#closedWith ?? new NetworkError(`connection to ${this.address} is not open`))
-    }
+    if (this.#closedWith !== null || this.#socket === null) return this.#notOpen()
     const out = new Writer(256)
     const response = this.#enqueue(api, version, body, true, out)
     this.#socket.write(out.view())
@@ -248,9 +244,7 @@ export class Connection {
 
   /** Writes one raw size-prefixed SASL token and resolves with the next frame (SaslHandshake v0). */
   sendRaw(token: Buffer): Promise<Buffer> {
-    if (this.#closedWith !== null || this.#socket === null) {
-      return Promise.reject(this.#closedWith ?? new NetworkError(`connection to ${this.address} is not open`))
-    }
+    if (this.#closedWith !== null || this.#socket === null) return this.#notOpen()
     const size = Buffer.allocUnsafe(4)
     size.writeInt32BE(token.length, 0)
     this.#socket.write(Buffer.concat([size, token]))
@@ -265,6 +259,10 @@ export class Connection {
   setReauthentication(atMs: number, run: () => Promise<void>): void {
     this.#reauthAt = atMs
     this.#reauthenticate = run
+  }
+
+  #notOpen(): Promise<never> {
+    return Promise.reject(this.#closedWith ?? new NetworkError(`connection to ${this.address} is not open`))
   }
 
   #beginReauthentication(): void {
@@ -343,9 +341,8 @@ export class Connection {
   }
 
   #onFrame(frame: Buffer): void {
-    const raw = this.#rawWaiters.shift()
-    if (raw !== undefined) {
-      raw.resolve(frame)
+    if (this.#rawWaiters.length > 0) {
+      this.#rawWaiters.shift()!.resolve(frame)
       return
     }
     const correlationId = readCorrelationId(frame)

@@ -172,9 +172,10 @@ export class Sender {
         conn?.isOpen === true && conn.connection.inFlight < this.#config.maxInFlightRequestsPerConnection,
       )
       if (conn === null) {
-        const refusal = this.#refusals.get(`${broker.host}:${broker.port}`)
+        const key = `${broker.host}:${broker.port}`
+        const refusal = this.#refusals.get(key)
         if (refusal !== undefined) {
-          this.#refusals.delete(`${broker.host}:${broker.port}`)
+          this.#refusals.delete(key)
           this.#failRefused(group, refusal)
           continue
         }
