@@ -50,6 +50,7 @@ export const TIERS = {
     'test/faults/transactions.test.ts',
     'test/helpers-selftest/sequence-ledger.test.ts',
     'test/integration/leader-hint.test.ts',
+    'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
     'test/producer/config.test.ts',
     'test/producer/interceptors.test.ts',
