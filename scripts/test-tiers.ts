@@ -89,6 +89,7 @@ export const TIERS = {
     'test/integration/split.test.ts',
     'test/integration/timestamps.test.ts',
     'test/integration/transactions.test.ts', // and a broker of its own with transaction.version=0
+    'test/local-kafka/secure-broker.test.ts', // its own secure broker
     'test/network/connection.test.ts',
     'test/producer/config-java.test.ts',
     'test/producer/properties.test.ts',
