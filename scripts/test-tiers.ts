@@ -86,6 +86,7 @@ export const TIERS = {
     'test/integration/idle.test.ts',
     'test/integration/interceptors.test.ts',
     'test/integration/produce.test.ts',
+    'test/integration/security.test.ts', // its own secure broker
     'test/integration/split.test.ts',
     'test/integration/timestamps.test.ts',
     'test/integration/transactions.test.ts', // and a broker of its own with transaction.version=0
