@@ -140,7 +140,12 @@ export async function consoleConsume(
     const stdout = Buffer.concat(out).toString('utf8')
     const stderr = Buffer.concat(err).toString('utf8')
     const processed = /Processed a total of (\d+) messages/.exec(stderr)
-    if (code !== 0 || processed === null) {
+    // The consumer ends with exit status 0 and a log line "Error processing message, terminating
+    // consumer process:" followed by the exception: TimeoutException when --timeout-ms passed
+    // (the normal end), anything else (not authorized, say) is a failure.
+    const ended = /terminating consumer process:\s*([\w.$]+)/.exec(`${stdout}\n${stderr}`)?.[1]
+    const failed = ended !== undefined && ended !== 'org.apache.kafka.common.errors.TimeoutException'
+    if (code !== 0 || processed === null || failed) {
       const why = killed ? `killed after ${limit} ms` : `exit ${code}`
       throw new Error(
         `console consumer of ${topic} at ${bootstrap} failed (${why}):\n${stderr}\n${stdout.slice(-2000)}`,

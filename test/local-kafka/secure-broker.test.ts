@@ -12,6 +12,9 @@ import {
   type SecureListener,
   startSecureBroker,
 } from '../../src/local-kafka/secure/secure-broker.js'
+import { Producer } from '../../src/producer/producer.js'
+import { createTopic, uniqueTopic } from '../helpers/kafka.js'
+import { consoleConsume } from '../helpers/secure-reader.js'
 
 let broker: SecureBroker
 
@@ -87,6 +90,52 @@ test('the re-authentication counter reads over JMX, zero before any client', asy
   assert.equal(await broker.reauthentications(), 0)
   assert.equal(await broker.reauthentications('SASL_PLAINTEXT'), 0)
   assert.match(broker.jmxUrl, /^service:jmx:rmi:\/\/\/jndi\/rmi:\/\/127\.0\.0\.1:\d+\/jmxrmi$/)
+})
+
+// Sluice does not speak OAUTHBEARER here; Kafka's own client checks the listeners accept it.
+test("OAUTHBEARER (Kafka's unsecured tokens) is enabled on the SASL listeners: Kafka's consumer reads as alice", async () => {
+  const topic = uniqueTopic('sec-oauth')
+  await createTopic(topic, 1, { bootstrap: broker.bootstrap.PLAINTEXT })
+  const producer = new Producer({ bootstrapServers: broker.bootstrap.PLAINTEXT })
+  try {
+    await Promise.all(['a', 'b', 'c'].map((value) => producer.send({ topic, key: 'k', value })))
+  } finally {
+    await producer.close()
+  }
+  for (const listener of ['SASL_PLAINTEXT', 'SASL_SSL'] as const) {
+    const read = await consoleConsume(
+      broker.bootstrap[listener],
+      topic,
+      {
+        securityProtocol: listener,
+        ...(listener === 'SASL_SSL' ? { truststorePem: broker.certs.caCert } : {}),
+        sasl: { mechanism: 'OAUTHBEARER', username: 'alice', password: '' },
+      },
+      { idleTimeoutMs: 4000 },
+    )
+    assert.deepEqual(
+      read.map((r) => r.value),
+      ['a', 'b', 'c'],
+      listener,
+    )
+  }
+})
+
+test("the ACLs hold for Kafka's own client too: nowrite may not read", async () => {
+  const topic = uniqueTopic('sec-acl')
+  await createTopic(topic, 1, { bootstrap: broker.bootstrap.PLAINTEXT })
+  await assert.rejects(
+    consoleConsume(
+      broker.bootstrap.SASL_PLAINTEXT,
+      topic,
+      {
+        securityProtocol: 'SASL_PLAINTEXT',
+        sasl: { mechanism: 'SCRAM-SHA-256', username: 'nowrite', password: 'nowrite-secret' },
+      },
+      { idleTimeoutMs: 4000 },
+    ),
+    /AuthorizationException|not authorized/i,
+  )
 })
 
 // Last: one broker at a time on this machine, so the stop is checked on the same one.
