@@ -68,6 +68,7 @@ export const TIERS = {
     'test/protocol/reader.test.ts',
     'test/protocol/writer.test.ts',
     'test/records/record-batch-decoder.test.ts',
+    'test/security/tls/tls-errors.test.ts',
     'test/tiers.test.ts',
   ],
   integration: [
