@@ -141,6 +141,32 @@ describe('producing over a secure listener, read back by Kafka over the same lis
     )
   })
 
+  test("a certificate for another host is accepted with ssl.endpoint.identification.algorithm='' (and a warning)", async () => {
+    const warned = new Promise<Error>((resolve) => {
+      const onWarning = (w: Error & { code?: string }) => {
+        if (w.code !== 'SLUICE_TLS_HOSTNAME_CHECK_OFF') return
+        process.off('warning', onWarning)
+        resolve(w)
+      }
+      process.on('warning', onWarning)
+    })
+    await produceAndReadBack(
+      'no-hostname-check',
+      'WRONGHOST',
+      {
+        'security.protocol': 'SSL',
+        'ssl.truststore.location': broker.certs.caCert,
+        'ssl.endpoint.identification.algorithm': '',
+      },
+      {
+        securityProtocol: 'SSL',
+        truststorePem: broker.certs.caCert,
+        properties: { 'ssl.endpoint.identification.algorithm': '' },
+      },
+    )
+    assert.match((await warned).message, /man in the middle/)
+  })
+
   const mtlsReader = (): ConsumerSecurity => ({
     securityProtocol: 'SSL',
     truststorePem: broker.certs.caCert,
