@@ -75,6 +75,7 @@ export const TIERS = {
     'test/security/oidc.test.ts',
     'test/security/plain.test.ts',
     'test/security/scram.test.ts',
+    'test/security/tls/tls-errors.test.ts',
     'test/tiers.test.ts',
   ],
   integration: [
@@ -93,9 +94,11 @@ export const TIERS = {
     'test/integration/idle.test.ts',
     'test/integration/interceptors.test.ts',
     'test/integration/produce.test.ts',
+    'test/integration/security.test.ts', // its own secure broker
     'test/integration/split.test.ts',
     'test/integration/timestamps.test.ts',
     'test/integration/transactions.test.ts', // and a broker of its own with transaction.version=0
+    'test/local-kafka/secure-broker.test.ts', // its own secure broker
     'test/network/connection.test.ts',
     'test/producer/config-java.test.ts',
     'test/producer/properties.test.ts',

@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { ensureKafka } from './distribution.js'
 import { keepLogs, repoRoot } from './logs.js'
+import type { ListenerSpec } from './node-config.js'
 import { atExit, isRunning, launchJava, stopProcess } from './processes.js'
 import { provision } from './provision.js'
 import { waitReady } from './readiness.js'
@@ -22,6 +23,7 @@ import {
   writeState,
 } from './state.js'
 
+export type { ListenerSpec, SecurityProtocol } from './node-config.js'
 export { KafkaNotReadyError } from './readiness.js'
 
 export interface KafkaClusterOptions {
@@ -43,12 +45,26 @@ export interface KafkaClusterOptions {
   features?: Record<string, number>
   /** How long to wait for the brokers to be ready; default 90 s. */
   readyTimeoutMs?: number
+  /**
+   * Client listeners besides PLAINTEXT (which stays the inter-broker listener and the one the
+   * readiness probe uses), each on a free loopback port of every broker. Their settings
+   * (`listener.name.<name>.*`) go in brokerProperties.
+   */
+  listeners?: readonly ListenerSpec[]
+  /** More arguments for `kafka-storage format`, e.g. `--add-scram 'SCRAM-SHA-256=[name=u,password=p]'`. */
+  formatArgs?: readonly string[]
+  /** Open JMX on a free loopback port of each node (no authentication); see LocalBroker.jmxPort. */
+  jmx?: boolean
 }
 
 export interface LocalBroker {
   readonly nodeId: number
   readonly host: string
   readonly port: number
+  /** Ports of the extra listeners (KafkaClusterOptions.listeners) by listener name. */
+  readonly listenerPorts: Readonly<Record<string, number>>
+  /** Its JMX port (`service:jmx:rmi:///jndi/rmi://127.0.0.1:<port>/jmxrmi`), or null without jmx. */
+  readonly jmxPort: number | null
   /** Whether its JVM is alive right now. */
   readonly running: boolean
   readonly logFile: string
@@ -88,7 +104,21 @@ function launch(state: ClusterState, node: NodeState): void {
     mainClass: 'kafka.Kafka',
     args: [node.propsFile],
     detached: state.detached,
+    jvmArgs: node.jmxPort == null ? [] : jmxArgs(node.jmxPort),
   })
+}
+
+/** Remote JMX on loopback only, without authentication or TLS (RMI on the same port). */
+function jmxArgs(port: number): string[] {
+  return [
+    '-Dcom.sun.management.jmxremote',
+    `-Dcom.sun.management.jmxremote.port=${port}`,
+    `-Dcom.sun.management.jmxremote.rmi.port=${port}`,
+    '-Dcom.sun.management.jmxremote.host=127.0.0.1',
+    '-Dcom.sun.management.jmxremote.authenticate=false',
+    '-Dcom.sun.management.jmxremote.ssl=false',
+    '-Djava.rmi.server.hostname=127.0.0.1',
+  ]
 }
 
 function keepLogsForced(): boolean {
@@ -128,6 +158,8 @@ class LocalKafkaCluster implements KafkaCluster {
       nodeId: node.nodeId,
       host: '127.0.0.1',
       port: node.port!,
+      listenerPorts: Object.freeze({ ...node.listenerPorts }),
+      jmxPort: node.jmxPort ?? null,
       logFile: node.logFile,
       get running() {
         return isRunning(node.pid, node.propsFile)
@@ -252,6 +284,9 @@ export async function startKafka(options: KafkaClusterOptions = {}): Promise<Kaf
       heapMb: options.heapMb,
       detached: options.detached ?? false,
       ...(options.features === undefined ? {} : { features: options.features }),
+      ...(options.listeners === undefined ? {} : { listeners: options.listeners }),
+      ...(options.formatArgs === undefined ? {} : { formatArgs: options.formatArgs }),
+      jmx: options.jmx ?? false,
     })
     const cluster = new LocalKafkaCluster(state)
     try {

@@ -2,6 +2,15 @@
 
 export type NodeRole = 'combined' | 'broker' | 'controller'
 
+export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL'
+
+/** A client listener besides PLAINTEXT, e.g. `{ name: 'MTLS', securityProtocol: 'SSL' }`. */
+export interface ListenerSpec {
+  /** Kafka's listener name: upper case letters, digits and `_`. */
+  name: string
+  securityProtocol: SecurityProtocol
+}
+
 export interface NodeLayout {
   nodeId: number
   role: NodeRole
@@ -9,6 +18,8 @@ export interface NodeLayout {
   port: number | null
   /** CONTROLLER listener port; null for a broker-only node. */
   controllerPort: number | null
+  /** Ports of the extra client listeners (broker nodes only), by listener name. */
+  listenerPorts?: Readonly<Record<string, number>>
   dataDir: string
 }
 
@@ -18,6 +29,8 @@ export interface ClusterSettings {
   /** `id@127.0.0.1:port` of every voter. */
   quorumVoters: string
   autoCreateTopics: boolean
+  /** Extra client listeners, advertised on 127.0.0.1 like PLAINTEXT. */
+  listeners?: readonly ListenerSpec[]
   overrides: Record<string, string>
 }
 
@@ -40,15 +53,22 @@ function replicationDefaults(brokerCount: number): Record<string, string> {
 }
 
 export function nodeProperties(node: NodeLayout, settings: ClusterSettings): Record<string, string> {
-  const listeners: string[] = []
-  if (node.port !== null) listeners.push(`PLAINTEXT://${HOST}:${node.port}`)
+  const client: string[] = []
+  if (node.port !== null) client.push(`PLAINTEXT://${HOST}:${node.port}`)
+  const protocols = ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT']
+  for (const l of settings.listeners ?? []) {
+    protocols.push(`${l.name}:${l.securityProtocol}`)
+    const port = node.listenerPorts?.[l.name]
+    if (node.port !== null && port !== undefined) client.push(`${l.name}://${HOST}:${port}`)
+  }
+  const listeners = [...client]
   if (node.controllerPort !== null) listeners.push(`CONTROLLER://${HOST}:${node.controllerPort}`)
   const props: Record<string, string> = {
     'process.roles': node.role === 'combined' ? 'broker,controller' : node.role,
     'node.id': String(node.nodeId),
     'controller.quorum.voters': settings.quorumVoters,
     'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': protocols.join(','),
     listeners: listeners.join(','),
     'log.dirs': node.dataDir,
     'num.partitions': '1',
@@ -61,7 +81,7 @@ export function nodeProperties(node: NodeLayout, settings: ClusterSettings): Rec
     ...replicationDefaults(settings.brokerCount),
   }
   if (node.port !== null) {
-    props['advertised.listeners'] = `PLAINTEXT://${HOST}:${node.port}`
+    props['advertised.listeners'] = client.join(',')
     props['inter.broker.listener.name'] = 'PLAINTEXT'
   }
   return { ...props, ...settings.overrides }

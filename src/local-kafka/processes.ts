@@ -16,6 +16,8 @@ export interface JavaLaunch {
   mainClass: string
   args: string[]
   detached: boolean
+  /** More JVM options, before the class name. */
+  jvmArgs?: readonly string[]
 }
 
 /** Children this process started attached; killed when it exits. */
@@ -82,6 +84,7 @@ export function launchJava(launch: JavaLaunch): number {
         '-Djava.awt.headless=true',
         `-Dlog4j2.configurationFile=${launch.log4jConfig}`,
         `-Dsluice.logFile=${launch.logFile}`,
+        ...(launch.jvmArgs ?? []),
         '-cp',
         launch.classpath,
         launch.mainClass,

@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { KafkaDistribution } from './distribution.js'
-import { LOG4J2_CONFIG, type NodeLayout, nodeProperties, toPropertiesFile } from './node-config.js'
+import {
+  type ListenerSpec,
+  LOG4J2_CONFIG,
+  type NodeLayout,
+  nodeProperties,
+  toPropertiesFile,
+} from './node-config.js'
 import { freePorts } from './ports.js'
 import type { ClusterState, NodeState } from './state.js'
 
@@ -25,6 +31,12 @@ export interface ProvisionOptions {
   detached: boolean
   /** Feature levels to format the cluster with (e.g. `transaction.version: 0`); Kafka's defaults otherwise. */
   features?: Record<string, number>
+  /** Client listeners besides PLAINTEXT, each on a port of its own on every broker. */
+  listeners?: readonly ListenerSpec[]
+  /** More arguments for `kafka-storage format`, e.g. `--add-scram` credentials. */
+  formatArgs?: readonly string[]
+  /** Open JMX (no authentication, loopback only) on a port of each node's own. */
+  jmx?: boolean
 }
 
 /** A random cluster id in Kafka's form: 16 bytes, base64url without padding. */
@@ -35,39 +47,55 @@ function newClusterId(): string {
   }
 }
 
-async function layout(dir: string, brokers: 1 | 3): Promise<NodeLayout[]> {
+interface Layout {
+  nodes: NodeLayout[]
+  /** JMX port by node id (when asked for). */
+  jmxPorts: Map<number, number>
+}
+
+/** Every port is found in one freePorts call, so no two of them coincide. */
+async function layout(dir: string, options: ProvisionOptions): Promise<Layout> {
+  const brokers = options.brokers
+  const listeners = options.listeners ?? []
+  const nodeCount = brokers === 1 ? 1 : brokers + 1
+  const ports = await freePorts(
+    nodeCount + (brokers === 1 ? 1 : 0) + brokers * listeners.length + (options.jmx ? nodeCount : 0),
+  )
+  let next = 0
+  const take = () => ports[next++]!
+  const listenerPorts = () => Object.fromEntries(listeners.map((l) => [l.name, take()]))
+  const nodes: NodeLayout[] = []
   if (brokers === 1) {
-    const [port, controllerPort] = await freePorts(2)
-    return [
-      {
-        nodeId: 1,
-        role: 'combined',
-        port: port!,
-        controllerPort: controllerPort!,
-        dataDir: join(dir, 'node-1'),
-      },
-    ]
-  }
-  const ports = await freePorts(brokers + 1)
-  const nodes: NodeLayout[] = [
-    {
+    nodes.push({
+      nodeId: 1,
+      role: 'combined',
+      port: take(),
+      controllerPort: take(),
+      listenerPorts: listenerPorts(),
+      dataDir: join(dir, 'node-1'),
+    })
+  } else {
+    nodes.push({
       nodeId: CONTROLLER_NODE_ID,
       role: 'controller',
       port: null,
-      controllerPort: ports[brokers]!,
+      controllerPort: take(),
       dataDir: join(dir, `node-${CONTROLLER_NODE_ID}`),
-    },
-  ]
-  for (let i = 0; i < brokers; i++) {
-    nodes.push({
-      nodeId: i + 1,
-      role: 'broker',
-      port: ports[i]!,
-      controllerPort: null,
-      dataDir: join(dir, `node-${i + 1}`),
     })
+    for (let i = 0; i < brokers; i++) {
+      nodes.push({
+        nodeId: i + 1,
+        role: 'broker',
+        port: take(),
+        controllerPort: null,
+        listenerPorts: listenerPorts(),
+        dataDir: join(dir, `node-${i + 1}`),
+      })
+    }
   }
-  return nodes
+  const jmxPorts = new Map<number, number>()
+  if (options.jmx) for (const n of nodes) jmxPorts.set(n.nodeId, take())
+  return { nodes, jmxPorts }
 }
 
 function defaultHeap(node: NodeLayout, brokers: number): number {
@@ -94,7 +122,7 @@ async function provisionIn(
   options: ProvisionOptions,
 ): Promise<ClusterState> {
   const clusterId = newClusterId()
-  const nodes = await layout(dir, options.brokers)
+  const { nodes, jmxPorts } = await layout(dir, options)
   const voters = nodes
     .filter((n) => n.controllerPort !== null)
     .map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`)
@@ -109,6 +137,7 @@ async function provisionIn(
       brokerCount: options.brokers,
       quorumVoters: voters,
       autoCreateTopics: options.autoCreateTopics,
+      ...(options.listeners === undefined ? {} : { listeners: options.listeners }),
       overrides: options.brokerProperties,
     })
     const propsFile = join(dir, `node-${node.nodeId}.properties`)
@@ -118,6 +147,10 @@ async function provisionIn(
       role: node.role,
       port: node.port,
       controllerPort: node.controllerPort,
+      ...(node.listenerPorts === undefined || Object.keys(node.listenerPorts).length === 0
+        ? {}
+        : { listenerPorts: { ...node.listenerPorts } }),
+      ...(jmxPorts.has(node.nodeId) ? { jmxPort: jmxPorts.get(node.nodeId)! } : {}),
       propsFile,
       logFile: join(dir, `node-${node.nodeId}.log`),
       outFile: join(dir, `node-${node.nodeId}.stdout.log`),
@@ -139,6 +172,7 @@ async function provisionIn(
         `--cluster-id=${clusterId}`,
         `--config=${node.propsFile}`,
         ...Object.entries(options.features ?? {}).map(([name, level]) => `--feature=${name}=${level}`),
+        ...(options.formatArgs ?? []),
       ]
       try {
         await run('java', args, { maxBuffer: 4 * 1024 * 1024 })

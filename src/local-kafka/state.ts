@@ -14,6 +14,10 @@ export interface NodeState {
   role: NodeRole
   port: number | null
   controllerPort: number | null
+  /** Extra client listeners' ports by name (absent in state files of clusters without any). */
+  listenerPorts?: Record<string, number>
+  /** The JMX port, when the cluster was started with JMX on. */
+  jmxPort?: number | null
   propsFile: string
   logFile: string
   outFile: string

@@ -44,6 +44,15 @@ export function tlsFailure(address: string, err: Error & { code?: string; reason
       cause: err,
     })
   }
+  if (code === 'ECONNRESET' && /before secure TLS connection/.test(err.message)) {
+    // A plaintext Kafka listener reads the ClientHello as an oversized request and hangs up; so
+    // does a broker over its connection quota, which is why this stays retriable.
+    return new NetworkError(
+      `TLS connection to broker ${address} failed: the broker closed the connection during the TLS handshake. ` +
+        'If this repeats, the port may not speak TLS: check security.protocol (PLAINTEXT or SASL_PLAINTEXT for a plaintext listener)',
+      { cause: err },
+    )
+  }
   return new NetworkError(`TLS connection to broker ${address} failed: ${err.message}`, { cause: err })
 }
 
