@@ -67,6 +67,8 @@ export const TIERS = {
     'test/protocol/reader.test.ts',
     'test/protocol/writer.test.ts',
     'test/records/record-batch-decoder.test.ts',
+    'test/security/plain.test.ts',
+    'test/security/scram.test.ts',
     'test/tiers.test.ts',
   ],
   integration: [
