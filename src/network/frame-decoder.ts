@@ -1,5 +1,7 @@
 import { ProtocolError } from '../errors.js'
 
+const EMPTY = Buffer.alloc(0)
+
 /**
  * Splits a TCP byte stream into size-prefixed Kafka frames. Chunks are kept as they arrive and
  * joined only when a frame straddles them, so a large response is copied at most once.
@@ -36,6 +38,8 @@ export class FrameDecoder {
   }
 
   #take(n: number): Buffer {
+    // An empty frame (the answer to a SASL token after SaslHandshake v0) may end the chunks.
+    if (n === 0) return EMPTY
     const first = this.#chunks[0]!
     if (first.length >= n) {
       const out = first.subarray(0, n)
