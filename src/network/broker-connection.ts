@@ -98,6 +98,9 @@ export class BrokerConnection {
       supports: (api) => this.#versions.has(api.apiKey),
       send: (api, version, body) => c.sendDirect(api, version, body),
       sendRaw: (token) => c.sendRaw(token),
+      get closedByBroker() {
+        return c.closedByPeer
+      },
     }
     const prefix = reauthentication ? 'reauthentication' : 'authentication'
     let session: { lifetimeMs: number }

@@ -76,6 +76,7 @@ export class Connection {
   #lastActive = 0
   #idleTimer: NodeJS.Timeout | null = null
   #closedIdle = false
+  #closedByPeer = false
   #receivedAny = false
   /**
    * While a re-authentication runs (KIP-368) ordinary requests are encoded but not written: the
@@ -111,6 +112,11 @@ export class Connection {
   /** Whether the connection was closed for being idle (connections.max.idle.ms), not for a failure. */
   get closedIdle(): boolean {
     return this.#closedIdle
+  }
+
+  /** Whether the connection ended because the socket closed or failed, not because it was closed here. */
+  get closedByPeer(): boolean {
+    return this.#closedByPeer
   }
 
   /** Called once when the connection closes, with the reason. */
@@ -193,6 +199,7 @@ export class Connection {
       }
     })
     socket.on('error', (err) => {
+      if (this.#closedWith === null) this.#closedByPeer = true
       const failure = this.#options.tls == null ? null : tlsFailure(this.address, err)
       this.close(
         failure instanceof TlsError
@@ -201,6 +208,7 @@ export class Connection {
       )
     })
     socket.on('close', () => {
+      if (this.#closedWith === null) this.#closedByPeer = true
       this.close(new NetworkError(`connection to ${this.address} was closed by the broker`))
     })
   }

@@ -1,9 +1,13 @@
-import { AuthenticationError } from '../../errors.js'
+import { AuthenticationError, NetworkError } from '../../errors.js'
 import type { ApiDescriptor } from '../../protocol/codec.js'
 import { ErrorCode, errorForCode } from '../../protocol/error-codes.js'
 import { SaslAuthenticate } from '../../protocol/messages/sasl-authenticate.js'
 import { SaslHandshake } from '../../protocol/messages/sasl-handshake.js'
 import type { SaslContext, SaslMechanism } from './mechanism.js'
+
+const NOT_SASL_HINT =
+  ': the listener on this port is PLAINTEXT or SSL. Set security.protocol to match the listener (PLAINTEXT or SSL), ' +
+  "or use the port of the broker's SASL_PLAINTEXT / SASL_SSL listener."
 
 /** What the exchange needs of a connection whose API versions are negotiated. */
 export interface SaslTransport {
@@ -17,6 +21,8 @@ export interface SaslTransport {
   send<Req, Res>(api: ApiDescriptor<Req, Res>, version: number, body: Req): Promise<Res>
   /** Sends one raw size-prefixed token and resolves with the next raw frame (SaslHandshake v0). */
   sendRaw(token: Buffer): Promise<Buffer>
+  /** Whether the connection ended from the broker's side (not closed by a local timeout). */
+  readonly closedByBroker: boolean
 }
 
 export interface SaslSession {
@@ -41,6 +47,12 @@ export async function runSaslExchange(
   context: SaslContext,
 ): Promise<SaslSession> {
   const where = `broker ${transport.address}`
+  // Kafka advertises SaslHandshake on every listener; a broker that does not is no SASL listener.
+  if (!transport.supports(SaslHandshake)) {
+    throw new AuthenticationError(
+      `${where} does not offer SASL (its ApiVersions has no SaslHandshake)${NOT_SASL_HINT}`,
+    )
+  }
   const authenticateFramed = transport.supports(SaslAuthenticate)
   const handshakeVersion = Math.min(transport.versionOf(SaslHandshake), authenticateFramed ? 1 : 0)
   const handshake = await transport.send(SaslHandshake, handshakeVersion, { mechanism: mechanism.name })
@@ -52,6 +64,13 @@ export async function runSaslExchange(
       'UNSUPPORTED_SASL_MECHANISM',
       { errorCode: handshake.errorCode },
     )
+  }
+  if (handshake.errorCode === ErrorCode.ILLEGAL_SASL_STATE && !context.reauthentication) {
+    // What Kafka answers a SaslHandshake with on a PLAINTEXT or SSL listener.
+    const refusal = brokerRefusal(where, mechanism, handshake.errorCode, null)
+    throw new AuthenticationError(`${refusal.message}${NOT_SASL_HINT}`, refusal.code, {
+      errorCode: handshake.errorCode,
+    })
   }
   if (handshake.errorCode !== ErrorCode.NONE) throw brokerRefusal(where, mechanism, handshake.errorCode, null)
 
@@ -70,7 +89,18 @@ export async function runSaslExchange(
       lifetimeMs = Number(res.sessionLifetimeMs)
       serverMessage = Buffer.from(res.authBytes.buffer, res.authBytes.byteOffset, res.authBytes.byteLength)
     } else {
-      serverMessage = await transport.sendRaw(message)
+      serverMessage = await transport.sendRaw(message).catch((err: unknown) => {
+        // Without SaslAuthenticate the broker can't answer a refusal: it closes the connection.
+        throw err instanceof NetworkError && transport.closedByBroker
+          ? new AuthenticationError(
+              `SASL ${mechanism.name} authentication with ${where} failed: the broker closed the connection during ` +
+                'SASL authentication, which is how brokers without SaslAuthenticate (before Kafka 1.0) refuse credentials. ' +
+                'Check the username and password.',
+              undefined,
+              { cause: err },
+            )
+          : err
+      })
     }
     message = await mechanismCall(where, mechanism, () => step(serverMessage))
   }
