@@ -312,6 +312,20 @@ export class FakeBroker {
 
   async #handle(conn: FakeConnection, frame: Buffer): Promise<void> {
     if (conn.closed) return
+    const sasl = this.#ctx.sasl
+    const saslKey = `${this.nodeId}:${conn.id}`
+    if (sasl?.expectsRawToken(saslKey) === true) {
+      // SaslHandshake v0: the token is a bare frame, and so is the answer; a refusal closes.
+      const answer = sasl.rawToken(saslKey, frame)
+      if (answer === null) {
+        this.#closeAfterWrites(conn)
+        return
+      }
+      const size = Buffer.allocUnsafe(4)
+      size.writeInt32BE(answer.length, 0)
+      this.#write(conn, Buffer.concat([size, answer]))
+      return
+    }
     let req: ReceivedRequest
     let api: AnyApi
     try {
@@ -332,7 +346,7 @@ export class FakeBroker {
         )
       }
       req = this.#received(conn, api, frame)
-      this.#ctx.sasl?.check(conn.id, req.apiKey, req.apiName)
+      sasl?.check(saslKey, req.apiKey, req.apiName)
     } catch (err) {
       this.#violation(conn, err)
       return
@@ -362,6 +376,15 @@ export class FakeBroker {
     const w = new Writer(1024)
     encodeResponse(w, api, req.apiVersion, req.correlationId, body)
     this.#write(conn, w.toBuffer())
+    // Kafka answers a failed SaslAuthenticate, then closes the connection.
+    if (req.apiKey === SaslAuthenticate.apiKey && sasl?.failed(saslKey) === true) this.#closeAfterWrites(conn)
+  }
+
+  /** Closes the connection once what was written has gone (end(), not destroy()). */
+  #closeAfterWrites(conn: FakeConnection): void {
+    conn.closed = true
+    this.#connections.delete(conn)
+    conn.socket.end()
   }
 
   #actionFor(req: ReceivedRequest): FaultAction | undefined {
@@ -416,10 +439,14 @@ export class FakeBroker {
       case TxnOffsetCommit.apiKey:
         return txnOffsetCommitResponse(this.#ctx, req.apiVersion, req.body as TxnOffsetCommitRequest, action)
       case SaslHandshake.apiKey:
-        return this.#ctx.sasl!.handshake(req.connectionId, req.body as SaslHandshakeRequest)
+        return this.#ctx.sasl!.handshake(
+          `${this.nodeId}:${req.connectionId}`,
+          req.apiVersion,
+          req.body as SaslHandshakeRequest,
+        )
       case SaslAuthenticate.apiKey:
         return this.#ctx.sasl!.authenticate(
-          req.connectionId,
+          `${this.nodeId}:${req.connectionId}`,
           req.apiVersion,
           req.body as SaslAuthenticateRequest,
         )

@@ -6,11 +6,9 @@
 import assert from 'node:assert/strict'
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
-import type { SaslContext, SaslStep } from '../../src/security/sasl/mechanism.js'
+import type { SaslStep } from '../../src/security/sasl/mechanism.js'
 import { ScramMechanism, type ScramName } from '../../src/security/sasl/scram.js'
 import { Secret } from '../../src/security/secret.js'
-
-const CONTEXT: SaslContext = { host: 'localhost', port: 9092, reauthentication: false }
 
 const RFC7677 = {
   user: 'user',
@@ -34,7 +32,7 @@ async function step(s: SaslStep, message: string | null): Promise<string | null>
 
 /** Starts an exchange and returns the step with the client-first message already taken. */
 async function started(m: ScramMechanism): Promise<{ s: SaslStep; clientFirst: string }> {
-  const s = await m.start(CONTEXT)
+  const s = await m.start()
   const clientFirst = await step(s, null)
   assert.ok(clientFirst !== null)
   return { s, clientFirst }
