@@ -68,6 +68,7 @@ export const TIERS = {
     'test/protocol/writer.test.ts',
     'test/records/record-batch-decoder.test.ts',
     'test/security/plain.test.ts',
+    'test/security/reauthentication.test.ts',
     'test/security/sasl-exchange.test.ts',
     'test/security/scram.test.ts',
     'test/tiers.test.ts',
