@@ -71,6 +71,7 @@ export const TIERS = {
     'test/security/reauthentication.test.ts',
     'test/security/sasl-exchange.test.ts',
     'test/security/scram.test.ts',
+    'test/security/secrets.test.ts',
     'test/security/security-config.test.ts',
     'test/security/tls.test.ts',
     'test/tiers.test.ts',
