@@ -376,6 +376,41 @@ describe('SASL/PLAIN through the Producer', () => {
   })
 })
 
+describe('connection setup deadline', () => {
+  test('a broker that never answers SaslAuthenticate: the setup fails by socket.connection.setup.timeout.ms', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    await withCluster({ sasl: { users: USERS } }, async (cluster) => {
+      cluster.addRule({ apiKey: ApiKey.SaslAuthenticate, noResponse: true })
+      const producer = new Producer({
+        ...QUICK,
+        maxBlockMs: 1_500,
+        socketConnectionSetupTimeoutMs: 200,
+        socketConnectionSetupTimeoutMaxMs: 200,
+        requestTimeoutMs: 60_000,
+        deliveryTimeoutMs: 60_000,
+        bootstrapServers: cluster.bootstrapServers,
+        securityProtocol: 'SASL_PLAINTEXT',
+        sasl: { mechanism: 'plain', username: 'alice', password: PASSWORD },
+      })
+      try {
+        const err = await rejection(producer.send({ topic: 't', value: 'x' }))
+        // Not an AuthenticationError: a broker that is slow to answer may answer next time.
+        assert.ok(!(err instanceof AuthenticationError), err.message)
+        assert.match(err.message, /socket\.connection\.setup\.timeout\.ms/)
+        assert.ok(cluster.broker(0).connectionCount >= 2, 'the setup was tried again')
+        assert.equal(
+          producer.metrics()['failed-authentication-total'],
+          0,
+          'a timeout is no failed authentication (Java)',
+        )
+      } finally {
+        await producer.close()
+      }
+    })
+  })
+})
+
 describe('runSaslExchange against a scripted broker', () => {
   function transport(answers: { handshake: { errorCode: number; mechanisms: string[] } }): SaslTransport {
     return {
