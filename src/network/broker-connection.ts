@@ -1,4 +1,4 @@
-import { NetworkError, UnsupportedVersionError } from '../errors.js'
+import { AuthenticationError, NetworkError, UnsupportedVersionError } from '../errors.js'
 import { type ApiDescriptor, pickVersion } from '../protocol/codec.js'
 import { brokerError, ErrorCode } from '../protocol/error-codes.js'
 import { ApiVersions } from '../protocol/messages/api-versions.js'
@@ -107,7 +107,8 @@ export class BrokerConnection {
     try {
       session = await runSaslExchange(transport, mechanism, { host: c.host, port: c.port, reauthentication })
     } catch (err) {
-      if (counters !== undefined) counters[`failed-${prefix}-total`]++
+      // As Java's Selector: a refusal counts, a connection that broke or timed out meanwhile does not.
+      if (counters !== undefined && err instanceof AuthenticationError) counters[`failed-${prefix}-total`]++
       throw err
     }
     if (counters !== undefined) counters[`successful-${prefix}-total`]++

@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ProducerClosedError } from '../errors.js'
+import {
+  HANDSHAKE_CLOSURES_BEFORE_REFUSAL,
+  isHandshakeClosure,
+  notTlsListener,
+} from '../security/tls/tls-errors.js'
 import { backoffMs } from './backoff.js'
 import {
   type AuthenticationCounters,
@@ -36,6 +41,8 @@ interface Slot {
   opening: Promise<BrokerConnection> | null
   failures: number
   nextAttemptAt: number
+  /** TLS handshakes the broker closed in a row (see HANDSHAKE_CLOSURES_BEFORE_REFUSAL). */
+  handshakeClosures: number
 }
 
 /**
@@ -74,7 +81,7 @@ export class ConnectionPool {
     const k = key(addr)
     let slot = this.#slots.get(k)
     if (slot === undefined) {
-      slot = { connection: null, opening: null, failures: 0, nextAttemptAt: 0 }
+      slot = { connection: null, opening: null, failures: 0, nextAttemptAt: 0, handshakeClosures: 0 }
       this.#slots.set(k, slot)
     }
     if (slot.connection?.isOpen) return Promise.resolve(slot.connection)
@@ -102,6 +109,7 @@ export class ConnectionPool {
       }
       slot.connection = conn
       slot.failures = 0
+      slot.handshakeClosures = 0
       slot.nextAttemptAt = 0
       this.#created++
       conn.connection.onClose(() => {
@@ -112,6 +120,15 @@ export class ConnectionPool {
       return conn
     } catch (err) {
       this.#onFailure(slot)
+      if (!isHandshakeClosure(err)) slot.handshakeClosures = 0
+      else if (++slot.handshakeClosures >= HANDSHAKE_CLOSURES_BEFORE_REFUSAL) {
+        slot.handshakeClosures = 0
+        throw notTlsListener(
+          addr.host.includes(':') ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`,
+          HANDSHAKE_CLOSURES_BEFORE_REFUSAL,
+          err as Error,
+        )
+      }
       throw err
     } finally {
       slot.opening = null

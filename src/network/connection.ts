@@ -3,7 +3,7 @@ import { type ConnectionOptions as TlsConnectOptions, connect as tlsConnect } fr
 import { KafkaError, NetworkError, ProtocolError, RequestTimeoutError, TlsError } from '../errors.js'
 import { type ApiDescriptor, decodeResponse, encodeRequest, readCorrelationId } from '../protocol/codec.js'
 import { Writer } from '../protocol/writer.js'
-import { looksLikeTls, tlsFailure } from '../security/tls/tls-errors.js'
+import { handshakeClosed, looksLikeTls, tlsFailure } from '../security/tls/tls-errors.js'
 import { timerDelay } from '../timers.js'
 import { FrameDecoder } from './frame-decoder.js'
 
@@ -151,13 +151,15 @@ export class Connection {
         this.#closedWith ??= err
         reject(err)
       }
-      socket.once('error', (err) =>
-        fail(
-          tls !== null && (socket as Socket & { connecting: boolean }).connecting === false
-            ? tlsFailure(this.address, err)
-            : new NetworkError(`cannot connect to ${this.address}: ${err.message}`, { cause: err }),
-        ),
-      )
+      socket.once('error', (err: Error & { code?: string }) => {
+        const connected = (socket as Socket & { connecting: boolean }).connecting === false
+        if (tls === null || !connected)
+          fail(new NetworkError(`cannot connect to ${this.address}: ${err.message}`, { cause: err }))
+        // Closed before the handshake ended (Node: "socket disconnected before secure TLS
+        // connection was established"), or reset during it.
+        else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') fail(handshakeClosed(this.address, err))
+        else fail(tlsFailure(this.address, err))
+      })
       socket.once(tls === null ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer)
         socket.removeAllListeners('error')
@@ -209,8 +211,19 @@ export class Connection {
     })
     socket.on('close', () => {
       if (this.#closedWith === null) this.#closedByPeer = true
-      this.close(new NetworkError(`connection to ${this.address} was closed by the broker`))
+      this.close(
+        new NetworkError(`connection to ${this.address} was closed by the broker${this.#silentCloseHint()}`),
+      )
     })
+  }
+
+  /** Why a broker may close a new connection before answering anything, as a hint to append. */
+  #silentCloseHint(): string {
+    if (this.#receivedAny) return ''
+    return this.#options.tls == null
+      ? ' before answering anything (a TLS listener may do this to a plaintext client: check security.protocol)'
+      : ' right after the TLS handshake, before answering anything (a broker that requires a client ' +
+          'certificate may do this when it does not trust ours: check ssl.keystore.* and the CA the broker trusts)'
   }
 
   /**

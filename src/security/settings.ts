@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../errors.js'
 import type { TlsOptions } from '../network/connection.js'
-import type { ProducerConfig } from '../producer/config/types.js'
+import { DOTTED_NAMES, type ProducerConfig } from '../producer/config/types.js'
 import { saslFromSettings } from './sasl/from-settings.js'
 import { isSaslMechanism, type SaslMechanism } from './sasl/mechanism.js'
 import { resolveTls } from './tls/tls-options.js'
@@ -15,12 +15,18 @@ export interface ResolvedSecurity {
   readonly sasl: SaslMechanism | null
 }
 
+// Settings without a default value: one that is set is meant to be used.
 const TLS_SETTINGS = [
   'sslTruststoreLocation',
+  'sslTruststoreType',
+  'sslTruststorePassword',
   'sslTruststoreCertificates',
   'sslKeystoreLocation',
+  'sslKeystoreType',
+  'sslKeystorePassword',
   'sslKeystoreKey',
   'sslKeystoreCertificateChain',
+  'sslKeyPassword',
   'sslCipherSuites',
 ] as const satisfies readonly (keyof ProducerConfig)[]
 
@@ -29,20 +35,10 @@ const SASL_SETTINGS = [
   'saslJaasConfig',
   'saslLoginCallbackHandlerClass',
   'saslOauthbearerTokenEndpointUrl',
+  'saslOauthbearerScope',
+  'saslOauthbearerClientCredentialsClientId',
+  'saslOauthbearerClientCredentialsClientSecret',
 ] as const satisfies readonly (keyof ProducerConfig)[]
-
-const DOTTED: Record<(typeof TLS_SETTINGS)[number] | (typeof SASL_SETTINGS)[number], string> = {
-  sslTruststoreLocation: 'ssl.truststore.location',
-  sslTruststoreCertificates: 'ssl.truststore.certificates',
-  sslKeystoreLocation: 'ssl.keystore.location',
-  sslKeystoreKey: 'ssl.keystore.key',
-  sslKeystoreCertificateChain: 'ssl.keystore.certificate.chain',
-  sslCipherSuites: 'ssl.cipher.suites',
-  sasl: 'sasl',
-  saslJaasConfig: 'sasl.jaas.config',
-  saslLoginCallbackHandlerClass: 'sasl.login.callback.handler.class',
-  saslOauthbearerTokenEndpointUrl: 'sasl.oauthbearer.token.endpoint.url',
-}
 
 let warnedHostnameCheck = false
 
@@ -58,8 +54,8 @@ export function resolveSecurity(c: ProducerConfig): ResolvedSecurity {
     if (v !== null && !(Array.isArray(v) && v.length === 0)) {
       const wanted = k.startsWith('ssl') ? 'SSL or SASL_SSL' : 'SASL_SSL or SASL_PLAINTEXT'
       throw new ConfigError(
-        DOTTED[k],
-        `is set, but security.protocol is ${protocol}, which does not use it. Set security.protocol to ${wanted}, or remove ${DOTTED[k]}.`,
+        DOTTED_NAMES[k],
+        `is set, but security.protocol is ${protocol}, which does not use it. Set security.protocol to ${wanted}, or remove ${DOTTED_NAMES[k]}.`,
       )
     }
   }

@@ -49,6 +49,12 @@
  *   { nodeEndpoints }                        Produce v10+ endpoints to send
  * `delayMs` combines with any of the others.
  *
+ * TLS (an SSL listener): `tls` gives node:tls server options (key, cert, requestCert, ca...), for
+ * every broker or per node id; `broker.tlsClientErrors` holds the handshakes it refused and
+ * `broker.servernames` the SNI name of each accepted connection (false: none).
+ * `advertisedHost` (cluster option, or `broker.advertisedHost`) is the host Metadata gives for a
+ * broker instead of 127.0.0.1.
+ *
  * Inspection: `broker.requests` / `cluster.requests` (ReceivedRequest: apiKey, apiVersion,
  * correlationId, partitions, transactionalId, body...), `broker.connectionCount` (accepted so
  * far), `broker.openConnections`, `broker.protocolErrors`. `broker.dropConnections()` cuts the
@@ -62,6 +68,7 @@
  * handle or timer open.
  */
 import { createServer, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls'
 import { FrameDecoder } from '../../src/network/frame-decoder.js'
 import { apiName } from '../../src/protocol/api-keys.js'
 import { APIS } from '../../src/protocol/apis.js'
@@ -173,6 +180,10 @@ export interface FakeClusterOptions {
   partitionVerification?: boolean
   /** A SASL_PLAINTEXT listener (sasl-listener.ts); absent: plaintext, SaslHandshake not offered. */
   sasl?: FakeSaslOptions
+  /** node:tls server options: the brokers listen with TLS (per node id when a function). */
+  tls?: TlsOptions | ((nodeId: number) => TlsOptions)
+  /** The host Metadata advertises for every broker; default 127.0.0.1 (the one listened on). */
+  advertisedHost?: string
 }
 
 const MAX_REQUEST_BYTES = 100 * 1024 * 1024
@@ -190,6 +201,13 @@ export class FakeBroker {
   readonly host = '127.0.0.1'
   readonly requests: ReceivedRequest[] = []
   readonly protocolErrors: Error[] = []
+  /** TLS handshakes the broker refused (tls listener only). */
+  readonly tlsClientErrors: Error[] = []
+  /** The SNI server name of each accepted TLS connection, in order; false when none was sent. */
+  readonly servernames: (string | false)[] = []
+  /** The host Metadata gives for this broker; null: `host`. */
+  advertisedHost: string | null = null
+  readonly #tls: TlsOptions | null
   readonly #cluster: FakeCluster
   readonly #ctx: HandlerContext
   readonly #handlers: RequestHandler[] = []
@@ -200,10 +218,16 @@ export class FakeBroker {
   #accepted = 0
 
   /** @internal: use startFakeCluster. */
-  constructor(cluster: FakeCluster, nodeId: number, ctx: Omit<HandlerContext, 'nodeId'>) {
+  constructor(
+    cluster: FakeCluster,
+    nodeId: number,
+    ctx: Omit<HandlerContext, 'nodeId'>,
+    tls: TlsOptions | null = null,
+  ) {
     this.#cluster = cluster
     this.nodeId = nodeId
     this.#ctx = { ...ctx, nodeId }
+    this.#tls = tls
   }
 
   get port(): number {
@@ -235,7 +259,16 @@ export class FakeBroker {
   /** Listens (again, on the same port after stop()). */
   async start(): Promise<void> {
     if (this.#server !== null) return
-    const server = createServer((socket) => this.#accept(socket))
+    const tls = this.#tls
+    let server: Server
+    if (tls === null) server = createServer((socket) => this.#accept(socket))
+    else {
+      server = createTlsServer(tls, (socket: TLSSocket) => {
+        this.servernames.push(socket.servername ?? false)
+        this.#accept(socket)
+      })
+      server.on('tlsClientError', (err) => this.tlsClientErrors.push(err))
+    }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(this.#port, this.host, () => {
@@ -312,6 +345,20 @@ export class FakeBroker {
 
   async #handle(conn: FakeConnection, frame: Buffer): Promise<void> {
     if (conn.closed) return
+    const sasl = this.#ctx.sasl
+    const saslKey = `${this.nodeId}:${conn.id}`
+    if (sasl?.expectsRawToken(saslKey) === true) {
+      // SaslHandshake v0: the token is a bare frame, and so is the answer; a refusal closes.
+      const answer = sasl.rawToken(saslKey, frame)
+      if (answer === null) {
+        this.#closeAfterWrites(conn)
+        return
+      }
+      const size = Buffer.allocUnsafe(4)
+      size.writeInt32BE(answer.length, 0)
+      this.#write(conn, Buffer.concat([size, answer]))
+      return
+    }
     let req: ReceivedRequest
     let api: AnyApi
     try {
@@ -332,7 +379,7 @@ export class FakeBroker {
         )
       }
       req = this.#received(conn, api, frame)
-      this.#ctx.sasl?.check(conn.id, req.apiKey, req.apiName)
+      sasl?.check(saslKey, req.apiKey, req.apiName)
     } catch (err) {
       this.#violation(conn, err)
       return
@@ -362,6 +409,15 @@ export class FakeBroker {
     const w = new Writer(1024)
     encodeResponse(w, api, req.apiVersion, req.correlationId, body)
     this.#write(conn, w.toBuffer())
+    // Kafka answers a failed SaslAuthenticate, then closes the connection.
+    if (req.apiKey === SaslAuthenticate.apiKey && sasl?.failed(saslKey) === true) this.#closeAfterWrites(conn)
+  }
+
+  /** Closes the connection once what was written has gone (end(), not destroy()). */
+  #closeAfterWrites(conn: FakeConnection): void {
+    conn.closed = true
+    this.#connections.delete(conn)
+    conn.socket.end()
   }
 
   #actionFor(req: ReceivedRequest): FaultAction | undefined {
@@ -416,10 +472,14 @@ export class FakeBroker {
       case TxnOffsetCommit.apiKey:
         return txnOffsetCommitResponse(this.#ctx, req.apiVersion, req.body as TxnOffsetCommitRequest, action)
       case SaslHandshake.apiKey:
-        return this.#ctx.sasl!.handshake(req.connectionId, req.body as SaslHandshakeRequest)
+        return this.#ctx.sasl!.handshake(
+          `${this.nodeId}:${req.connectionId}`,
+          req.apiVersion,
+          req.body as SaslHandshakeRequest,
+        )
       case SaslAuthenticate.apiKey:
         return this.#ctx.sasl!.authenticate(
-          req.connectionId,
+          `${this.nodeId}:${req.connectionId}`,
           req.apiVersion,
           req.body as SaslAuthenticateRequest,
         )
@@ -490,18 +550,26 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
   const endpoints = (): Endpoint[] =>
     cluster.brokers
       .filter((x) => x.running)
-      .map((x) => ({ nodeId: x.nodeId, host: x.host, port: x.port, rack: null }))
+      .map((x) => ({ nodeId: x.nodeId, host: x.advertisedHost ?? x.host, port: x.port, rack: null }))
   for (const nodeId of nodeIds) {
-    const broker = new FakeBroker(cluster, nodeId, {
-      model,
-      endpoints,
-      leaderHints: options.leaderHints ?? true,
-      autoCreatePartitions: auto === true ? 1 : typeof auto === 'number' ? auto : 0,
-      advertised,
-      coordinatorOf: (kind, key) => placement.of(kind, key),
-      partitionVerification: options.partitionVerification ?? true,
-      ...(sasl === undefined ? {} : { sasl }),
-    })
+    const tls =
+      options.tls === undefined ? null : typeof options.tls === 'function' ? options.tls(nodeId) : options.tls
+    const broker = new FakeBroker(
+      cluster,
+      nodeId,
+      {
+        model,
+        endpoints,
+        leaderHints: options.leaderHints ?? true,
+        autoCreatePartitions: auto === true ? 1 : typeof auto === 'number' ? auto : 0,
+        advertised,
+        coordinatorOf: (kind, key) => placement.of(kind, key),
+        partitionVerification: options.partitionVerification ?? true,
+        ...(sasl === undefined ? {} : { sasl }),
+      },
+      tls,
+    )
+    broker.advertisedHost = options.advertisedHost ?? null
     brokers.push(broker)
     cluster.brokers.push(broker)
   }

@@ -2,10 +2,15 @@
  * SASL on a fake broker, with Kafka's rules (SaslServerAuthenticator, KIP-368): before
  * authentication only ApiVersions and SaslHandshake; between a SaslHandshake and the end of its
  * exchange only SaslAuthenticate (also when re-authenticating an open connection); after the
- * session lifetime any request but a SaslHandshake closes the connection. PLAIN against a table
- * of users, and OAUTHBEARER when given a token check (Kafka's OAuthBearerSaslServer: a refused
- * token gets an error status challenge, the client's \x01 then fails the exchange). A broken rule is thrown, which the broker records in protocolErrors and answers
- * by closing the connection, as Kafka does.
+ * session lifetime any request but a SaslHandshake closes the connection. After a SaslHandshake
+ * v0 the client's token comes as a raw size-prefixed frame and the answer goes back the same
+ * way (Kafka before 1.0). PLAIN against a table of users, and OAUTHBEARER when given a token
+ * check (Kafka's OAuthBearerSaslServer: a refused token gets an error status challenge, the
+ * client's \x01 then fails the exchange). A broken rule is thrown, which
+ * the broker records in protocolErrors and answers by closing the connection, as Kafka does; a
+ * failed authentication is answered, then the connection is closed, as Kafka does.
+ *
+ * Connections are keyed by `nodeId:connectionId`: one listener serves every broker of a cluster.
  */
 import { ApiVersions } from '../../src/protocol/messages/api-versions.js'
 import type {
@@ -24,6 +29,11 @@ export interface FakeSaslOptions {
   users: Record<string, string>
   /** connections.max.reauth.ms: the session lifetime given in SaslAuthenticate v1+; 0: none. */
   sessionLifetimeMs?: number
+  /**
+   * Refuse re-authentications of open connections (as if the password had changed since the
+   * connection authenticated); first authentications still succeed. Also settable on the listener.
+   */
+  rejectReauthentication?: boolean
   now?: () => number
   /**
    * Enables OAUTHBEARER: checks each token (with its KIP-342 extensions); returns null to accept
@@ -32,7 +42,7 @@ export interface FakeSaslOptions {
   oauthBearer?: (token: string, extensions: Record<string, string>) => string | null
 }
 
-type State = 'new' | 'handshaken' | 'authenticated' | 'reauthenticating'
+type State = 'new' | 'handshaken' | 'raw-token' | 'authenticated' | 'reauthenticating' | 'failed'
 
 interface ConnectionSasl {
   state: State
@@ -48,33 +58,49 @@ const OAUTH_INITIAL = /^n,(?:a=[^,]*)?,\u0001((?:[A-Za-z]+=[\x21-\x7E \t\r\n]+\u
 
 export class FakeSaslListener {
   readonly #options: FakeSaslOptions
-  readonly #connections = new Map<number, ConnectionSasl>()
+  readonly #connections = new Map<string, ConnectionSasl>()
   authentications = 0
   reauthentications = 0
   failures = 0
+  reauthenticationFailures = 0
   /** Every OAUTHBEARER token received, in order. */
   readonly oauthTokens: string[] = []
+  /** Mechanisms the handshake offers (PLAIN, and OAUTHBEARER with a token check, can succeed). */
+  mechanisms: readonly string[]
+  rejectReauthentication: boolean
 
   constructor(options: FakeSaslOptions) {
     this.#options = options
+    this.mechanisms = options.oauthBearer === undefined ? ['PLAIN'] : ['PLAIN', 'OAUTHBEARER']
+    this.rejectReauthentication = options.rejectReauthentication ?? false
   }
 
   #now(): number {
     return (this.#options.now ?? Date.now)()
   }
 
-  #of(connectionId: number): ConnectionSasl {
-    let c = this.#connections.get(connectionId)
+  #of(key: string): ConnectionSasl {
+    let c = this.#connections.get(key)
     if (c === undefined) {
       c = { state: 'new', expiresAt: Number.POSITIVE_INFINITY, mechanism: '', oauthError: null }
-      this.#connections.set(connectionId, c)
+      this.#connections.set(key, c)
     }
     return c
   }
 
+  /** Whether the connection's next frame is a raw token (after a SaslHandshake v0), not a request. */
+  expectsRawToken(key: string): boolean {
+    return this.#connections.get(key)?.state === 'raw-token'
+  }
+
+  /** Whether the connection failed to authenticate: the broker closes it after its answer. */
+  failed(key: string): boolean {
+    return this.#connections.get(key)?.state === 'failed'
+  }
+
   /** Throws when a request of `apiKey` is not allowed on the connection now. */
-  check(connectionId: number, apiKey: number, apiName: string): void {
-    const c = this.#of(connectionId)
+  check(key: string, apiKey: number, apiName: string): void {
+    const c = this.#of(key)
     switch (c.state) {
       case 'new':
         if (apiKey !== ApiVersions.apiKey && apiKey !== SaslHandshake.apiKey)
@@ -84,6 +110,10 @@ export class FakeSaslListener {
       case 'reauthenticating':
         if (apiKey !== SaslAuthenticate.apiKey) throw new Error(`${apiName} during a SASL exchange`)
         return
+      case 'raw-token':
+        throw new Error(`${apiName} where the raw SASL token was expected`)
+      case 'failed':
+        throw new Error(`${apiName} after a failed SASL authentication`)
       case 'authenticated':
         if (apiKey === SaslHandshake.apiKey) return
         if (apiKey === SaslAuthenticate.apiKey) throw new Error('SaslAuthenticate without a SaslHandshake')
@@ -91,42 +121,78 @@ export class FakeSaslListener {
     }
   }
 
-  handshake(connectionId: number, req: SaslHandshakeRequest): SaslHandshakeResponse {
-    const c = this.#of(connectionId)
-    const mechanisms = this.#options.oauthBearer === undefined ? ['PLAIN'] : ['PLAIN', 'OAUTHBEARER']
-    if (!mechanisms.includes(req.mechanism)) return { errorCode: 33, mechanisms }
-    c.state = c.state === 'authenticated' ? 'reauthenticating' : 'handshaken'
+  handshake(key: string, version: number, req: SaslHandshakeRequest): SaslHandshakeResponse {
+    const c = this.#of(key)
+    const usable =
+      req.mechanism === 'PLAIN' ||
+      (req.mechanism === 'OAUTHBEARER' && this.#options.oauthBearer !== undefined)
+    if (!usable || !this.mechanisms.includes(req.mechanism))
+      return { errorCode: 33, mechanisms: [...this.mechanisms] }
     c.mechanism = req.mechanism
     c.oauthError = null
-    return { errorCode: 0, mechanisms }
+    if (c.state === 'authenticated') {
+      if (version === 0) throw new Error('re-authentication with SaslHandshake v0')
+      c.state = 'reauthenticating'
+    } else {
+      c.state = version === 0 ? 'raw-token' : 'handshaken'
+    }
+    return { errorCode: 0, mechanisms: [...this.mechanisms] }
   }
 
-  authenticate(
-    connectionId: number,
-    version: number,
-    req: SaslAuthenticateRequest,
-  ): SaslAuthenticateResponse {
-    const c = this.#of(connectionId)
+  /** A raw PLAIN token (after SaslHandshake v0): the raw answer (empty), or null to close. */
+  rawToken(key: string, token: Buffer): Buffer | null {
+    const c = this.#of(key)
+    if (!this.#verify(c, token, false)) return null
+    this.authentications++
+    c.state = 'authenticated'
+    c.expiresAt = Number.POSITIVE_INFINITY
+    return Buffer.alloc(0)
+  }
+
+  authenticate(key: string, version: number, req: SaslAuthenticateRequest): SaslAuthenticateResponse {
+    const c = this.#of(key)
     const none = { authBytes: new Uint8Array(0), sessionLifetimeMs: 0n }
+    const reauthenticating = c.state === 'reauthenticating'
     if (c.mechanism === 'OAUTHBEARER') {
       const refused = this.#oauthBearer(c, Buffer.from(req.authBytes).toString('utf8'))
       if (refused === 'challenge') {
         return { ...none, errorCode: 0, errorMessage: null, authBytes: Buffer.from(c.oauthError!) }
       }
       if (refused !== null) {
-        this.failures++
-        c.state = 'new'
+        this.#fail(c, reauthenticating)
         return { ...none, errorCode: 58, errorMessage: refused }
       }
-      return this.#authenticated(c, version)
-    }
-    const [, user, password] = Buffer.from(req.authBytes).toString('utf8').split('\0')
-    if (user === undefined || this.#options.users[user] !== password) {
-      this.failures++
-      c.state = 'new'
+    } else if (!this.#verify(c, Buffer.from(req.authBytes), reauthenticating)) {
       return { ...none, errorCode: 58, errorMessage: 'Authentication failed: Invalid username or password' }
     }
-    return this.#authenticated(c, version)
+    if (reauthenticating) this.reauthentications++
+    else this.authentications++
+    c.state = 'authenticated'
+    const lifetime = this.#options.sessionLifetimeMs ?? 0
+    c.expiresAt = lifetime > 0 ? this.#now() + lifetime : Number.POSITIVE_INFINITY
+    return {
+      ...none,
+      errorCode: 0,
+      errorMessage: null,
+      sessionLifetimeMs: version >= 1 ? BigInt(lifetime) : 0n,
+    }
+  }
+
+  #verify(c: ConnectionSasl, token: Buffer, reauthenticating: boolean): boolean {
+    const [, user, password] = token.toString('utf8').split('\0')
+    const ok =
+      user !== undefined &&
+      Object.hasOwn(this.#options.users, user) &&
+      this.#options.users[user] === password &&
+      !(reauthenticating && this.rejectReauthentication)
+    if (!ok) this.#fail(c, reauthenticating)
+    return ok
+  }
+
+  #fail(c: ConnectionSasl, reauthenticating: boolean): void {
+    this.failures++
+    if (reauthenticating) this.reauthenticationFailures++
+    c.state = 'failed'
   }
 
   /** null: accepted; 'challenge': refused with an error status; else the error message to fail with. */
@@ -143,20 +209,5 @@ export class FakeSaslListener {
     if (status === null) return null
     c.oauthError = JSON.stringify({ status })
     return 'challenge'
-  }
-
-  #authenticated(c: ConnectionSasl, version: number): SaslAuthenticateResponse {
-    const none = { authBytes: new Uint8Array(0), sessionLifetimeMs: 0n }
-    if (c.state === 'reauthenticating') this.reauthentications++
-    else this.authentications++
-    c.state = 'authenticated'
-    const lifetime = this.#options.sessionLifetimeMs ?? 0
-    c.expiresAt = lifetime > 0 ? this.#now() + lifetime : Number.POSITIVE_INFINITY
-    return {
-      ...none,
-      errorCode: 0,
-      errorMessage: null,
-      sessionLifetimeMs: version >= 1 ? BigInt(lifetime) : 0n,
-    }
   }
 }

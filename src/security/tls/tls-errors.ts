@@ -73,6 +73,40 @@ function hintFor(code: string): string {
   return ''
 }
 
+/** Connections closed during the TLS handshake, which the pool counts per broker. */
+const closedInHandshake = new WeakSet<Error>()
+
+/**
+ * How many TLS handshakes in a row a broker may close before the client concludes that the port
+ * does not speak TLS. One such closure can be a broker restarting (or a load balancer with no
+ * broker behind it); a plaintext Kafka listener closes every one, having read the ClientHello
+ * as an impossible request size.
+ */
+export const HANDSHAKE_CLOSURES_BEFORE_REFUSAL = 3
+
+/** The broker closed the connection before the TLS handshake ended: retriable, and counted. */
+export function handshakeClosed(address: string, err: Error): NetworkError {
+  const e = new NetworkError(
+    `broker ${address} closed the connection during the TLS handshake (${err.message}); the port may not speak TLS`,
+    { cause: err },
+  )
+  closedInHandshake.add(e)
+  return e
+}
+
+export function isHandshakeClosure(err: unknown): boolean {
+  return err instanceof Error && closedInHandshake.has(err)
+}
+
+/** After HANDSHAKE_CLOSURES_BEFORE_REFUSAL closures in a row: the port is taken for a plaintext one. */
+export function notTlsListener(address: string, times: number, last: Error): TlsError {
+  return new TlsError(
+    `broker ${address} closed the connection during the TLS handshake ${times} times in a row: it is probably not a TLS ` +
+      'listener. Check security.protocol (PLAINTEXT or SASL_PLAINTEXT for a plaintext listener) and the port.',
+    { cause: last },
+  )
+}
+
 /** Whether the first bytes a plaintext connection received are a TLS record (alert or handshake). */
 export function looksLikeTls(chunk: Buffer): boolean {
   return (
