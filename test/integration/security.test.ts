@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { inspect } from 'node:util'
 import {
@@ -17,7 +19,6 @@ import {
   Producer,
   type ProducerConfigInput,
   type RecordMetadata,
-  TimeoutError,
   TlsError,
 } from '../../src/index.js'
 import {
@@ -59,8 +60,24 @@ async function newTopic(prefix: string, partitions = 3): Promise<string> {
   return topic
 }
 
+/**
+ * The producer's SASL settings; OAUTHBEARER uses Java's unsecured login (an unsigned JWT whose
+ * sub is the user), which the broker's default, unsecured validator accepts.
+ */
 function saslConfig(mechanism: JavaSaslMechanism, username: string, password: string) {
+  if (mechanism === 'OAUTHBEARER') {
+    return {
+      'sasl.mechanism': 'OAUTHBEARER',
+      'sasl.jaas.config': `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="${username}";`,
+    } as ProducerConfigInput
+  }
   return { sasl: { mechanism: mechanism.toLowerCase(), username, password } } as ProducerConfigInput
+}
+
+/** An unsecured JWS as Kafka's unsecured validator takes it: {"alg":"none"}, an empty signature. */
+function unsecuredJwt(claims: Record<string, unknown>): string {
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  return `${part({ alg: 'none' })}.${part(claims)}.`
 }
 
 function saslReader(
@@ -109,7 +126,9 @@ async function produceAndReadBack(
   const expected = sent
     .map((s) => ({ partition: s.md.partition, offset: s.md.offset, key: s.key, value: s.value }))
     .sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : 1))
-  const read: ConsoleRecord[] = await consoleConsume(broker.bootstrap[listener], topic, reader)
+  const read: ConsoleRecord[] = await consoleConsume(broker.bootstrap[listener], topic, reader, {
+    expect: RECORDS,
+  })
   assert.equal(read.length, RECORDS)
   assert.deepEqual(read, expected)
   // Every partition's offsets are 0..n-1 (idempotence wrote each batch once).
@@ -225,7 +244,7 @@ describe('producing over a secure listener, read back by Kafka over the same lis
     )
   })
 
-  for (const mechanism of ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const) {
+  for (const mechanism of ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const) {
     test(`SASL_SSL with ${mechanism}`, async () => {
       await produceAndReadBack(
         `${mechanism.toLowerCase()}-ssl`,
@@ -364,27 +383,15 @@ describe('refused connections fail fast with a typed error naming the broker', (
   // A plaintext Kafka listener hangs up on a ClientHello (an oversized request to it), as a broker
   // over its connection quota does: retried like any dropped connection, so the send fails at
   // max.block.ms, and the error says what the port probably is.
-  test('a TLS client on the plaintext port: a timeout at max.block.ms whose cause says the port may not speak TLS', async () => {
-    const topic = await newTopic('sec-tls-on-plain', 1)
-    const producer = new Producer({
-      bootstrapServers: broker.bootstrap.PLAINTEXT,
-      ...ssl(),
-      'max.block.ms': 4000,
-    })
-    try {
-      const err = await producer.send({ topic, key: 'k', value: 'v' }).then(
-        () => assert.fail('TLS to the plaintext port worked'),
-        (e: unknown) => e,
-      )
-      assert.ok(err instanceof TimeoutError, inspect(err))
-      assert.equal(err.code, 'ERR_METADATA_TIMEOUT')
-      assertNamesBroker(err, 'PLAINTEXT')
-      assert.ok(err.cause instanceof NetworkError, inspect(err))
-      assertNamesBroker(err.cause, 'PLAINTEXT')
-      assert.match(err.cause.message, /the port may not speak TLS: check security\.protocol/)
-    } finally {
-      await producer.close({ timeoutMs: 5000 }).catch(() => {})
-    }
+  test('a TLS client on the plaintext port: a TlsError, after the broker hung up 3 handshakes, naming security.protocol', async () => {
+    const err = await sendFailure('PLAINTEXT', ssl())
+    assert.ok(err instanceof TlsError, inspect(err))
+    assert.equal(err.retriable, false)
+    assertNamesBroker(err, 'PLAINTEXT')
+    assert.match(err.message, /probably not a TLS listener\. Check security\.protocol/)
+    // Each hang-up on its own is retriable (a broker over its connection quota does the same).
+    assert.ok(err.cause instanceof NetworkError, inspect(err))
+    assert.match(err.cause.message, /the port may not speak TLS/)
   })
 
   test('a JKS truststore is a ConfigError at construction that says how to convert it', async () => {
@@ -399,6 +406,91 @@ describe('refused connections fail fast with a typed error naming the broker', (
       (err: unknown) =>
         err instanceof ConfigError && /JKS/.test(err.message) && /keytool -importkeystore/.test(err.message),
     )
+  })
+})
+
+describe('OAUTHBEARER against the broker’s unsecured validator', () => {
+  /** Kafka's unsecured validator wants sub, iat and exp (seconds), iat not in the future. */
+  function tokenFor(sub: string, { iatOffsetS = 0, lifetimeS = 3600 } = {}): string {
+    const now = Math.floor(Date.now() / 1000)
+    return unsecuredJwt({ sub, iat: now + iatOffsetS, exp: now + iatOffsetS + lifetimeS, scope: 'kafka' })
+  }
+
+  test('OIDC client credentials from a token endpoint on loopback (Basic auth, scope), read back by Kafka', async () => {
+    const requests: { authorization: string | undefined; body: string }[] = []
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        requests.push({ authorization: req.headers.authorization, body: Buffer.concat(chunks).toString() })
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ access_token: tokenFor('alice'), token_type: 'Bearer', expires_in: 3600 }))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      await produceAndReadBack(
+        'oidc-ssl',
+        'SASL_SSL',
+        {
+          'security.protocol': 'SASL_SSL',
+          'ssl.truststore.location': broker.certs.caCert,
+          'sasl.mechanism': 'OAUTHBEARER',
+          'sasl.oauthbearer.token.endpoint.url': `http://127.0.0.1:${port}/oauth2/token`,
+          'sasl.oauthbearer.client.credentials.client.id': 'sluice-test',
+          'sasl.oauthbearer.client.credentials.client.secret': 'oidc-client-secret',
+          'sasl.oauthbearer.scope': 'kafka',
+        },
+        saslReader('SASL_SSL', 'OAUTHBEARER', 'alice'),
+      )
+    } finally {
+      server.close()
+    }
+    assert.ok(requests.length >= 1, 'the token endpoint was asked')
+    for (const r of requests) {
+      assert.equal(
+        r.authorization,
+        `Basic ${Buffer.from('sluice-test:oidc-client-secret').toString('base64')}`,
+      )
+      assert.deepEqual(Object.fromEntries(new URLSearchParams(r.body)), {
+        grant_type: 'client_credentials',
+        scope: 'kafka',
+      })
+    }
+  })
+
+  test('a token provider callback (kafkajs oauthBearerProvider) over SASL_PLAINTEXT, read back by Kafka', async () => {
+    let calls = 0
+    await produceAndReadBack(
+      'oauth-callback',
+      'SASL_PLAINTEXT',
+      {
+        'security.protocol': 'SASL_PLAINTEXT',
+        sasl: {
+          mechanism: 'oauthbearer',
+          oauthBearerProvider: async () => {
+            calls++
+            return { value: tokenFor('alice') }
+          },
+        },
+      },
+      saslReader('SASL_PLAINTEXT', 'OAUTHBEARER', 'alice'),
+    )
+    assert.ok(calls >= 1)
+  })
+
+  test('a token the broker refuses (issued an hour in the future) is an AuthenticationError naming the broker; the token shows nowhere', async () => {
+    const token = tokenFor('alice', { iatOffsetS: 3600 })
+    const err = await sendFailure('SASL_SSL', {
+      'security.protocol': 'SASL_SSL',
+      'ssl.truststore.location': broker.certs.caCert,
+      sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: token }) },
+    })
+    assert.ok(err instanceof AuthenticationError, inspect(err))
+    assertNamesBroker(err, 'SASL_SSL')
+    assertHidden(err, token)
+    assertHidden(err, token.split('.')[1]!)
   })
 })
 
@@ -440,6 +532,7 @@ describe('ACLs', () => {
       broker.bootstrap.SASL_SSL,
       allowed,
       saslReader('SASL_SSL', 'PLAIN', 'admin'),
+      { expect: 20 },
     )
     assert.deepEqual(
       read.map((r) => r.value).sort(),
@@ -500,7 +593,7 @@ describe('re-authentication (KIP-368) while producing', () => {
     return { acked, errors, elapsedMs: Date.now() - start }
   }
 
-  for (const mechanism of ['PLAIN', 'SCRAM-SHA-512'] as const) {
+  for (const mechanism of ['PLAIN', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const) {
     test(`${mechanism}: ${TOTAL} records over ~10 s of 3 s sessions, all acked and read back once, in order, on one connection`, async (t) => {
       const name = `reauth-${mechanism.toLowerCase()}`
       const topic = await newTopic(`sec-${name}`, 3)
@@ -554,6 +647,7 @@ describe('re-authentication (KIP-368) while producing', () => {
         broker.bootstrap.REAUTH,
         topic,
         saslReader('SASL_PLAINTEXT', mechanism, 'alice'),
+        { expect: TOTAL },
       )
       assert.equal(read.length, TOTAL)
       assert.deepEqual(read, expected)

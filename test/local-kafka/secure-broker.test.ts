@@ -111,7 +111,7 @@ test("OAUTHBEARER (Kafka's unsecured tokens) is enabled on the SASL listeners: K
         ...(listener === 'SASL_SSL' ? { truststorePem: broker.certs.caCert } : {}),
         sasl: { mechanism: 'OAUTHBEARER', username: 'alice', password: '' },
       },
-      { idleTimeoutMs: 4000 },
+      { expect: 3 },
     )
     assert.deepEqual(
       read.map((r) => r.value),
