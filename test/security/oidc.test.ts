@@ -123,6 +123,29 @@ describe('client credentials grant', () => {
     )
   })
 
+  test('sasl.oauthbearer.header.urlencode reaches the Basic header from the producer settings', async () => {
+    reset((_req, res) => json(res, 200, { access_token: jwt({ sub: 'a', exp: EXP }) }))
+    const settings = (urlencode: boolean) =>
+      resolveConfig({
+        bootstrapServers: 'localhost:9092',
+        securityProtocol: 'SASL_SSL',
+        saslMechanism: 'OAUTHBEARER',
+        saslOauthbearerTokenEndpointUrl: `http://127.0.0.1:${port}/token`,
+        saslOauthbearerClientCredentialsClientId: 'my client',
+        saslOauthbearerClientCredentialsClientSecret: 's:/+',
+        'sasl.oauthbearer.header.urlencode': urlencode,
+      })
+    await oauthTokenSource(settings(true))()
+    await oauthTokenSource(settings(false))()
+    assert.deepEqual(
+      seen.map((r) => r.headers.authorization),
+      [
+        `Basic ${Buffer.from('my+client:s%3A%2F%2B').toString('base64')}`,
+        `Basic ${Buffer.from('my client:s:/+').toString('base64')}`,
+      ],
+    )
+  })
+
   test('500 twice, then a token: retried with backoff', async () => {
     let n = 0
     reset((_req, res) =>

@@ -220,6 +220,39 @@ describe('the SASL mechanism', () => {
     )
   })
 
+  test("an unknown mechanism in the sasl object names the option 'sasl'", () => {
+    configError(
+      { securityProtocol: 'SASL_PLAINTEXT', sasl: { mechanism: 'aws', username: 'u', password: 'p' } },
+      'sasl',
+      /'aws' is not built in/i,
+    )
+  })
+
+  test('an OAUTHBEARER token function and a token endpoint together: refused, naming both', () => {
+    const callback = async () => ({ value: 'a.b.c' })
+    configError(
+      {
+        securityProtocol: 'SASL_SSL',
+        saslMechanism: 'OAUTHBEARER',
+        saslLoginCallbackHandlerClass: callback,
+        saslOauthbearerTokenEndpointUrl: 'https://idp.example.invalid/token',
+        saslOauthbearerClientCredentialsClientId: 'id',
+        saslOauthbearerClientCredentialsClientSecret: 'secret',
+      },
+      'sasl.oauthbearer.token.endpoint.url',
+      /sasl\.login\.callback\.handler\.class are both set/,
+    )
+    configError(
+      {
+        securityProtocol: 'SASL_SSL',
+        sasl: { mechanism: 'oauthbearer', oauthBearerProvider: callback },
+        saslOauthbearerTokenEndpointUrl: 'https://idp.example.invalid/token',
+      },
+      'sasl.oauthbearer.token.endpoint.url',
+      /oauthBearerProvider are both set/,
+    )
+  })
+
   test('a mechanism object is used as it is, as sasl.mechanism or as sasl', () => {
     const mine = { name: 'AWS_MSK_IAM', start: () => () => null }
     assert.equal(resolve({ securityProtocol: 'SASL_SSL', saslMechanism: mine }).sasl, mine)

@@ -152,6 +152,13 @@ export const SECURITY_SPECS: { readonly [K in SecurityKey]: Spec<ProducerConfig[
   saslOauthbearerClientCredentialsClientSecret: password(
     'OAUTHBEARER: client secret for the token endpoint (or the JAAS option clientSecret).',
   ),
+  saslOauthbearerHeaderUrlencode: {
+    type: 'boolean',
+    default: false,
+    doc: "OAUTHBEARER: URL-encode the client id and secret in the token endpoint's Basic header (RFC 6749 2.3.1); many identity providers expect them unencoded.",
+    valid: 'true, false',
+    parse: p.boolean,
+  },
   saslOauthbearerSubClaimName: {
     type: 'string',
     default: 'sub',

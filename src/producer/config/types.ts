@@ -132,6 +132,7 @@ export interface ProducerConfig {
   readonly saslOauthbearerScope: string | null
   readonly saslOauthbearerClientCredentialsClientId: string | null
   readonly saslOauthbearerClientCredentialsClientSecret: Secret | null
+  readonly saslOauthbearerHeaderUrlencode: boolean
   readonly saslOauthbearerSubClaimName: string
   readonly saslOauthbearerScopeClaimName: string
   readonly saslLoginConnectTimeoutMs: number | null
@@ -210,6 +211,7 @@ export const DOTTED_NAMES = {
   saslOauthbearerScope: 'sasl.oauthbearer.scope',
   saslOauthbearerClientCredentialsClientId: 'sasl.oauthbearer.client.credentials.client.id',
   saslOauthbearerClientCredentialsClientSecret: 'sasl.oauthbearer.client.credentials.client.secret',
+  saslOauthbearerHeaderUrlencode: 'sasl.oauthbearer.header.urlencode',
   saslOauthbearerSubClaimName: 'sasl.oauthbearer.sub.claim.name',
   saslOauthbearerScopeClaimName: 'sasl.oauthbearer.scope.claim.name',
   saslLoginConnectTimeoutMs: 'sasl.login.connect.timeout.ms',
@@ -301,6 +303,7 @@ export interface ConfigInputValues {
   saslOauthbearerScope: string | null
   saslOauthbearerClientCredentialsClientId: string | null
   saslOauthbearerClientCredentialsClientSecret: string | Secret | null
+  saslOauthbearerHeaderUrlencode: boolean | string
   saslOauthbearerSubClaimName: string
   saslOauthbearerScopeClaimName: string
   saslLoginConnectTimeoutMs: Num | null

@@ -53,6 +53,13 @@ export function oauthTokenSource(c: ProducerConfig): TokenSource {
   const jaas = entry?.options ?? new Map<string, string>()
 
   const callback = provider ?? c.saslLoginCallbackHandlerClass
+  if (callback !== null && c.saslOauthbearerTokenEndpointUrl !== null) {
+    throw new ConfigError(
+      ENDPOINT,
+      `and ${provider !== null ? "sasl's oauthBearerProvider" : 'sasl.login.callback.handler.class'} are both set: ` +
+        'the function would make every token and the endpoint would never be asked. Set one of them.',
+    )
+  }
   if (callback !== null) {
     return callbackTokenSource(callback, {
       setting: provider !== null ? "sasl's oauthBearerProvider" : 'sasl.login.callback.handler.class',
@@ -161,6 +168,7 @@ function endpointSource(c: ProducerConfig, jaas: ReadonlyMap<string, string>): T
     readTimeoutMs: c.saslLoginReadTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     retryBackoffMs: c.saslLoginRetryBackoffMs,
     retryBackoffMaxMs: c.saslLoginRetryBackoffMaxMs,
+    urlencodeHeader: c.saslOauthbearerHeaderUrlencode,
   })
 }
 

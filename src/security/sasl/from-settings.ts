@@ -33,7 +33,7 @@ export function saslFromSettings(c: ProducerConfig): SaslMechanism {
   }
   const mechanism = object?.mechanism ?? c.saslMechanism
   if (isSaslMechanism(mechanism)) return mechanism
-  const option = object !== null ? 'sasl.mechanism' : 'sasl.mechanism'
+  const option = object !== null ? 'sasl' : 'sasl.mechanism'
   const name = mechanism.toUpperCase()
   if (name === 'GSSAPI') {
     throw new ConfigError(
