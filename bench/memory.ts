@@ -7,15 +7,14 @@
  *
  * Without --bootstrap-server a local Apache Kafka is started for the run.
  */
-import { execFile } from 'node:child_process'
 import { once } from 'node:events'
-import { parseArgs, promisify } from 'node:util'
+import { parseArgs } from 'node:util'
 import { createTopics, parseBrokerList } from '../src/cluster/admin.js'
 import { startKafka } from '../src/local-kafka/cluster.js'
 import { ensureKafka } from '../src/local-kafka/distribution.js'
 import { Producer } from '../src/producer/producer.js'
+import { endOffsetTotals } from './end-offsets.js'
 
-const run = promisify(execFile)
 const { values } = parseArgs({
   options: {
     records: { type: 'string', default: '10000000' },
@@ -59,19 +58,7 @@ try {
   peakRss = Math.max(peakRss, process.memoryUsage().rss)
 
   const { classpath } = await ensureKafka()
-  const { stdout } = await run('java', [
-    '-cp',
-    classpath,
-    'org.apache.kafka.tools.GetOffsetShell',
-    '--bootstrap-server',
-    bootstrap,
-    '--topic',
-    topic,
-  ])
-  const delivered = stdout
-    .trim()
-    .split('\n')
-    .reduce((sum, line) => sum + Number(line.split(':')[2]), 0)
+  const delivered = (await endOffsetTotals(classpath, bootstrap, topic)).get(topic) ?? 0
   const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`
   console.log(
     JSON.stringify(

@@ -21,6 +21,7 @@ import { createTopics, parseBrokerList } from '../src/cluster/admin.js'
 import { ensureKafka } from '../src/local-kafka/distribution.js'
 import { VERSION } from '../src/version.js'
 import { type Job, RESULT_PREFIX, type RunnerResult } from './contenders/common.js'
+import { endOffsetTotals } from './end-offsets.js'
 import { parsePerfLine } from './perf-line.js'
 import { renderMarkdown, renderSvg, summarize } from './report.js'
 
@@ -408,24 +409,12 @@ function parseRunner(r: { code: number | null; stdout: string; stderr: string })
 
 /** Sums every bench topic's end offsets with Kafka's own GetOffsetShell (one JVM for all runs). */
 async function countDelivered(runs: RunRecord[], bootstrap: string, classpath: string): Promise<void> {
-  const args = [
-    '-cp',
-    classpath,
-    'org.apache.kafka.tools.GetOffsetShell',
-    '--bootstrap-server',
-    bootstrap,
-    '--topic',
-    'bench-.*',
-  ]
-  const r = await runChild('java', args, 120_000)
-  if (r.code !== 0) {
-    process.stderr.write(`GetOffsetShell failed; delivery not verified: ${r.stderr.slice(-300)}\n`)
+  let totals: Map<string, number>
+  try {
+    totals = await endOffsetTotals(classpath, bootstrap, 'bench-.*')
+  } catch (err) {
+    process.stderr.write(`GetOffsetShell failed; delivery not verified: ${String(err).slice(-300)}\n`)
     return
-  }
-  const totals = new Map<string, number>()
-  for (const line of r.stdout.trim().split('\n')) {
-    const m = /^(.*):(\d+):(\d+)$/.exec(line.trim())
-    if (m !== null) totals.set(m[1]!, (totals.get(m[1]!) ?? 0) + Number(m[3]))
   }
   for (const run of runs) {
     const total = totals.get(run.topic)

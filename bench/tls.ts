@@ -22,6 +22,7 @@ import { ensureKafka } from '../src/local-kafka/distribution.js'
 import { toPropertiesFile } from '../src/local-kafka/node-config.js'
 import { SECURE_USERS, startSecureBroker } from '../src/local-kafka/secure/secure-broker.js'
 import { VERSION } from '../src/version.js'
+import { endOffsetTotals } from './end-offsets.js'
 import { parsePerfLine } from './perf-line.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -203,21 +204,7 @@ async function main(): Promise<void> {
 }
 
 async function countDelivered(runs: Run[], bootstrap: string, classpath: string): Promise<void> {
-  const args = [
-    '-cp',
-    classpath,
-    'org.apache.kafka.tools.GetOffsetShell',
-    '--bootstrap-server',
-    bootstrap,
-    '--topic',
-    'bench-tls-.*',
-  ]
-  const r = await run('java', args, 120_000)
-  const totals = new Map<string, number>()
-  for (const line of r.out.trim().split('\n')) {
-    const m = /^(.*):(\d+):(\d+)$/.exec(line.trim())
-    if (m !== null) totals.set(m[1]!, (totals.get(m[1]!) ?? 0) + Number(m[3]))
-  }
+  const totals = await endOffsetTotals(classpath, bootstrap, 'bench-tls-.*')
   for (const run of runs) run.delivered = totals.get(run.topic)
 }
 
