@@ -8,27 +8,16 @@ import { timerDelay } from '../timers.js'
 import { VERSION } from '../version.js'
 import { Connection, type ConnectionOptions } from './connection.js'
 
-/** Counters under the Java client's selector metric names. */
-export interface AuthenticationCounters {
-  'successful-authentication-total': number
-  'failed-authentication-total': number
-  'successful-reauthentication-total': number
-  'failed-reauthentication-total': number
-}
-
-export function newAuthenticationCounters(): AuthenticationCounters {
-  return {
-    'successful-authentication-total': 0,
-    'failed-authentication-total': 0,
-    'successful-reauthentication-total': 0,
-    'failed-reauthentication-total': 0,
-  }
-}
+/**
+ * Told of each SASL (re-)authentication that ended: succeeded, or refused by the broker (a
+ * connection that broke or timed out meanwhile is neither, as in Java's Selector).
+ */
+export type AuthenticationListener = (reauthentication: boolean, ok: boolean, latencyMs: number) => void
 
 export interface BrokerConnectionOptions extends ConnectionOptions {
   /** The SASL mechanism (security.protocol SASL_PLAINTEXT or SASL_SSL); absent or null: none. */
   sasl?: SaslMechanism | null
-  authCounters?: AuthenticationCounters
+  onAuthentication?: AuthenticationListener
 }
 
 /**
@@ -76,7 +65,7 @@ export class BrokerConnection {
     try {
       await bc.#negotiate()
       const sasl = options.sasl ?? null
-      if (sasl !== null) await bc.#authenticate(sasl, options.authCounters, false)
+      if (sasl !== null) await bc.#authenticate(sasl, options.onAuthentication, false)
     } catch (err) {
       connection.close(err instanceof Error ? err : new NetworkError(String(err)))
       throw err
@@ -88,9 +77,10 @@ export class BrokerConnection {
 
   async #authenticate(
     mechanism: SaslMechanism,
-    counters: AuthenticationCounters | undefined,
+    listener: AuthenticationListener | undefined,
     reauthentication: boolean,
   ): Promise<void> {
+    const started = Date.now()
     const c = this.connection
     const transport: SaslTransport = {
       address: c.address,
@@ -102,19 +92,17 @@ export class BrokerConnection {
         return c.closedByPeer
       },
     }
-    const prefix = reauthentication ? 'reauthentication' : 'authentication'
     let session: { lifetimeMs: number }
     try {
       session = await runSaslExchange(transport, mechanism, { host: c.host, port: c.port, reauthentication })
     } catch (err) {
-      // As Java's Selector: a refusal counts, a connection that broke or timed out meanwhile does not.
-      if (counters !== undefined && err instanceof AuthenticationError) counters[`failed-${prefix}-total`]++
+      if (err instanceof AuthenticationError) listener?.(reauthentication, false, Date.now() - started)
       throw err
     }
-    if (counters !== undefined) counters[`successful-${prefix}-total`]++
+    listener?.(reauthentication, true, Date.now() - started)
     if (session.lifetimeMs > 0) {
       c.setReauthentication(reauthenticationTime(Date.now(), session.lifetimeMs), () =>
-        this.#authenticate(mechanism, counters, true),
+        this.#authenticate(mechanism, listener, true),
       )
     }
   }

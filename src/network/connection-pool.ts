@@ -6,20 +6,28 @@ import {
   notTlsListener,
 } from '../security/tls/tls-errors.js'
 import { backoffMs } from './backoff.js'
-import {
-  type AuthenticationCounters,
-  BrokerConnection,
-  type BrokerConnectionOptions,
-  newAuthenticationCounters,
-} from './broker-connection.js'
+import { BrokerConnection, type BrokerConnectionOptions } from './broker-connection.js'
+import type { ConnectionIo } from './connection.js'
 
 export interface BrokerAddress {
   host: string
   port: number
+  /** The broker's node id, when known from metadata (not for a bootstrap address). */
+  nodeId?: number
+}
+
+/** Where the pool reports its connections' events (the network metrics). */
+export interface PoolMetrics {
+  connectionCreated(nowMs: number): void
+  connectionClosed(nowMs: number): void
+  authenticated(reauthentication: boolean, ok: boolean, latencyMs: number, nowMs: number): void
+  /** The sink of a connection to the node tagged `nodeId` (node-<id>, node--<n> for bootstrap). */
+  connectionIo(node: { nodeId: string }): ConnectionIo
 }
 
 export interface ConnectionPoolOptions
-  extends Omit<BrokerConnectionOptions, 'host' | 'port' | 'authCounters'> {
+  extends Omit<BrokerConnectionOptions, 'host' | 'port' | 'onAuthentication' | 'io'> {
+  metrics?: PoolMetrics
   reconnectBackoffMs: number
   reconnectBackoffMaxMs: number
   /**
@@ -29,13 +37,6 @@ export interface ConnectionPoolOptions
   connectTimeoutMaxMs?: number
 }
 
-/** Counters under the Java producer's metric names. */
-export interface ConnectionMetrics extends AuthenticationCounters {
-  'connection-creation-total': number
-  'connection-close-total': number
-  'connection-count': number
-}
-
 interface Slot {
   connection: BrokerConnection | null
   opening: Promise<BrokerConnection> | null
@@ -43,6 +44,8 @@ interface Slot {
   nextAttemptAt: number
   /** TLS handshakes the broker closed in a row (see HANDSHAKE_CLOSURES_BEFORE_REFUSAL). */
   handshakeClosures: number
+  /** node--<n> for an address first dialled without a node id (a bootstrap server). */
+  bootstrapTag: string | null
 }
 
 /**
@@ -57,9 +60,7 @@ export class ConnectionPool {
   readonly #slots = new Map<string, Slot>()
   readonly #abort = new AbortController()
   #closed = false
-  #created = 0
-  #closedCount = 0
-  readonly #authCounters = newAuthenticationCounters()
+  #bootstrapAddresses = 0
 
   constructor(options: ConnectionPoolOptions) {
     this.#options = options
@@ -81,7 +82,14 @@ export class ConnectionPool {
     const k = key(addr)
     let slot = this.#slots.get(k)
     if (slot === undefined) {
-      slot = { connection: null, opening: null, failures: 0, nextAttemptAt: 0, handshakeClosures: 0 }
+      slot = {
+        connection: null,
+        opening: null,
+        failures: 0,
+        nextAttemptAt: 0,
+        handshakeClosures: 0,
+        bootstrapTag: null,
+      }
       this.#slots.set(k, slot)
     }
     if (slot.connection?.isOpen) return Promise.resolve(slot.connection)
@@ -96,12 +104,19 @@ export class ConnectionPool {
       if (this.#closed) throw new ProducerClosedError()
       const o = this.#options
       const connectTimeoutMs = connectTimeoutFor(o.connectTimeoutMs, o.connectTimeoutMaxMs, slot.failures)
+      const metrics = o.metrics
       const conn = await BrokerConnection.open({
         ...o,
         connectTimeoutMs,
         host: addr.host,
         port: addr.port,
-        authCounters: this.#authCounters,
+        ...(metrics === undefined
+          ? {}
+          : {
+              io: metrics.connectionIo({ nodeId: this.#nodeTag(addr, slot) }),
+              onAuthentication: (re: boolean, ok: boolean, latencyMs: number) =>
+                metrics.authenticated(re, ok, latencyMs, Date.now()),
+            }),
       })
       if (this.#closed) {
         conn.close()
@@ -111,9 +126,9 @@ export class ConnectionPool {
       slot.failures = 0
       slot.handshakeClosures = 0
       slot.nextAttemptAt = 0
-      this.#created++
+      metrics?.connectionCreated(Date.now())
       conn.connection.onClose(() => {
-        this.#closedCount++
+        metrics?.connectionClosed(Date.now())
         if (!conn.connection.closedIdle) this.#onFailure(slot)
         else if (slot.connection === conn) slot.connection = null
       })
@@ -143,15 +158,27 @@ export class ConnectionPool {
     slot.failures++
   }
 
-  metrics(): ConnectionMetrics {
+  /** Connections open now (connection-count). */
+  get openCount(): number {
     let open = 0
     for (const slot of this.#slots.values()) if (slot.connection?.isOpen === true) open++
-    return {
-      'connection-creation-total': this.#created,
-      'connection-close-total': this.#closedCount,
-      'connection-count': open,
-      ...this.#authCounters,
+    return open
+  }
+
+  /** Requests sent and not yet answered, over every connection (requests-in-flight). */
+  get inFlight(): number {
+    let n = 0
+    for (const slot of this.#slots.values()) {
+      const c = slot.connection
+      if (c?.isOpen === true) n += c.connection.inFlight
     }
+    return n
+  }
+
+  #nodeTag(addr: BrokerAddress, slot: Slot): string {
+    if (addr.nodeId !== undefined) return `node-${addr.nodeId}`
+    slot.bootstrapTag ??= `node--${++this.#bootstrapAddresses}`
+    return slot.bootstrapTag
   }
 
   /** Closes every connection; requests still pending on them fail with `reason`. */

@@ -7,6 +7,12 @@ import { handshakeClosed, looksLikeTls, tlsFailure } from '../security/tls/tls-e
 import { timerDelay } from '../timers.js'
 import { FrameDecoder } from './frame-decoder.js'
 
+/** Network events of one connection, for the metrics. */
+export interface ConnectionIo {
+  requestSent(bytes: number, nowMs: number): void
+  responseReceived(bytes: number, nowMs: number): void
+}
+
 export interface ConnectionOptions {
   host: string
   port: number
@@ -30,6 +36,8 @@ export interface ConnectionOptions {
   maxIdleMs?: number
   /** TLS settings (security.protocol SSL or SASL_SSL); absent or null: plaintext. */
   tls?: TlsOptions | null
+  /** Told of each request written and each response read (the network metrics). */
+  io?: ConnectionIo
 }
 
 /** node:tls options for a broker connection; host, port and SNI are filled in per broker. */
@@ -303,10 +311,12 @@ export class Connection {
   ): Promise<Res> {
     const correlationId = this.#nextCorrelationId
     this.#nextCorrelationId = (correlationId + 1) & 0x7fffffff
+    const before = out.length
     encodeRequest(out, api, version, correlationId, this.#options.clientId, body)
     if (out === this.#out) this.#scheduleFlush()
     const now = Date.now()
     this.#lastActive = now
+    this.#options.io?.requestSent(out.length - before, now)
     if (!expectResponse) {
       return new Promise<Res>((resolve, reject) => {
         this.#unanswered.push({ resolve: resolve as (v: undefined) => void, reject })
@@ -354,6 +364,8 @@ export class Connection {
   }
 
   #onFrame(frame: Buffer): void {
+    const io = this.#options.io
+    if (io !== undefined) io.responseReceived(frame.length + 4, Date.now())
     if (this.#rawWaiters.length > 0) {
       this.#rawWaiters.shift()!.resolve(frame)
       return

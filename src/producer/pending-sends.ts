@@ -19,6 +19,8 @@ export interface PendingSend {
   signal: AbortSignal | undefined
   /** The listener on `signal`, present while the record waits. */
   onAbort: (() => void) | null
+  /** performance.now() when its current wait (metadata, then memory) began. */
+  waitStart: number
 }
 
 /** What the waiting records need from the producer. */
@@ -37,6 +39,12 @@ export interface PendingSendsHost {
   onWaitForMemory(): void
   /** No record waits for memory any more. */
   onMemoryQueueEmpty(): void
+  /** A record waited `ms` for its topic's metadata (metadata-wait-time-ns-total). */
+  onMetadataWaited?(ms: number): void
+  /** A record waited `ms` for memory, then got it (bufferpool-wait-*). */
+  onMemoryWaited?(ms: number, nowMs: number): void
+  /** A record gave up waiting for memory at max.block.ms (buffer-exhausted-*). */
+  onBufferExhausted?(nowMs: number): void
 }
 
 /**
@@ -71,6 +79,11 @@ export class PendingSends {
     return this.#forMemory.length === this.#memoryHead && this.#forMetadata.size === 0
   }
 
+  /** How many records wait for memory (waiting-threads). */
+  get memoryWaiters(): number {
+    return this.#forMemory.length - this.#memoryHead
+  }
+
   /** Some record waits for memory: a new one must queue behind it. */
   get waitingForMemory(): boolean {
     return this.#forMemory.length > this.#memoryHead
@@ -96,11 +109,13 @@ export class PendingSends {
       .then(
         (meta) => {
           this.#forMetadata.delete(topic)
+          this.#metadataWaited(records)
           for (const r of records) this.#appendOrQueue(r, meta)
           this.serve()
         },
         (err: Error) => {
           this.#forMetadata.delete(topic)
+          this.#metadataWaited(records)
           for (const r of records) this.#fail(r, err)
           this.serve()
         },
@@ -132,6 +147,7 @@ export class PendingSends {
     while (this.#memoryHead < this.#forMemory.length) {
       const p = this.#forMemory[this.#memoryHead]!
       if (now >= p.deadline) {
+        host.onBufferExhausted?.(now)
         this.#fail(
           p,
           new BufferExhaustedError(
@@ -144,6 +160,7 @@ export class PendingSends {
           if (meta === undefined || meta.partitions.length === 0)
             throw new TimeoutError(`topic '${p.record.topic}' vanished from metadata`)
           if (!host.append(p, meta, now)) break
+          host.onMemoryWaited?.(performance.now() - p.waitStart, now)
           this.#unwatch(p)
         } catch (err) {
           this.#fail(p, err as Error)
@@ -202,7 +219,15 @@ export class PendingSends {
     }
   }
 
+  #metadataWaited(records: readonly PendingSend[]): void {
+    const report = this.#host.onMetadataWaited
+    if (report === undefined) return
+    const now = performance.now()
+    for (const r of records) report(now - r.waitStart)
+  }
+
   #queueForMemory(p: PendingSend): void {
+    p.waitStart = performance.now()
     this.#forMemory.push(p)
     this.#host.onWaitForMemory()
     this.#armMemoryTimer()

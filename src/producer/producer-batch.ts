@@ -77,6 +77,8 @@ export class ProducerBatch {
   readonly reservedBytes: number
   /** Its records' bytes as counted in `MemoryBudget.queued` (kept by the accumulator). */
   queuedBytes = 0
+  /** The largest record's encoded size (record-size-max/avg are of these, as in Java). */
+  maxRecordBytes = 0
 
   /** `storage.buffer` must hold at least `reservedBytes`. */
   constructor(
@@ -101,6 +103,12 @@ export class ProducerBatch {
 
   get sizeInBytes(): number {
     return this.#encoded?.length ?? this.#builder.sizeInBytes
+  }
+
+  /** The encoded size over the uncompressed one (1 without compression); once encoded. */
+  get compressionRatio(): number {
+    const uncompressed = this.#builder.sizeInBytes
+    return this.#encoded === null || uncompressed === 0 ? 1 : this.#encoded.length / uncompressed
   }
 
   /** Whether `encode()` can run now (uncompressed, or compression has finished). */
@@ -143,6 +151,7 @@ export class ProducerBatch {
     const i = b.recordCount
     const n = b.tryAppend(timestamp, key, value, headers, maxBytes)
     if (n < 0) return -1
+    if (n > this.maxRecordBytes) this.maxRecordBytes = n
     this.#completions[i] = completion
     this.#timestamps[i] = timestamp
     return n

@@ -10,6 +10,8 @@ import {
   TransactionAbortedError,
   TransactionStateError,
 } from '../errors.js'
+import { ProducerMetrics } from '../metrics/producer-metrics.js'
+import type { Metric } from '../metrics/registry.js'
 import { ConnectionPool } from '../network/connection-pool.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
 import { type ResolvedSecurity, resolveSecurity } from '../security/settings.js'
@@ -62,6 +64,7 @@ export class Producer extends EventEmitter {
    */
   readonly highWaterMark: number
   readonly #pool: ConnectionPool
+  readonly #metrics: ProducerMetrics
   readonly #security: ResolvedSecurity
   readonly #metadata: MetadataManager
   readonly #accumulator: RecordAccumulator
@@ -83,7 +86,20 @@ export class Producer extends EventEmitter {
     this.config = resolveConfig(config)
     const c = this.config
     this.#security = resolveSecurity(c)
+    this.#metrics = new ProducerMetrics(
+      c.clientId,
+      { windowMs: c.metricsSampleWindowMs, samples: c.metricsNumSamples },
+      {
+        requestsInFlight: () => this.#pool.inFlight,
+        metadataAgeMs: (now) => now - this.#metadata.snapshot.updatedAt,
+        bufferTotalBytes: () => this.#memory.capacity,
+        bufferAvailableBytes: () => this.#memory.available,
+        waitingForMemory: () => this.#pending.memoryWaiters,
+        connectionCount: () => this.#pool.openCount,
+      },
+    )
     this.#pool = new ConnectionPool({
+      metrics: this.#metrics,
       tls: this.#security.tls,
       sasl: this.#security.sasl,
       clientId: c.clientId,
@@ -113,6 +129,9 @@ export class Producer extends EventEmitter {
       append: (w, meta, now) =>
         this.#append(w.record, w.key, w.value, w.headers, w.timestamp, w.completion, meta, now),
       fail: (completion, err) => this.#failRecord(completion, err),
+      onMetadataWaited: (ms) => this.#metrics.metadataWaited(ms * 1e6),
+      onMemoryWaited: (ms, now) => this.#metrics.bufferWaited(ms * 1e6, now),
+      onBufferExhausted: (now) => this.#metrics.bufferExhausted(now),
       onWaitForMemory: () => {
         this.#accumulator.exhausted = true
         this.#needDrain = true
@@ -148,7 +167,15 @@ export class Producer extends EventEmitter {
             this.#sender.wakeup(),
           )
         : null
-    this.#sender = new Sender(this.#accumulator, this.#metadata, this.#pool, c, this.#partitioner, this.#tm)
+    this.#sender = new Sender(
+      this.#accumulator,
+      this.#metadata,
+      this.#pool,
+      c,
+      this.#partitioner,
+      this.#tm,
+      this.#metrics,
+    )
     this.#interceptors = new ProducerInterceptors(c.interceptorClasses)
     this.#custom = c.partitionerClass
     this.#keySerializer = resolveSerializer(c.keySerializer)
@@ -277,6 +304,7 @@ export class Producer extends EventEmitter {
         deadline: now + this.config.maxBlockMs,
         signal,
         onAbort: null,
+        waitStart: performance.now(),
       }
       if (known) pending.enqueueForMemory(entry)
       else pending.enqueueForMetadata(topic, entry)
@@ -383,7 +411,7 @@ export class Producer extends EventEmitter {
   beginTransaction(): void {
     const start = process.hrtime.bigint()
     this.#transactions('beginTransaction').beginTransaction()
-    this.#txnTimes['txn-begin-time-ns-total']! += Number(process.hrtime.bigint() - start)
+    this.#metrics.transactionCallTook('txn-begin-time-ns-total', Number(process.hrtime.bigint() - start))
   }
 
   /**
@@ -464,20 +492,22 @@ export class Producer extends EventEmitter {
     return tm
   }
 
-  /** Counters under the Java producer's metric names. */
+  /**
+   * The client's metrics (Java's group producer-metrics) by name, read now: rates and averages
+   * over the last `metrics.num.samples` windows of `metrics.sample.window.ms`, totals since the
+   * start. An average or maximum with nothing recorded yet is NaN, as in Java.
+   */
   metrics(): Readonly<Record<string, number>> {
-    const m = { ...this.#sender.metrics(), ...this.#pool.metrics() }
-    if (this.#tm?.isTransactional !== true) return m
-    return { ...m, ...this.#txnTimes }
+    return this.#metrics.clientMetrics()
   }
 
-  /** Time spent in each transactional call, under the Java producer's metric names. */
-  readonly #txnTimes: Record<string, number> = {
-    'txn-init-time-ns-total': 0,
-    'txn-begin-time-ns-total': 0,
-    'txn-send-offsets-time-ns-total': 0,
-    'txn-commit-time-ns-total': 0,
-    'txn-abort-time-ns-total': 0,
+  /**
+   * Every metric, read now, with its group and tags as the Java producer has them:
+   * producer-metrics (client-id), producer-topic-metrics (client-id, topic),
+   * producer-node-metrics (client-id, node-id) and app-info.
+   */
+  allMetrics(): Metric[] {
+    return this.#metrics.snapshot()
   }
 
   async #timed<T>(metric: string, work: () => Promise<T>): Promise<T> {
@@ -485,7 +515,7 @@ export class Producer extends EventEmitter {
     try {
       return await work()
     } finally {
-      this.#txnTimes[metric] = (this.#txnTimes[metric] ?? 0) + Number(process.hrtime.bigint() - start)
+      this.#metrics.transactionCallTook(metric, Number(process.hrtime.bigint() - start))
     }
   }
 
@@ -507,6 +537,7 @@ export class Producer extends EventEmitter {
   }
 
   async #flush(): Promise<void> {
+    const start = process.hrtime.bigint()
     this.#accumulator.beginFlush()
     try {
       this.#sender.wakeup()
@@ -515,6 +546,7 @@ export class Producer extends EventEmitter {
       await this.#accumulator.awaitIncomplete()
     } finally {
       this.#accumulator.endFlush()
+      this.#metrics.flushTook(Number(process.hrtime.bigint() - start))
     }
   }
 

@@ -7,6 +7,7 @@ import {
   ProtocolError,
   TimeoutError,
 } from '../errors.js'
+import type { NodeKey, ProducerMetrics } from '../metrics/producer-metrics.js'
 import { backoffMs } from '../network/backoff.js'
 import type { BrokerConnection } from '../network/broker-connection.js'
 import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
@@ -19,6 +20,12 @@ import type { PartitionQueue } from './partition-queue.js'
 import type { BuiltInPartitioner } from './partitioner.js'
 import type { ProducerBatch } from './producer-batch.js'
 import type { Idempotence } from './txn/idempotence.js'
+
+/** The sender's part of the producer's metrics. */
+export type SenderMetrics = Pick<
+  ProducerMetrics,
+  'batchDrained' | 'requestSent' | 'produceAnswered' | 'retried' | 'failed' | 'batchSplit'
+>
 
 /** Errors after which the partition's leader may have moved: refresh metadata before retrying. */
 const STALE_METADATA_ERRORS = new Set<number>([
@@ -59,13 +66,11 @@ export class Sender {
   readonly #connecting = new Set<string>()
   /** Brokers whose last connection attempt was refused for good (TLS or authentication), by host:port. */
   readonly #refusals = new Map<string, Error>()
-  #requestTotal = 0
-  #recordSendTotal = 0
-  #recordRetryTotal = 0
-  #recordErrorTotal = 0
-  #batchTotal = 0
 
   readonly #partitioner: BuiltInPartitioner
+  readonly #metrics: SenderMetrics
+  /** The node-id tag of each leader, made once. */
+  readonly #nodeKeys = new Map<number, NodeKey>()
 
   constructor(
     acc: RecordAccumulator,
@@ -74,7 +79,9 @@ export class Sender {
     config: ProducerConfig,
     partitioner: BuiltInPartitioner,
     tm: Idempotence | null,
+    metrics: SenderMetrics,
   ) {
+    this.#metrics = metrics
     this.#tm = tm
     this.#partitioner = partitioner
     this.#acc = acc
@@ -182,11 +189,11 @@ export class Sender {
         this.#connect(broker)
         continue
       }
-      this.#drainTo(conn, group, now)
+      this.#drainTo(conn, group, now, this.#nodeKey(leaderId))
     }
   }
 
-  #drainTo(conn: BrokerConnection, group: PartitionQueue[], now: number): void {
+  #drainTo(conn: BrokerConnection, group: PartitionQueue[], now: number, node: NodeKey): void {
     const maxInFlight = this.#config.maxInFlightRequestsPerConnection
     if (conn.connection.inFlight >= maxInFlight || !conn.isOpen) return
     // The version is chosen before any batch leaves its queue: a broker with no Produce version
@@ -226,7 +233,7 @@ export class Sender {
         throw err
       }
       if (batches.length === 0) return
-      this.#send(conn, version, batches)
+      this.#send(conn, version, batches, node, now)
     }
   }
 
@@ -278,7 +285,7 @@ export class Sender {
    */
   #fail(batch: ProducerBatch, err: Error, fate: 'unwritten' | 'unknown' | 'unsent' = 'unsent'): void {
     if (batch.state === 'done') return
-    this.#recordErrorTotal += batch.recordCount
+    this.#metrics.failed(batch.topic, batch.recordCount, Date.now())
     const tm = this.#tm
     if (tm !== null) {
       if (fate === 'unknown' && batch.baseSequence >= 0) tm.onUnknownFate(batch, err)
@@ -305,13 +312,13 @@ export class Sender {
     for (const q of this.#acc.queues) {
       if (q.head === undefined) continue
       for (const b of q.takeUnsent()) {
-        this.#recordErrorTotal += b.recordCount
+        this.#metrics.failed(b.topic, b.recordCount, Date.now())
         this.#acc.fail(b, reason)
       }
     }
   }
 
-  #send(conn: BrokerConnection, version: number, batches: ProducerBatch[]): void {
+  #send(conn: BrokerConnection, version: number, batches: ProducerBatch[], node: NodeKey, now: number): void {
     const acks = this.#config.acks
     const useTopicIds = version >= 13
     let response: Promise<ProduceResponse>
@@ -321,10 +328,20 @@ export class Sender {
       this.#failUndispatched(batches, toError(err))
       return
     }
-    this.#requestTotal++
+    const metrics = this.#metrics
+    let records = 0
+    for (const b of batches) {
+      records += b.recordCount
+      metrics.batchDrained(b, now)
+    }
+    metrics.requestSent(records, now)
     response.then(
       (res) => {
         try {
+          if (acks !== 0) {
+            const answered = Date.now()
+            metrics.produceAnswered(node, answered - now, res.throttleTimeMs, answered)
+          }
           if (acks === 0) for (const b of batches) this.#complete(b, -1n, -1)
           else this.#onResponse(res, batches, useTopicIds)
         } catch (err) {
@@ -409,6 +426,7 @@ export class Sender {
       // Split in halves until the parts fit the topic's max.message.bytes; a single record
       // that still does not fit fails below.
       const parts = this.#acc.split(batch, Math.ceil(batch.sizeInBytes / 2))
+      this.#metrics.batchSplit(Date.now())
       this.#tm?.replaceSplit(batch, parts)
       return
     }
@@ -455,7 +473,7 @@ export class Sender {
     const deadline = batch.createdMs + this.#config.deliveryTimeoutMs
     if (retriable && batch.attempts <= this.#config.retries && now < deadline && this.#fatal === null) {
       if (err instanceof NetworkError) this.#refreshMetadata()
-      this.#recordRetryTotal += batch.recordCount
+      this.#metrics.retried(batch.topic, batch.recordCount, now)
       const retryAt = batch.skipBackoff
         ? now
         : now + backoffMs(this.#config.retryBackoffMs, this.#config.retryBackoffMaxMs, batch.attempts - 1)
@@ -475,10 +493,7 @@ export class Sender {
   }
 
   #complete(batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: number): void {
-    const records = batch.recordCount
-    if (!this.#acc.complete(batch, baseOffset, logAppendTimeMs)) return
-    this.#recordSendTotal += records
-    this.#batchTotal++
+    this.#acc.complete(batch, baseOffset, logAppendTimeMs)
   }
 
   /** Fails queued batches that waited longer than delivery.timeout.ms (those not in flight). */
@@ -579,15 +594,13 @@ export class Sender {
     for (const q of this.#acc.queues) for (const b of q.takeWaiting()) this.#acc.fail(b, err)
   }
 
-  metrics(): Readonly<Record<string, number>> {
-    return {
-      'request-total': this.#requestTotal,
-      'record-send-total': this.#recordSendTotal,
-      'record-retry-total': this.#recordRetryTotal,
-      'record-error-total': this.#recordErrorTotal,
-      'batch-total': this.#batchTotal,
-      'records-per-request-avg': this.#requestTotal === 0 ? 0 : this.#recordSendTotal / this.#requestTotal,
+  #nodeKey(nodeId: number): NodeKey {
+    let k = this.#nodeKeys.get(nodeId)
+    if (k === undefined) {
+      k = { nodeId: `node-${nodeId}` }
+      this.#nodeKeys.set(nodeId, k)
     }
+    return k
   }
 
   get fatalError(): Error | null {

@@ -87,6 +87,7 @@ function entry(
     deadline: opts.deadline ?? FAR,
     signal: opts.signal,
     onAbort: null,
+    waitStart: 0,
   }
 }
 

@@ -257,6 +257,21 @@ export const SPECS: { readonly [K in ConfigKey]: Spec<ProducerConfig[K]> } = {
     parse: p.oneOf(['none', 'rebootstrap'], { ignoreCase: true }),
   },
   allowAutoCreateTopics: bool(true, 'Let the broker create a missing topic when the producer asks for it.'),
+  metricsSampleWindowMs: {
+    type: 'long',
+    default: 30000,
+    doc: 'The window of one metrics sample: rates, averages and maxima cover metrics.num.samples of them.',
+    valid: '>= 1',
+    parse: ms(1),
+  },
+  metricsNumSamples: int(2, 'The number of samples that rates, averages and maxima are computed over.', 1),
+  metricsRecordingLevel: {
+    type: 'enum',
+    default: 'INFO',
+    doc: 'The highest recording level of metrics. Every producer metric is INFO, so all levels record the same set.',
+    valid: 'INFO, DEBUG, TRACE',
+    parse: p.oneOf(['INFO', 'DEBUG', 'TRACE'], { ignoreCase: false }),
+  },
   ...SECURITY_SPECS,
 }
 

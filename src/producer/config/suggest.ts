@@ -14,6 +14,8 @@ const JAVA_ONLY = new Set([
   'transaction.two.phase.commit.enable',
 ])
 const JAVA_ONLY_PREFIXES = ['ssl.', 'sasl.', 'security.', 'metric.', 'metrics.']
+// metric.reporters (Java classes) stays Java's; metrics.sample.window.ms, metrics.num.samples and
+// metrics.recording.level are settings here, so they never reach this check.
 
 export function isUnsupportedJavaSetting(key: string): boolean {
   return JAVA_ONLY.has(key) || JAVA_ONLY_PREFIXES.some((prefix) => key.startsWith(prefix))

@@ -100,6 +100,9 @@ export interface ProducerConfig {
   readonly sendBufferBytes: number
   readonly receiveBufferBytes: number
   readonly connectionsMaxIdleMs: number
+  readonly metricsSampleWindowMs: number
+  readonly metricsNumSamples: number
+  readonly metricsRecordingLevel: 'INFO' | 'DEBUG' | 'TRACE'
   readonly socketConnectionSetupTimeoutMs: number
   readonly socketConnectionSetupTimeoutMaxMs: number
   readonly transactionalId: string | null
@@ -179,6 +182,9 @@ export const DOTTED_NAMES = {
   sendBufferBytes: 'send.buffer.bytes',
   receiveBufferBytes: 'receive.buffer.bytes',
   connectionsMaxIdleMs: 'connections.max.idle.ms',
+  metricsSampleWindowMs: 'metrics.sample.window.ms',
+  metricsNumSamples: 'metrics.num.samples',
+  metricsRecordingLevel: 'metrics.recording.level',
   socketConnectionSetupTimeoutMs: 'socket.connection.setup.timeout.ms',
   socketConnectionSetupTimeoutMaxMs: 'socket.connection.setup.timeout.max.ms',
   transactionalId: 'transactional.id',
@@ -263,6 +269,9 @@ export interface ConfigInputValues {
   sendBufferBytes: Num
   receiveBufferBytes: Num
   connectionsMaxIdleMs: Num
+  metricsSampleWindowMs: Num
+  metricsNumSamples: Num
+  metricsRecordingLevel: 'INFO' | 'DEBUG' | 'TRACE'
   socketConnectionSetupTimeoutMs: Num
   socketConnectionSetupTimeoutMaxMs: Num
   transactionalId: string | null
