@@ -61,6 +61,8 @@ export const TIERS = {
     'test/public-surface.test.ts',
     'test/producer/serializers.test.ts',
     'test/producer/txn-sequences.test.ts',
+    'test/metrics/producer-metrics.test.ts',
+    'test/metrics/stats.test.ts',
     'test/protocol/codec.test.ts',
     'test/protocol/messages/fixtures.test.ts',
     'test/protocol/messages/spec.test.ts',

@@ -46,6 +46,24 @@ interface Slot {
   handshakeClosures: number
   /** node--<n> for an address first dialled without a node id (a bootstrap server). */
   bootstrapTag: string | null
+  /** The node id the metrics count this address's traffic under; undefined: not known yet. */
+  nodeId: number | undefined
+  /** The metrics sink of its connections, pointed at the node once the node id is known. */
+  io: ForwardingIo | null
+}
+
+/** A connection's metrics sink that can move to another node's sensors. */
+class ForwardingIo implements ConnectionIo {
+  target: ConnectionIo
+  constructor(target: ConnectionIo) {
+    this.target = target
+  }
+  requestSent(bytes: number, nowMs: number): void {
+    this.target.requestSent(bytes, nowMs)
+  }
+  responseReceived(bytes: number, nowMs: number): void {
+    this.target.responseReceived(bytes, nowMs)
+  }
 }
 
 /**
@@ -68,7 +86,10 @@ export class ConnectionPool {
 
   /** The open connection to `addr`, if there is one right now. */
   peek(addr: BrokerAddress): BrokerConnection | null {
-    const c = this.#slots.get(key(addr))?.connection ?? null
+    const slot = this.#slots.get(key(addr))
+    if (slot === undefined) return null
+    if (addr.nodeId !== slot.nodeId && addr.nodeId !== undefined) this.#learnNode(slot, addr.nodeId)
+    const c = slot.connection
     return c?.isOpen ? c : null
   }
 
@@ -89,8 +110,12 @@ export class ConnectionPool {
         nextAttemptAt: 0,
         handshakeClosures: 0,
         bootstrapTag: null,
+        nodeId: addr.nodeId,
+        io: null,
       }
       this.#slots.set(k, slot)
+    } else if (addr.nodeId !== slot.nodeId && addr.nodeId !== undefined) {
+      this.#learnNode(slot, addr.nodeId)
     }
     if (slot.connection?.isOpen) return Promise.resolve(slot.connection)
     slot.opening ??= this.#open(addr, slot)
@@ -113,7 +138,7 @@ export class ConnectionPool {
         ...(metrics === undefined
           ? {}
           : {
-              io: metrics.connectionIo({ nodeId: this.#nodeTag(addr, slot) }),
+              io: this.#ioOf(slot, metrics),
               onAuthentication: (re: boolean, ok: boolean, latencyMs: number) =>
                 metrics.authenticated(re, ok, latencyMs, Date.now()),
             }),
@@ -175,10 +200,25 @@ export class ConnectionPool {
     return n
   }
 
-  #nodeTag(addr: BrokerAddress, slot: Slot): string {
-    if (addr.nodeId !== undefined) return `node-${addr.nodeId}`
-    slot.bootstrapTag ??= `node--${++this.#bootstrapAddresses}`
-    return slot.bootstrapTag
+  #ioOf(slot: Slot, metrics: PoolMetrics): ConnectionIo {
+    if (slot.io === null) {
+      let tag: string
+      if (slot.nodeId !== undefined) tag = `node-${slot.nodeId}`
+      else {
+        slot.bootstrapTag ??= `node--${++this.#bootstrapAddresses}`
+        tag = slot.bootstrapTag
+      }
+      slot.io = new ForwardingIo(metrics.connectionIo({ nodeId: tag }))
+    }
+    return slot.io
+  }
+
+  /** The address turned out to be node `nodeId`: its traffic counts for that node from now on. */
+  #learnNode(slot: Slot, nodeId: number): void {
+    slot.nodeId = nodeId
+    const metrics = this.#options.metrics
+    if (slot.io !== null && metrics !== undefined)
+      slot.io.target = metrics.connectionIo({ nodeId: `node-${nodeId}` })
   }
 
   /** Closes every connection; requests still pending on them fail with `reason`. */

@@ -7,18 +7,28 @@ import { VERSION } from '../../src/version.js'
 
 describe('perf report', () => {
   test('metrics in the layout of Kafka ToolsUtils.printMetrics, sorted by name', () => {
-    const lines = formatMetrics(
-      { 'request-total': 3, 'batch-total': 12, 'records-per-request-avg': 2.5 },
-      'perf',
-    )
+    const metric = (group: string, name: string, tags: Record<string, string>, value: number) => ({
+      group,
+      name,
+      tags,
+      description: '',
+      value,
+    })
+    const lines = formatMetrics([
+      metric('producer-metrics', 'request-total', { 'client-id': 'perf' }, 3),
+      metric('producer-topic-metrics', 'byte-total', { topic: 't', 'client-id': 'perf' }, 12),
+      metric('producer-metrics', 'records-per-request-avg', { 'client-id': 'perf' }, 2.5),
+      metric('producer-metrics', 'request-latency-avg', { 'client-id': 'perf' }, Number.NaN),
+    ])
     assert.deepEqual(lines, [
       '',
-      'Metric Name                                                 Value',
-      'producer-metrics:batch-total:{client-id=perf}             : 12.000',
-      'producer-metrics:records-per-request-avg:{client-id=perf} : 2.500',
-      'producer-metrics:request-total:{client-id=perf}           : 3.000',
+      'Metric Name                                                   Value',
+      'producer-metrics:records-per-request-avg:{client-id=perf}   : 2.500',
+      'producer-metrics:request-latency-avg:{client-id=perf}       : NaN',
+      'producer-metrics:request-total:{client-id=perf}             : 3.000',
+      'producer-topic-metrics:byte-total:{client-id=perf, topic=t} : 12.000',
     ])
-    assert.deepEqual(formatMetrics({}, 'x'), [])
+    assert.deepEqual(formatMetrics([]), [])
   })
 
   test('the --json object: results, steady state, and what produced them (no secrets)', () => {

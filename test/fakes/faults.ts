@@ -94,6 +94,8 @@ export interface FaultAction {
   respondWith?: Uint8Array | ((req: ReceivedRequest) => Uint8Array)
   /** Handle the request (appends happen) but send no response; the connection stays open. */
   noResponse?: boolean
+  /** Produce: the throttle time to answer with (the request is handled normally). */
+  throttleTimeMs?: number
   /** Produce v10+: NodeEndpoints to send instead of those of the leaders named in hints. */
   nodeEndpoints?: { nodeId: number; host: string; port: number; rack: string | null }[]
 }

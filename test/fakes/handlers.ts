@@ -246,7 +246,7 @@ export function produceResponse(
   })
   if (req.acks === 0) return null
   const nodeEndpoints = action.nodeEndpoints ?? ctx.endpoints().filter((e) => hinted.has(e.nodeId))
-  return { responses, throttleTimeMs: 0, nodeEndpoints }
+  return { responses, throttleTimeMs: action.throttleTimeMs ?? 0, nodeEndpoints }
 }
 
 function producePartition(

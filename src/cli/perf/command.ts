@@ -3,8 +3,10 @@
  * payloads, the producer and (without brokers given) a local Kafka, runs the send loop and
  * prints the lines Kafka's tool prints, or one JSON object with --json.
  */
+
 import { createTopics, parseBrokerList } from '../../cluster/admin.js'
 import { ConfigError, KafkaError } from '../../errors.js'
+import { metricKey } from '../../metrics/registry.js'
 import { resolveConfig } from '../../producer/config/index.js'
 import { Producer } from '../../producer/producer.js'
 import { type ResolvedSecurity, resolveSecurity } from '../../security/settings.js'
@@ -168,7 +170,7 @@ async function perf(args: PerfArgs): Promise<number> {
     const end = performance.now()
     const total = run.stats.summary(end)
     const steady = run.steadyStats?.summary(end) ?? null
-    const metrics = args.printMetrics ? producer.metrics() : null
+    const metrics = args.printMetrics ? producer.allMetrics() : null
     await producer.close()
 
     if (args.json) {
@@ -189,13 +191,13 @@ async function perf(args: PerfArgs): Promise<number> {
         bootstrapServers: bootstrap,
         transactions: settings.transactions,
         config: producer.config,
-        metrics,
+        metrics: metrics === null ? null : Object.fromEntries(metrics.map((m) => [metricKey(m), m.value])),
       })
       process.stdout.write(`${JSON.stringify(report)}\n`)
     } else {
       term.line(run.stats.totalLine(end))
       if (run.steadyStats !== null) term.line(run.steadyStats.totalLine(end))
-      if (metrics !== null) for (const l of formatMetrics(metrics, producer.config.clientId)) term.line(l)
+      if (metrics !== null) for (const l of formatMetrics(metrics)) term.line(l)
     }
     if (run.failed > 0) {
       term.error(`sluice perf: ${run.failed} of ${args.numRecords} records failed`)

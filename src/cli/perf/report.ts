@@ -1,4 +1,5 @@
 /** The end of a `sluice perf` run: the metrics table (--print-metrics) and the --json object. */
+import { type Metric, metricKey } from '../../metrics/registry.js'
 import type { ProducerConfig } from '../../producer/config/index.js'
 import { VERSION } from '../../version.js'
 import type { KeyDistribution, Payload } from './args.js'
@@ -6,12 +7,11 @@ import type { StatsSummary } from './stats.js'
 
 /**
  * Kafka's ToolsUtils.printMetrics layout: a blank line, a "Metric Name / Value" header, then
- * `group:name:{tags} : value` sorted by name, values with 3 decimals. Sluice's metrics carry the
- * Java producer's names; they are shown in its group, producer-metrics, tagged with the client id.
+ * `group:name:{tags} : value` sorted, values with 3 decimals (NaN as NaN, as Java prints it).
  */
-export function formatMetrics(metrics: Readonly<Record<string, number>>, clientId: string): string[] {
-  const rows = Object.entries(metrics)
-    .map(([name, value]): [string, number] => [`producer-metrics:${name}:{client-id=${clientId}}`, value])
+export function formatMetrics(metrics: readonly Metric[]): string[] {
+  const rows = metrics
+    .map((m): [string, number] => [metricKey(m), m.value])
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   if (rows.length === 0) return []
   const width = Math.max(...rows.map(([n]) => n.length))
