@@ -62,6 +62,7 @@ export const TIERS = {
     'test/producer/serializers.test.ts',
     'test/producer/txn-sequences.test.ts',
     'test/metrics/producer-metrics.test.ts',
+    'test/metrics/openmetrics.test.ts',
     'test/metrics/stats.test.ts',
     'test/protocol/codec.test.ts',
     'test/protocol/messages/fixtures.test.ts',
@@ -101,6 +102,7 @@ export const TIERS = {
     'test/integration/idle.test.ts',
     'test/integration/interceptors.test.ts',
     'test/integration/produce.test.ts',
+    'test/integration/prometheus.test.ts',
     'test/integration/security.test.ts', // its own secure broker
     'test/integration/split.test.ts',
     'test/integration/timestamps.test.ts',

@@ -21,6 +21,8 @@ export {
   TransactionStateError,
   UnsupportedVersionError,
 } from './errors.js'
+export { OPENMETRICS_CONTENT_TYPE } from './metrics/openmetrics.js'
+export type { Metric, MetricName, MetricTags } from './metrics/registry.js'
 export {
   type Acks,
   CONFIG_DEFINITIONS,

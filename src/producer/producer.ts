@@ -10,6 +10,7 @@ import {
   TransactionAbortedError,
   TransactionStateError,
 } from '../errors.js'
+import { toOpenMetrics } from '../metrics/openmetrics.js'
 import { ProducerMetrics } from '../metrics/producer-metrics.js'
 import type { Metric } from '../metrics/registry.js'
 import { ConnectionPool } from '../network/connection-pool.js'
@@ -508,6 +509,15 @@ export class Producer extends EventEmitter {
    */
   allMetrics(): Metric[] {
     return this.#metrics.snapshot()
+  }
+
+  /**
+   * Every metric as OpenMetrics text (Prometheus' exposition format), for any HTTP handler:
+   * serve it with the content type OPENMETRICS_CONTENT_TYPE. Names are `kafka_producer_*`, with
+   * client_id, topic and node_id labels.
+   */
+  metricsText(): string {
+    return toOpenMetrics(this.#metrics.snapshot())
   }
 
   async #timed<T>(metric: string, work: () => Promise<T>): Promise<T> {

@@ -1,0 +1,86 @@
+/**
+ * metricsText() served over HTTP while producing to a real broker, scraped and read by the
+ * Prometheus project's own OpenMetrics parser: the text obeys the format, and its values are the
+ * metrics' (the delivered records counted by Kafka's own reader too).
+ */
+import assert from 'node:assert/strict'
+import { createServer, get } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { test } from 'node:test'
+import { OPENMETRICS_CONTENT_TYPE, Producer } from '../../src/index.js'
+import { readTopic } from '../helpers/independent-reader.js'
+import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
+import { type ParsedFamily, parseOpenMetrics } from '../helpers/openmetrics-parser.js'
+
+function scrape(port: number): Promise<{ contentType: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () =>
+        resolve({
+          contentType: String(res.headers['content-type']),
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      )
+    }).on('error', reject)
+  })
+}
+
+function sample(families: ParsedFamily[], name: string, labels: Record<string, string>): number | string {
+  for (const f of families) {
+    for (const s of f.samples) {
+      if (s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)) return s.value
+    }
+  }
+  assert.fail(`no sample ${name} ${JSON.stringify(labels)}`)
+}
+
+test('a scrape of metricsText() parses as OpenMetrics and holds the producer metrics', async () => {
+  const topic = uniqueTopic('prometheus')
+  await createTopic(topic, 3)
+  const producer = new Producer({ bootstrapServers: testBootstrap(), clientId: 'prom-test', lingerMs: 5 })
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': OPENMETRICS_CONTENT_TYPE })
+    res.end(producer.metricsText())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  try {
+    // A scrape before any record: the averages without data are NaN, which the format allows.
+    const before = await parseOpenMetrics((await scrape(port)).body)
+    assert.equal(sample(before, 'kafka_producer_record_send_total', { client_id: 'prom-test' }), 0)
+    assert.equal(sample(before, 'kafka_producer_batch_size_avg', { client_id: 'prom-test' }), 'NaN')
+
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => producer.send({ topic, key: `k${i}`, value: `v${i}` })),
+    )
+    const { contentType, body } = await scrape(port)
+    assert.equal(contentType, OPENMETRICS_CONTENT_TYPE)
+    const families = await parseOpenMetrics(body)
+    const all = producer.allMetrics()
+    const types = new Map(families.map((f) => [f.name, f.type]))
+    assert.equal(types.get('kafka_producer_record_send'), 'counter')
+    assert.equal(types.get('kafka_producer_record_send_rate'), 'gauge')
+    assert.equal(types.get('kafka_producer_topic_byte'), 'counter')
+    assert.equal(types.get('kafka_producer_node_request_latency_avg'), 'gauge')
+    const client = { client_id: 'prom-test' }
+    assert.equal(sample(families, 'kafka_producer_record_send_total', client), 300)
+    assert.equal(sample(families, 'kafka_producer_topic_record_send_total', { ...client, topic }), 300)
+    assert.equal(sample(families, 'kafka_producer_record_error_total', client), 0)
+    const bytes = all.find(
+      (m) => m.group === 'producer-topic-metrics' && m.name === 'byte-total' && m.tags.topic === topic,
+    )
+    assert.equal(sample(families, 'kafka_producer_topic_byte_total', { ...client, topic }), bytes!.value)
+    // One sample per metric, nothing lost or doubled on the way.
+    assert.equal(
+      families.reduce((n, f) => n + f.samples.length, 0),
+      all.length,
+    )
+    const read = await readTopic(testBootstrap(), topic)
+    assert.equal(read.length, 300, "Kafka's reader finds what record-send-total says was sent")
+  } finally {
+    server.close()
+    await producer.close()
+  }
+})
