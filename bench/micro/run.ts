@@ -18,6 +18,7 @@ import { accumulatorBenches } from './accumulator.js'
 import { crc32cBenches, murmur2Benches } from './checksums.js'
 import { compressionBenches } from './compression.js'
 import { DEFAULT_MEASURE, formatRow, type MicroBench, type MicroResult, measure } from './harness.js'
+import { metricsBenches } from './metrics.js'
 import { recordBenches } from './records.js'
 
 const { values, positionals } = parseArgs({
@@ -45,6 +46,7 @@ const all: MicroBench[] = [
   ...accumulatorBenches(),
   ...crc32cBenches(),
   ...murmur2Benches(),
+  ...metricsBenches(),
   ...(await compressionBenches()),
 ]
 const selected = all.filter((b) => wanted(b.name))
