@@ -64,6 +64,7 @@ export const TIERS = {
     'test/metrics/producer-metrics.test.ts',
     'test/metrics/openmetrics.test.ts',
     'test/metrics/stats.test.ts',
+    'test/prometheus/prom-client.test.ts',
     'test/protocol/codec.test.ts',
     'test/protocol/messages/fixtures.test.ts',
     'test/protocol/messages/spec.test.ts',

@@ -23,12 +23,29 @@ interface Family {
   samples: string[]
 }
 
+/**
+ * The Prometheus name of a metric (with `_total` for a counter) and whether it is a counter.
+ * `prefix` replaces `kafka_producer_` at the start.
+ */
+export function prometheusName(
+  m: Pick<Metric, 'group' | 'name'>,
+  prefix = 'kafka_producer_',
+): { name: string; counter: boolean } {
+  const group = PREFIX[m.group] ?? `kafka_producer_${snake(m.group)}_`
+  const name = prefix + group.slice('kafka_producer_'.length) + snake(m.name)
+  return { name, counter: name.endsWith('_total') }
+}
+
+/** A tag's label name: client-id is client_id. */
+export function labelName(tag: string): string {
+  return snake(tag)
+}
+
 /** The OpenMetrics exposition of `metrics`, ending with `# EOF`. */
 export function toOpenMetrics(metrics: readonly Metric[]): string {
   const families = new Map<string, Family>()
   for (const m of metrics) {
-    const base = (PREFIX[m.group] ?? `kafka_producer_${snake(m.group)}_`) + snake(m.name)
-    const counter = base.endsWith('_total')
+    const { name: base, counter } = prometheusName(m)
     const name = counter ? base.slice(0, -'_total'.length) : base
     let f = families.get(name)
     if (f === undefined) {

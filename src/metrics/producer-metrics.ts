@@ -340,6 +340,30 @@ export class ProducerMetrics {
     return this.#node(node).io
   }
 
+  /**
+   * Every metric a producer can have, per group, with its tag names: the client's, and those of
+   * one topic and one node (whose names and tags every topic and node shares). Values are
+   * meaningless here.
+   */
+  static catalog(): Metric[] {
+    const zero = () => 0
+    const m = new ProducerMetrics(
+      'catalog',
+      { windowMs: 1000, samples: 1 },
+      {
+        requestsInFlight: zero,
+        metadataAgeMs: zero,
+        bufferTotalBytes: zero,
+        bufferAvailableBytes: zero,
+        waitingForMemory: zero,
+        connectionCount: zero,
+      },
+    )
+    m.#topic('catalog')
+    m.#node({ nodeId: 'node-0' })
+    return m.snapshot()
+  }
+
   /** Every metric now. */
   snapshot(): Metric[] {
     return this.registry.snapshot()

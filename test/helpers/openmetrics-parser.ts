@@ -50,9 +50,9 @@ async function ensureClient(): Promise<void> {
   })
 }
 
-const SCRIPT = `
+const script = (module: string) => `
 import json, math, sys
-from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from ${module} import text_string_to_metric_families
 def value(v):
     if math.isnan(v): return 'NaN'
     if math.isinf(v): return '+Inf' if v > 0 else '-Inf'
@@ -65,12 +65,21 @@ print(json.dumps(out))
 `
 
 /** Parses `text` with the OpenMetrics parser; rejects with the parser's error if it breaks a rule. */
-export async function parseOpenMetrics(text: string): Promise<ParsedFamily[]> {
+export function parseOpenMetrics(text: string): Promise<ParsedFamily[]> {
+  return parse(text, 'prometheus_client.openmetrics.parser')
+}
+
+/** Parses `text` in Prometheus' text format 0.0.4 (what prom-client writes). */
+export function parsePrometheusText(text: string): Promise<ParsedFamily[]> {
+  return parse(text, 'prometheus_client.parser')
+}
+
+async function parse(text: string, module: string): Promise<ParsedFamily[]> {
   await ensureClient()
   return new Promise((resolve, reject) => {
     const child = execFile(
       'python3',
-      ['-c', SCRIPT],
+      ['-c', script(module)],
       { env: { ...process.env, PYTHONPATH: TARGET }, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
       (err, stdout, stderr) => {
         if (err !== null)

@@ -7,14 +7,16 @@ import assert from 'node:assert/strict'
 import { createServer, get } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
+import { Registry } from 'prom-client'
 import { OPENMETRICS_CONTENT_TYPE, Producer } from '../../src/index.js'
+import { registerProducerMetrics } from '../../src/prometheus/index.js'
 import { readTopic } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
-import { type ParsedFamily, parseOpenMetrics } from '../helpers/openmetrics-parser.js'
+import { type ParsedFamily, parseOpenMetrics, parsePrometheusText } from '../helpers/openmetrics-parser.js'
 
-function scrape(port: number): Promise<{ contentType: string; body: string }> {
+function scrape(port: number, path = '/metrics'): Promise<{ contentType: string; body: string }> {
   return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+    get({ host: '127.0.0.1', port, path }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () =>
@@ -40,7 +42,16 @@ test('a scrape of metricsText() parses as OpenMetrics and holds the producer met
   const topic = uniqueTopic('prometheus')
   await createTopic(topic, 3)
   const producer = new Producer({ bootstrapServers: testBootstrap(), clientId: 'prom-test', lingerMs: 5 })
-  const server = createServer((_req, res) => {
+  const registry = new Registry()
+  const unregister = registerProducerMetrics(producer, { registry })
+  const server = createServer((req, res) => {
+    if (req.url === '/prom-client') {
+      registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': registry.contentType })
+        res.end(text)
+      })
+      return
+    }
     res.writeHead(200, { 'content-type': OPENMETRICS_CONTENT_TYPE })
     res.end(producer.metricsText())
   })
@@ -77,9 +88,18 @@ test('a scrape of metricsText() parses as OpenMetrics and holds the producer met
       families.reduce((n, f) => n + f.samples.length, 0),
       all.length,
     )
+    // The same through prom-client, in Prometheus' text format.
+    const viaClient = await parsePrometheusText((await scrape(port, '/prom-client')).body)
+    assert.equal(sample(viaClient, 'kafka_producer_record_send_total', client), 300)
+    assert.equal(sample(viaClient, 'kafka_producer_topic_byte_total', { ...client, topic }), bytes!.value)
+    assert.equal(
+      viaClient.reduce((n, f) => n + f.samples.length, 0),
+      all.length,
+    )
     const read = await readTopic(testBootstrap(), topic)
     assert.equal(read.length, 300, "Kafka's reader finds what record-send-total says was sent")
   } finally {
+    unregister()
     server.close()
     await producer.close()
   }
