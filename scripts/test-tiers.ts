@@ -89,6 +89,7 @@ export const TIERS = {
   ],
   integration: [
     'test/cli/payloads.test.ts',
+    'test/cli/perf-metrics.test.ts',
     'test/cli/perf-e2e.test.ts', // one test runs `sluice perf` with no broker given: it starts its own
     'test/compression/java.test.ts',
     'test/fakes-selftest/fault-proxy-kafka.test.ts',

@@ -45,6 +45,8 @@ export interface PerfArgs {
   readonly transactionalId: string | null
   readonly transactionDurationMs: number | null
   readonly printMetrics: boolean
+  /** --metrics-port: serve the metrics (OpenMetrics) on this port while running; null: not. */
+  readonly metricsPort: number | null
   readonly reportingIntervalMs: number
   /** Partitions of the topic when the tool creates it. */
   readonly partitions: number
@@ -80,6 +82,7 @@ const FLAGS: Record<string, Kind> = {
   '--transactional-id': 'value',
   '--transaction-duration-ms': 'value',
   '--print-metrics': 'switch',
+  '--metrics-port': 'value',
   '--reporting-interval': 'value',
   '--record-key-range': 'value',
   '--key-distribution': 'value',
@@ -234,6 +237,9 @@ export function parsePerfArgs(argv: readonly string[]): PerfArgs {
   const transactionDurationMs = has('--transaction-duration-ms')
     ? integer('--transaction-duration-ms', one('--transaction-duration-ms')!, 1)
     : null
+  const metricsPort = has('--metrics-port') ? integer('--metrics-port', one('--metrics-port')!, 0) : null
+  if (metricsPort !== null && metricsPort > 65535)
+    throw new UsageError(`--metrics-port must be a port (0-65535), got ${metricsPort}`)
   const reportingIntervalMs = has('--reporting-interval')
     ? integer('--reporting-interval', one('--reporting-interval')!, 1)
     : DEFAULTS.reportingIntervalMs
@@ -284,6 +290,7 @@ export function parsePerfArgs(argv: readonly string[]): PerfArgs {
     transactionalId,
     transactionDurationMs,
     printMetrics: has('--print-metrics'),
+    metricsPort,
     reportingIntervalMs,
     partitions,
     json: has('--json'),
@@ -335,7 +342,9 @@ Producer:
 
 Output:
   --reporting-interval MS         a progress line every MS ms (default: ${DEFAULTS.reportingIntervalMs})
-  --print-metrics                 print the producer's metrics at the end
+  --print-metrics                 print the producer's metrics at the end (every group, Java's layout)
+  --metrics-port N                serve the producer's metrics as OpenMetrics (Prometheus) text at
+                                  http://<host>:N/metrics while running (0: any free port, printed)
   --json                          print one JSON object with the results, and nothing else, on stdout
   -h, --help                      show this help
 

@@ -12,6 +12,7 @@ import { Producer } from '../../producer/producer.js'
 import { type ResolvedSecurity, resolveSecurity } from '../../security/settings.js'
 import { HELP, type PerfArgs, parsePerfArgs, UsageError } from './args.js'
 import { keySource } from './keys.js'
+import { type MetricsServer, serveMetrics } from './metrics-server.js'
 import { FilePayloads, payloadSource, seededRandom } from './payloads.js'
 import { ProgressBar } from './progress.js'
 import { formatMetrics, jsonReport } from './report.js'
@@ -122,6 +123,7 @@ async function perf(args: PerfArgs): Promise<number> {
   let bootstrap = settings.bootstrapServers
   let stopLocal: (() => Promise<void>) | null = null
   let producer: Producer | null = null
+  let metricsServer: MetricsServer | null = null
   try {
     if (bootstrap === null) {
       const local = await startLocalKafka()
@@ -130,6 +132,11 @@ async function perf(args: PerfArgs): Promise<number> {
     }
     await createTopic(bootstrap, args, stopLocal !== null, term, security)
     producer = new Producer({ ...settings.producer, 'bootstrap.servers': bootstrap })
+    if (args.metricsPort !== null) {
+      const p = producer
+      metricsServer = await serveMetrics(args.metricsPort, () => p.metricsText())
+      term.error(`sluice perf: metrics at http://localhost:${metricsServer.port}/metrics`)
+    }
     if (settings.transactions !== null) await producer.initTransactions()
 
     if (args.warmupRecords > 0) {
@@ -205,6 +212,7 @@ async function perf(args: PerfArgs): Promise<number> {
     }
     return 0
   } finally {
+    await metricsServer?.close()
     await producer?.close()
     await stopLocal?.()
   }
