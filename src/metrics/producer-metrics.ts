@@ -5,6 +5,7 @@
  * address); app-info. Values are recorded per batch, per request or per connection event, never
  * per record, into preallocated samples.
  */
+import type { ConnectionIo } from '../network/connection.js'
 import { type Metric, MetricsRegistry, type MetricTags, type Sensor } from './registry.js'
 import { Cumulative, Rate, type SampleConfig } from './stats.js'
 
@@ -25,12 +26,6 @@ export interface DrainedBatch {
   readonly compressionRatio: number
   readonly maxRecordBytes: number
   readonly createdMs: number
-}
-
-/** Network events of one connection, recorded for its node and for the client. */
-export interface ConnectionIo {
-  requestSent(bytes: number, nowMs: number): void
-  responseReceived(bytes: number, nowMs: number): void
 }
 
 /** Live values the gauges read. */
@@ -78,6 +73,7 @@ export class ProducerMetrics {
   readonly #bytesSent: Sensor
   readonly #bytesReceived: Sensor
   readonly #created: Sensor
+  readonly #networkIo: Sensor
   readonly #closed: Sensor
   readonly #flushNs = new Cumulative()
   readonly #metadataWaitNs = new Cumulative()
@@ -224,6 +220,12 @@ export class ProducerMetrics {
           count: true,
         },
       )
+    this.#networkIo = s().meter(
+      'network-io',
+      'The number of network operations (reads or writes) on all connections per second',
+      'The total number of network operations (reads or writes) on all connections',
+      { count: true },
+    )
     const auth = (base: string, what: string) =>
       s().meter(base, `The number of ${what} per second`, `The total number of ${what}`, { count: true })
     this.#auth = {
@@ -445,6 +447,7 @@ export class ProducerMetrics {
       io: {
         requestSent: (bytes, now) => sent.record(bytes, now),
         responseReceived: (bytes, now) => received.record(bytes, now),
+        networkOp: (now) => this.#networkIo.record(1, now),
       },
       latency,
     }

@@ -64,6 +64,9 @@ class ForwardingIo implements ConnectionIo {
   responseReceived(bytes: number, nowMs: number): void {
     this.target.responseReceived(bytes, nowMs)
   }
+  networkOp(nowMs: number): void {
+    this.target.networkOp(nowMs)
+  }
 }
 
 /**

@@ -11,6 +11,8 @@ import { FrameDecoder } from './frame-decoder.js'
 export interface ConnectionIo {
   requestSent(bytes: number, nowMs: number): void
   responseReceived(bytes: number, nowMs: number): void
+  /** A socket read or write (network-io). */
+  networkOp(nowMs: number): void
 }
 
 export interface ConnectionOptions {
@@ -187,6 +189,7 @@ export class Connection {
     this.#lastActive = Date.now()
     this.#armIdleTimer(this.#options.maxIdleMs ?? -1)
     socket.on('data', (chunk: Buffer) => {
+      this.#options.io?.networkOp(Date.now())
       if (!this.#receivedAny) {
         this.#receivedAny = true
         if (this.#options.tls == null && looksLikeTls(chunk)) {
@@ -350,6 +353,7 @@ export class Connection {
     this.#out = this.#spareOut.pop() ?? new Writer(OUT_CAPACITY)
     const written = this.#unanswered
     if (written.length > 0) this.#unanswered = []
+    this.#options.io?.networkOp(Date.now())
     this.#socket.write(out.view(), (err) => {
       out.reset()
       if (this.#spareOut.length < MAX_SPARE_OUT) this.#spareOut.push(out)
