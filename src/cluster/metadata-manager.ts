@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BrokerError, isConnectionSetupRefusal, ProducerClosedError, TimeoutError } from '../errors.js'
+import { errorFields, type Log } from '../logging.js'
 import { backoffMs } from '../network/backoff.js'
 import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
 import { ErrorCode, errorForCode } from '../protocol/error-codes.js'
@@ -20,6 +21,7 @@ export interface MetadataManagerOptions {
   retryBackoffMs: number
   retryBackoffMaxMs: number
   allowAutoCreateTopics: boolean
+  log?: Log
 }
 
 /**
@@ -159,11 +161,29 @@ export class MetadataManager {
           includeClusterAuthorizedOperations: false,
           includeTopicAuthorizedOperations: false,
         })
+        const before = this.#snapshot.clusterId
         this.#snapshot = this.#merge(res)
         this.#lastError = null
+        const log = this.#options.log
+        if (log !== undefined) {
+          if (before === null && this.#snapshot.clusterId !== null)
+            log.info({ clusterId: this.#snapshot.clusterId }, 'cluster id')
+          log.debug(
+            {
+              broker: `${addr.host}:${addr.port}`,
+              brokers: this.#snapshot.brokers.size,
+              topics: this.#topics.size,
+            },
+            'metadata updated',
+          )
+        }
         return this.#snapshot
       } catch (err) {
         lastError = err instanceof Error ? err : new Error(String(err))
+        this.#options.log?.debug(
+          { broker: `${addr.host}:${addr.port}`, ...errorFields(lastError) },
+          'metadata request failed',
+        )
       }
     }
     this.#lastError = lastError ?? new Error('no broker to ask for metadata')

@@ -68,6 +68,7 @@ export class ProducerMetrics {
   readonly #errors: Sensor
   readonly #recordSize: Sensor
   readonly #split: Sensor
+  readonly #epochBump: Sensor
   readonly #bufferWait: Sensor
   readonly #bufferExhausted: Sensor
   readonly #bytesSent: Sensor
@@ -130,6 +131,12 @@ export class ProducerMetrics {
       'batch-split',
       'The average number of batch splits per second',
       'The total number of batch splits',
+      { count: true },
+    )
+    this.#epochBump = s().meter(
+      'epoch-bump',
+      'Sluice: the number of producer epoch bumps (KIP-360, KIP-890) per second; not a Java metric',
+      'Sluice: the total number of producer epoch bumps (KIP-360, KIP-890); not a Java metric',
       { count: true },
     )
     gauge('requests-in-flight', 'The current number of in-flight requests awaiting a response.', () =>
@@ -296,6 +303,10 @@ export class ProducerMetrics {
   failed(topic: string, records: number, nowMs: number): void {
     this.#errors.record(records, nowMs)
     this.#topic(topic).errors.record(records, nowMs)
+  }
+
+  epochBumped(nowMs: number): void {
+    this.#epochBump.record(1, nowMs)
   }
 
   batchSplit(nowMs: number): void {

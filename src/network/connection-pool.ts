@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ProducerClosedError } from '../errors.js'
+import { errorFields, type Log } from '../logging.js'
 import {
   HANDSHAKE_CLOSURES_BEFORE_REFUSAL,
   isHandshakeClosure,
@@ -28,6 +29,7 @@ export interface PoolMetrics {
 export interface ConnectionPoolOptions
   extends Omit<BrokerConnectionOptions, 'host' | 'port' | 'onAuthentication' | 'io'> {
   metrics?: PoolMetrics
+  log?: Log
   reconnectBackoffMs: number
   reconnectBackoffMaxMs: number
   /**
@@ -155,13 +157,28 @@ export class ConnectionPool {
       slot.handshakeClosures = 0
       slot.nextAttemptAt = 0
       metrics?.connectionCreated(Date.now())
-      conn.connection.onClose(() => {
+      const log = o.log
+      log?.debug({ broker: conn.connection.address, nodeId: slot.nodeId }, 'connected')
+      conn.connection.onClose((reason) => {
         metrics?.connectionClosed(Date.now())
+        if (log !== undefined) {
+          const fields = { broker: conn.connection.address, nodeId: slot.nodeId }
+          if (conn.connection.closedIdle) log.debug(fields, 'closed an idle connection')
+          else if (!this.#closed) log.info({ ...fields, ...errorFields(reason) }, 'connection closed')
+        }
         if (!conn.connection.closedIdle) this.#onFailure(slot)
         else if (slot.connection === conn) slot.connection = null
       })
       return conn
     } catch (err) {
+      if (!this.#closed)
+        this.#options.log?.warn(
+          {
+            broker: addr.host.includes(':') ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`,
+            ...errorFields(err),
+          },
+          'cannot connect to broker',
+        )
       this.#onFailure(slot)
       if (!isHandshakeClosure(err)) slot.handshakeClosures = 0
       else if (++slot.handshakeClosures >= HANDSHAKE_CLOSURES_BEFORE_REFUSAL) {

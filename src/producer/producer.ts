@@ -10,6 +10,7 @@ import {
   TransactionAbortedError,
   TransactionStateError,
 } from '../errors.js'
+import { errorFields, Log } from '../logging.js'
 import { toOpenMetrics } from '../metrics/openmetrics.js'
 import { ProducerMetrics } from '../metrics/producer-metrics.js'
 import type { Metric } from '../metrics/registry.js'
@@ -66,6 +67,7 @@ export class Producer extends EventEmitter {
   readonly highWaterMark: number
   readonly #pool: ConnectionPool
   readonly #metrics: ProducerMetrics
+  readonly #log: Log
   readonly #security: ResolvedSecurity
   readonly #metadata: MetadataManager
   readonly #accumulator: RecordAccumulator
@@ -87,6 +89,7 @@ export class Producer extends EventEmitter {
     this.config = resolveConfig(config)
     const c = this.config
     this.#security = resolveSecurity(c)
+    this.#log = new Log(c.logger, { clientId: c.clientId })
     this.#metrics = new ProducerMetrics(
       c.clientId,
       { windowMs: c.metricsSampleWindowMs, samples: c.metricsNumSamples },
@@ -101,6 +104,7 @@ export class Producer extends EventEmitter {
     )
     this.#pool = new ConnectionPool({
       metrics: this.#metrics,
+      log: this.#log,
       tls: this.#security.tls,
       sasl: this.#security.sasl,
       clientId: c.clientId,
@@ -120,6 +124,7 @@ export class Producer extends EventEmitter {
       retryBackoffMs: c.retryBackoffMs,
       retryBackoffMaxMs: c.retryBackoffMaxMs,
       allowAutoCreateTopics: c.allowAutoCreateTopics,
+      log: this.#log,
     })
     this.#memory = new MemoryBudget(c.bufferMemory)
     this.#pending = new PendingSends({
@@ -164,8 +169,19 @@ export class Producer extends EventEmitter {
     })
     this.#tm =
       c.enableIdempotence || c.transactionalId !== null
-        ? new TransactionManager(c, this.#pool, this.#metadata, this.#accumulator, () =>
-            this.#sender.wakeup(),
+        ? new TransactionManager(
+            c,
+            this.#pool,
+            this.#metadata,
+            this.#accumulator,
+            () => this.#sender.wakeup(),
+            {
+              identity: (producerId, epoch, why, bump) => {
+                if (bump) this.#metrics.epochBumped(Date.now())
+                this.#log.info({ producerId: String(producerId), epoch }, why)
+              },
+              fatal: (err) => this.#log.error(errorFields(err), 'the producer failed for good: close it'),
+            },
           )
         : null
     this.#sender = new Sender(
@@ -176,6 +192,7 @@ export class Producer extends EventEmitter {
       this.#partitioner,
       this.#tm,
       this.#metrics,
+      this.#log,
     )
     this.#interceptors = new ProducerInterceptors(c.interceptorClasses)
     this.#custom = c.partitionerClass
@@ -586,6 +603,7 @@ export class Producer extends EventEmitter {
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing === null) {
+      this.#log.info({ timeoutMs: options.timeoutMs ?? null }, 'closing the producer')
       let giveUp!: (why: CloseAborted) => void
       const gaveUp = new Promise<CloseAborted>((resolve) => {
         giveUp = resolve

@@ -7,6 +7,7 @@ import {
   ProtocolError,
   TimeoutError,
 } from '../errors.js'
+import { errorFields, Log } from '../logging.js'
 import type { NodeKey, ProducerMetrics } from '../metrics/producer-metrics.js'
 import { backoffMs } from '../network/backoff.js'
 import type { BrokerConnection } from '../network/broker-connection.js'
@@ -69,6 +70,7 @@ export class Sender {
 
   readonly #partitioner: BuiltInPartitioner
   readonly #metrics: SenderMetrics
+  readonly #log: Log
   /** The node-id tag of each leader, made once. */
   readonly #nodeKeys = new Map<number, NodeKey>()
 
@@ -80,8 +82,10 @@ export class Sender {
     partitioner: BuiltInPartitioner,
     tm: Idempotence | null,
     metrics: SenderMetrics,
+    log: Log = Log.silent,
   ) {
     this.#metrics = metrics
+    this.#log = log
     this.#tm = tm
     this.#partitioner = partitioner
     this.#acc = acc
@@ -286,6 +290,17 @@ export class Sender {
   #fail(batch: ProducerBatch, err: Error, fate: 'unwritten' | 'unknown' | 'unsent' = 'unsent'): void {
     if (batch.state === 'done') return
     this.#metrics.failed(batch.topic, batch.recordCount, Date.now())
+    if (this.#log.enabled('debug'))
+      this.#log.debug(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          records: batch.recordCount,
+          fate,
+          ...errorFields(err),
+        },
+        'a batch failed',
+      )
     const tm = this.#tm
     if (tm !== null) {
       if (fate === 'unknown' && batch.baseSequence >= 0) tm.onUnknownFate(batch, err)
@@ -474,6 +489,17 @@ export class Sender {
     if (retriable && batch.attempts <= this.#config.retries && now < deadline && this.#fatal === null) {
       if (err instanceof NetworkError) this.#refreshMetadata()
       this.#metrics.retried(batch.topic, batch.recordCount, now)
+      this.#log.warn(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          records: batch.recordCount,
+          attempt: batch.attempts,
+          attemptsLeft: this.#config.retries - batch.attempts,
+          ...errorFields(err),
+        },
+        'retrying a batch',
+      )
       const retryAt = batch.skipBackoff
         ? now
         : now + backoffMs(this.#config.retryBackoffMs, this.#config.retryBackoffMaxMs, batch.attempts - 1)

@@ -14,6 +14,8 @@ import {
 } from '../../src/producer/config/index.js'
 import { Secret } from '../../src/security/secret.js'
 
+const TEST_LOGGER = { info: () => {}, warn: () => {} }
+
 const BOOT = { bootstrapServers: 'localhost:9092' }
 
 function resolve(extra: Record<string, unknown>): ProducerConfig {
@@ -75,6 +77,7 @@ const KAFKA_DEFAULTS: Omit<ProducerConfig, 'bootstrapServers' | 'clientId'> = {
   interceptorClasses: [],
   metadataRecoveryStrategy: 'rebootstrap',
   allowAutoCreateTopics: true,
+  logger: null,
   metricsSampleWindowMs: 30000,
   metricsNumSamples: 2,
   metricsRecordingLevel: 'INFO',
@@ -167,6 +170,7 @@ const SAMPLES: { [K in keyof ProducerConfig]: [input: unknown, resolved: unknown
   interceptorClasses: [[interceptor], [interceptor]],
   metadataRecoveryStrategy: ['none', 'none'],
   allowAutoCreateTopics: [false, false],
+  logger: [TEST_LOGGER, TEST_LOGGER],
   metricsSampleWindowMs: ['10000', 10000],
   metricsNumSamples: [3, 3],
   metricsRecordingLevel: ['DEBUG', 'DEBUG'],

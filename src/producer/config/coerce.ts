@@ -3,7 +3,9 @@
  * string a .properties file or `k=v` argument would give. Every failure is a ConfigError that
  * names the option, shows the value received and says what to pass instead.
  */
+
 import { ConfigError } from '../../errors.js'
+import type { Logger } from '../../logging.js'
 import type { SerializerName } from '../serializers.js'
 import type { Acks, BootstrapServer, Partitioner, ProducerInterceptor, SerializerSetting } from './types.js'
 
@@ -257,4 +259,39 @@ export const interceptors: Parser<ProducerInterceptor[]> = (value, key) => {
     seen.add(item)
     return item as ProducerInterceptor
   })
+}
+
+const LOG_METHODS = ['trace', 'debug', 'info', 'warn', 'error'] as const
+
+/** A pino-compatible logger: an object with at least one of trace/debug/info/warn/error as functions. */
+export const logger: Parser<Logger | null> = (value, key) => {
+  if (value === null || value === undefined) return null
+  if (typeof value !== 'object' && typeof value !== 'function') {
+    return fail(
+      key,
+      value,
+      'a logger object',
+      'Pass a pino logger, or an object with info/warn/error(fields, message) methods.',
+    )
+  }
+  const o = value as Record<string, unknown>
+  for (const m of LOG_METHODS) {
+    if (o[m] !== undefined && typeof o[m] !== 'function') {
+      return fail(
+        `${key}.${m}`,
+        o[m],
+        'a function (fields, message)',
+        'Pass a pino logger, or leave the method out.',
+      )
+    }
+  }
+  if (!LOG_METHODS.some((m) => typeof o[m] === 'function')) {
+    return fail(
+      key,
+      value,
+      'a logger with trace, debug, info, warn or error methods',
+      'Pass a pino logger, or an object with info/warn/error(fields, message) methods.',
+    )
+  }
+  return value as Logger
 }

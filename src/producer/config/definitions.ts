@@ -257,6 +257,14 @@ export const SPECS: { readonly [K in ConfigKey]: Spec<ProducerConfig[K]> } = {
     parse: p.oneOf(['none', 'rebootstrap'], { ignoreCase: true }),
   },
   allowAutoCreateTopics: bool(true, 'Let the broker create a missing topic when the producer asks for it.'),
+  logger: {
+    type: 'object',
+    default: null,
+    defaultText: 'null',
+    doc: 'A pino-compatible logger (trace/debug/info/warn/error taking fields, then a message) for connection, metadata, retry, producer id and epoch events; null logs nothing.',
+    valid: 'logger object or null',
+    parse: p.logger,
+  },
   metricsSampleWindowMs: {
     type: 'long',
     default: 30000,

@@ -1,3 +1,4 @@
+import type { Logger } from '../../logging.js'
 import type { SaslMechanism } from '../../security/sasl/mechanism.js'
 import type { Secret } from '../../security/secret.js'
 import type { CustomPartitioner } from '../partitioner.js'
@@ -100,6 +101,7 @@ export interface ProducerConfig {
   readonly sendBufferBytes: number
   readonly receiveBufferBytes: number
   readonly connectionsMaxIdleMs: number
+  readonly logger: Logger | null
   readonly metricsSampleWindowMs: number
   readonly metricsNumSamples: number
   readonly metricsRecordingLevel: 'INFO' | 'DEBUG' | 'TRACE'
@@ -182,6 +184,7 @@ export const DOTTED_NAMES = {
   sendBufferBytes: 'send.buffer.bytes',
   receiveBufferBytes: 'receive.buffer.bytes',
   connectionsMaxIdleMs: 'connections.max.idle.ms',
+  logger: 'logger',
   metricsSampleWindowMs: 'metrics.sample.window.ms',
   metricsNumSamples: 'metrics.num.samples',
   metricsRecordingLevel: 'metrics.recording.level',
@@ -269,6 +272,7 @@ export interface ConfigInputValues {
   sendBufferBytes: Num
   receiveBufferBytes: Num
   connectionsMaxIdleMs: Num
+  logger: Logger | null
   metricsSampleWindowMs: Num
   metricsNumSamples: Num
   metricsRecordingLevel: 'INFO' | 'DEBUG' | 'TRACE'

@@ -26,6 +26,13 @@ const EPOCH_MAX = 32767
 /** Produce v12 means "transactions v2" to the broker; without it the transactional producer stays below. */
 export const PRODUCE_MAX_BEFORE_TRANSACTION_V2 = 11
 
+/** Told of the producer's identity changes and of a fatal error (for logs and metrics). */
+export interface TxnObserver {
+  /** A new producer id or epoch; `bump` when it is an epoch bump (not the first id). */
+  identity?(producerId: bigint, epoch: number, why: string, bump: boolean): void
+  fatal?(err: Error): void
+}
+
 /**
  * Producer id, epoch and sequence numbers for the idempotent producer, and the transaction
  * state machine for the transactional one: the Java producer's TransactionManager. The sender
@@ -43,6 +50,7 @@ export class TransactionManager implements Idempotence {
   #lastError: Error | null = null
   #producerId = -1n
   #epoch = -1
+  readonly #observer: TxnObserver
   #closed = false
 
   // Idempotence.
@@ -68,7 +76,9 @@ export class TransactionManager implements Idempotence {
     metadata: MetadataManager,
     acc: RecordAccumulator,
     wakeSender: () => void,
+    observer: TxnObserver = {},
   ) {
+    this.#observer = observer
     this.transactionalId = config.transactionalId
     this.#config = config
     this.#acc = acc
@@ -256,9 +266,11 @@ export class TransactionManager implements Idempotence {
       this.#epoch = -1
       this.#state = 'UNINITIALIZED'
       this.#book.epochBumpRequired = false
+      this.#observer.identity?.(-1n, -1, 'epochs exhausted: a new producer id is next', true)
       return
     }
     this.#epoch++
+    this.#observer.identity?.(this.#producerId, this.#epoch, 'epoch bumped (KIP-360)', true)
     this.#book.rewriteAfterBump(this.#identity)
   }
 
@@ -290,6 +302,7 @@ export class TransactionManager implements Idempotence {
     const id = await this.#requests.initIdempotent()
     this.#producerId = id.producerId
     this.#epoch = id.epoch
+    this.#observer.identity?.(id.producerId, id.epoch, 'producer id', false)
     this.#state = 'READY'
     this.#resetSequences()
   }
@@ -329,6 +342,7 @@ export class TransactionManager implements Idempotence {
 
   #toFatal(err: Error): void {
     if (this.#state === 'FATAL_ERROR') return
+    this.#observer.fatal?.(err)
     this.#state = 'FATAL_ERROR'
     this.#lastError = err
     this.#wakeSender()
@@ -532,6 +546,7 @@ export class TransactionManager implements Idempotence {
     const res = await this.#requests.initProducerId()
     this.#producerId = res.producerId
     this.#epoch = res.epoch
+    this.#observer.identity?.(res.producerId, res.epoch, bump ? 'epoch bumped' : 'producer id', bump)
     this.#transactionV2 = res.transactionV2
     this.#state = 'READY'
     this.#lastError = null
@@ -587,6 +602,12 @@ export class TransactionManager implements Idempotence {
         if (next !== null && (next.producerId !== this.#producerId || next.epoch !== this.#epoch)) {
           this.#producerId = next.producerId
           this.#epoch = next.epoch
+          this.#observer.identity?.(
+            next.producerId,
+            next.epoch,
+            'new epoch after the transaction (KIP-890)',
+            true,
+          )
           this.#resetSequences()
         }
       }
