@@ -1,5 +1,13 @@
 export type { ClusterSnapshot } from './cluster/cluster-snapshot.js'
 export {
+  type BatchEvent,
+  type BatchOutcomeEvent,
+  CHANNELS,
+  type RequestEvent,
+  type ResponseEvent,
+  type SendContext,
+} from './diagnostics.js'
+export {
   AbortError,
   AuthenticationError,
   BrokerError,

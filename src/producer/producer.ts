@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { PartitionMetadata, TopicMetadata } from '../cluster/cluster-snapshot.js'
 import { MetadataManager } from '../cluster/metadata-manager.js'
+import { type SendContext, sendChannel } from '../diagnostics.js'
 import {
   KafkaError,
   ProducerClosedError,
@@ -280,6 +281,55 @@ export class Producer extends EventEmitter {
       record = this.#interceptors.onSend(record)
       completion = this.#interceptors.wrap(completion, record) as Exclude<Completion, null>
     }
+    if (sendChannel.hasSubscribers) {
+      this.#tracedSend(record, completion, signal)
+      return
+    }
+    this.#sendOne(record, completion, signal, null)
+  }
+
+  /** #sendOne inside a `sluice:producer:send` trace (see diagnostics.ts). */
+  #tracedSend(
+    record: ProducerRecord,
+    completion: Exclude<Completion, null>,
+    signal: AbortSignal | undefined,
+  ): void {
+    const extra: RecordHeader[] = []
+    const ctx: SendContext = {
+      record,
+      clientId: this.config.clientId,
+      addHeader: (key, value) => {
+        extra.push({ key, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value })
+      },
+    }
+    const settle = (err: Error | null, md: RecordMetadata | null): void => {
+      if (err !== null) {
+        ctx.error = err
+        sendChannel.error.publish(ctx)
+      } else if (md !== null) ctx.result = md
+      sendChannel.asyncStart.publish(ctx)
+      try {
+        if (typeof completion === 'function') completion(err, md)
+        else if (err !== null) completion.reject(err)
+        else completion.resolve(md!)
+      } finally {
+        sendChannel.asyncEnd.publish(ctx)
+      }
+    }
+    sendChannel.start.publish(ctx)
+    try {
+      this.#sendOne(record, settle, signal, extra)
+    } finally {
+      sendChannel.end.publish(ctx)
+    }
+  }
+
+  #sendOne(
+    record: ProducerRecord,
+    completion: Exclude<Completion, null>,
+    signal: AbortSignal | undefined,
+    extraHeaders: readonly RecordHeader[] | null,
+  ): void {
     try {
       if (this.#closed) throw new ProducerClosedError('cannot send: the producer is closed')
       const fatal = this.#sender.fatalError
@@ -292,7 +342,8 @@ export class Producer extends EventEmitter {
       }
       const key = serialize(this.#keySerializer, record.key ?? null, topic, 'key')
       const value = serialize(this.#valueSerializer, record.value ?? null, topic, 'value')
-      const headers = normalizeHeaders(record.headers, topic)
+      const own = normalizeHeaders(record.headers, topic)
+      const headers = extraHeaders === null || extraHeaders.length === 0 ? own : [...own, ...extraHeaders]
       // One clock read per record serves the default timestamp and the deadline.
       const now = Date.now()
       const timestamp = toTimestamp(record.timestamp, now)

@@ -1,6 +1,17 @@
 import type { MetadataManager } from '../cluster/metadata-manager.js'
 import { type Codec, loadCodec } from '../compression/index.js'
 import {
+  type BatchEvent,
+  type BatchOutcomeEvent,
+  batchChannel,
+  errorChannel,
+  type RequestEvent,
+  type ResponseEvent,
+  requestChannel,
+  responseChannel,
+  retryChannel,
+} from '../diagnostics.js'
+import {
   isConnectionSetupRefusal,
   NetworkError,
   ProducerClosedError,
@@ -290,6 +301,7 @@ export class Sender {
   #fail(batch: ProducerBatch, err: Error, fate: 'unwritten' | 'unknown' | 'unsent' = 'unsent'): void {
     if (batch.state === 'done') return
     this.#metrics.failed(batch.topic, batch.recordCount, Date.now())
+    if (errorChannel.hasSubscribers) errorChannel.publish(this.#outcome(batch, err))
     if (this.#log.enabled('debug'))
       this.#log.debug(
         {
@@ -344,18 +356,47 @@ export class Sender {
       return
     }
     const metrics = this.#metrics
+    const clientId = this.#config.clientId
     let records = 0
     for (const b of batches) {
       records += b.recordCount
       metrics.batchDrained(b, now)
+      if (batchChannel.hasSubscribers) {
+        batchChannel.publish({
+          clientId,
+          topic: b.topic,
+          partition: b.partition,
+          records: b.recordCount,
+          bytes: b.sizeInBytes,
+          attempt: b.attempts,
+        } satisfies BatchEvent)
+      }
     }
     metrics.requestSent(records, now)
+    if (requestChannel.hasSubscribers) {
+      requestChannel.publish({
+        clientId,
+        node: node.nodeId,
+        batches: batches.length,
+        records,
+      } satisfies RequestEvent)
+    }
     response.then(
       (res) => {
         try {
           if (acks !== 0) {
             const answered = Date.now()
             metrics.produceAnswered(node, answered - now, res.throttleTimeMs, answered)
+            if (responseChannel.hasSubscribers) {
+              responseChannel.publish({
+                clientId,
+                node: node.nodeId,
+                batches: batches.length,
+                records,
+                latencyMs: answered - now,
+                throttleTimeMs: res.throttleTimeMs,
+              } satisfies ResponseEvent)
+            }
           }
           if (acks === 0) for (const b of batches) this.#complete(b, -1n, -1)
           else this.#onResponse(res, batches, useTopicIds)
@@ -489,6 +530,7 @@ export class Sender {
     if (retriable && batch.attempts <= this.#config.retries && now < deadline && this.#fatal === null) {
       if (err instanceof NetworkError) this.#refreshMetadata()
       this.#metrics.retried(batch.topic, batch.recordCount, now)
+      if (retryChannel.hasSubscribers) retryChannel.publish(this.#outcome(batch, err))
       this.#log.warn(
         {
           topic: batch.topic,
@@ -618,6 +660,17 @@ export class Sender {
   /** Fails everything still queued with `err`; used when close() gives up. */
   abortQueued(err: Error): void {
     for (const q of this.#acc.queues) for (const b of q.takeWaiting()) this.#acc.fail(b, err)
+  }
+
+  #outcome(batch: ProducerBatch, error: Error): BatchOutcomeEvent {
+    return {
+      clientId: this.#config.clientId,
+      topic: batch.topic,
+      partition: batch.partition,
+      records: batch.recordCount,
+      attempt: batch.attempts,
+      error,
+    }
   }
 
   #nodeKey(nodeId: number): NodeKey {
