@@ -67,6 +67,7 @@ export const TIERS = {
     'test/metrics/docs.test.ts',
     'test/metrics/openmetrics.test.ts',
     'test/metrics/stats.test.ts',
+    'test/otel/otel.test.ts',
     'test/prometheus/prom-client.test.ts',
     'test/protocol/codec.test.ts',
     'test/protocol/messages/fixtures.test.ts',

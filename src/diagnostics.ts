@@ -34,6 +34,8 @@ export interface SendContext {
   result?: RecordMetadata
   /** Set before `error` when the record failed. */
   error?: Error
+  /** The number of records of the sendBatch() call this one came in; absent for send(). */
+  batchSize?: number
   /** Free for subscribers (a span, say). */
   [key: string]: unknown
 }

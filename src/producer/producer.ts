@@ -240,8 +240,16 @@ export class Producer extends EventEmitter {
 
   /** Sends many records, to any topics; resolves with each one's outcome, in order. */
   sendBatch(records: readonly ProducerRecord[]): Promise<PromiseSettledResult<RecordMetadata>[]> {
-    return Promise.allSettled(records.map((r) => this.send(r)))
+    this.#batchSize = records.length
+    try {
+      return Promise.allSettled(records.map((r) => this.send(r)))
+    } finally {
+      this.#batchSize = undefined
+    }
   }
+
+  /** The size of the sendBatch() call under way, for the send traces. */
+  #batchSize: number | undefined = undefined
 
   /**
    * Whether a caller of send() may go on: no record waits for memory or metadata, and the records
@@ -298,6 +306,7 @@ export class Producer extends EventEmitter {
     const ctx: SendContext = {
       record,
       clientId: this.config.clientId,
+      ...(this.#batchSize === undefined ? {} : { batchSize: this.#batchSize }),
       addHeader: (key, value) => {
         extra.push({ key, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value })
       },
