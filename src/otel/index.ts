@@ -31,7 +31,6 @@ export interface InstrumentOptions {
   propagate?: boolean
 }
 
-
 /** Starts tracing every producer's sends; returns the function that stops it. */
 export function instrumentSluice(options: InstrumentOptions = {}): () => void {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('sluice', VERSION)

@@ -19,7 +19,10 @@ export interface PendingSend {
   signal: AbortSignal | undefined
   /** The listener on `signal`, present while the record waits. */
   onAbort: (() => void) | null
-  /** performance.now() when its current wait (metadata, then memory) began. */
+  /**
+   * When (epoch ms) its current wait began: send() time, or when its topic's metadata came for
+   * a record that waited for it. No clock is read per record for this.
+   */
   waitStart: number
 }
 
@@ -39,9 +42,9 @@ export interface PendingSendsHost {
   onWaitForMemory(): void
   /** No record waits for memory any more. */
   onMemoryQueueEmpty(): void
-  /** A record waited `ms` for its topic's metadata (metadata-wait-time-ns-total). */
+  /** Records waited `ms` in all for their topic's metadata (metadata-wait-time-ns-total). */
   onMetadataWaited?(ms: number): void
-  /** A record waited `ms` for memory, then got it (bufferpool-wait-*). */
+  /** Records waited `ms` in all for memory, then got it (bufferpool-wait-*); once per serving. */
   onMemoryWaited?(ms: number, nowMs: number): void
   /** A record gave up waiting for memory at max.block.ms (buffer-exhausted-*). */
   onBufferExhausted?(nowMs: number): void
@@ -144,6 +147,8 @@ export class PendingSends {
   }
 
   #serveFrom(host: PendingSendsHost, now: number): void {
+    let waitedMs = 0
+    let served = 0
     while (this.#memoryHead < this.#forMemory.length) {
       const p = this.#forMemory[this.#memoryHead]!
       if (now >= p.deadline) {
@@ -160,7 +165,8 @@ export class PendingSends {
           if (meta === undefined || meta.partitions.length === 0)
             throw new TimeoutError(`topic '${p.record.topic}' vanished from metadata`)
           if (!host.append(p, meta, now)) break
-          host.onMemoryWaited?.(performance.now() - p.waitStart, now)
+          waitedMs += now - p.waitStart
+          served++
           this.#unwatch(p)
         } catch (err) {
           this.#fail(p, err as Error)
@@ -168,6 +174,7 @@ export class PendingSends {
       }
       this.#forMemory[this.#memoryHead++] = undefined as unknown as PendingSend
     }
+    if (served > 0) host.onMemoryWaited?.(waitedMs, now)
     if (this.#memoryHead === this.#forMemory.length) {
       this.#forMemory = []
       this.#memoryHead = 0
@@ -220,14 +227,16 @@ export class PendingSends {
   }
 
   #metadataWaited(records: readonly PendingSend[]): void {
-    const report = this.#host.onMetadataWaited
-    if (report === undefined) return
-    const now = performance.now()
-    for (const r of records) report(now - r.waitStart)
+    const now = Date.now()
+    let waited = 0
+    for (const r of records) {
+      waited += now - r.waitStart
+      r.waitStart = now // a memory wait, if any, begins now
+    }
+    this.#host.onMetadataWaited?.(waited)
   }
 
   #queueForMemory(p: PendingSend): void {
-    p.waitStart = performance.now()
     this.#forMemory.push(p)
     this.#host.onWaitForMemory()
     this.#armMemoryTimer()

@@ -382,7 +382,7 @@ export class Producer extends EventEmitter {
         deadline: now + this.config.maxBlockMs,
         signal,
         onAbort: null,
-        waitStart: performance.now(),
+        waitStart: now,
       }
       if (known) pending.enqueueForMemory(entry)
       else pending.enqueueForMetadata(topic, entry)

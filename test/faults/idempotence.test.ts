@@ -50,6 +50,7 @@ describe('idempotence: sequence errors', () => {
         'later-0@1/3',
         'later-1@1/4',
       ])
+      assert.equal(producer.metrics()['epoch-bump-total'], 1, 'one epoch bump, counted')
     } finally {
       await producer.close()
       await cluster.close()

@@ -105,10 +105,14 @@ async function produceAndReadBack(
   reader: ConsumerSecurity,
 ): Promise<void> {
   const topic = await newTopic(`sec-${name}`)
+  // Everything the producer logs, at every level: no secret may be in it.
+  const logged: unknown[] = []
+  const capture = (fields: Record<string, unknown>, message: string) => logged.push({ fields, message })
   const producer = new Producer({
     bootstrapServers: broker.bootstrap[listener],
     lingerMs: 5,
     ...FAST,
+    logger: { trace: capture, debug: capture, info: capture, warn: capture, error: capture },
     ...config,
   })
   let sent: { key: string; value: string; md: RecordMetadata }[]
@@ -123,6 +127,15 @@ async function produceAndReadBack(
   } finally {
     await producer.close()
   }
+  const logText = JSON.stringify(logged)
+  assert.ok(logged.length > 0, 'the producer logged its connections')
+  for (const secret of [
+    ...Object.values(SECURE_USERS),
+    CLIENT_KEY_PASSWORD,
+    CLIENT_P12_PASSWORD,
+    'oidc-client-secret',
+  ])
+    assert.ok(!logText.includes(secret), `a log line shows a secret: ${secret}`)
   const expected = sent
     .map((s) => ({ partition: s.md.partition, offset: s.md.offset, key: s.key, value: s.value }))
     .sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : 1))

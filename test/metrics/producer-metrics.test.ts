@@ -93,6 +93,14 @@ describe('producer metrics on a known workload', () => {
       assert.equal(m['connection-count'], 1)
       assert.ok(m['outgoing-byte-total']! > BATCH_BYTES && m['incoming-byte-total']! > 0)
       assert.equal(m['request-size-max']! >= BATCH_BYTES, true)
+      // Aggregates that must agree with each other, by their definitions.
+      assert.equal(m['request-size-avg'], m['outgoing-byte-total']! / m['request-total']!)
+      assert.ok(m['network-io-total']! >= 2, 'at least one socket write and one read')
+      assert.ok(m['metadata-age']! >= 0 && m['metadata-age']! <= elapsed / 1000 + 1)
+      assert.equal(m['epoch-bump-total'], 0)
+      assert.equal(m['successful-authentication-total'], 0, 'no SASL here')
+      for (const txn of ['txn-init', 'txn-begin', 'txn-send-offsets', 'txn-commit', 'txn-abort'])
+        assert.equal(m[`${txn}-time-ns-total`], 0)
 
       const all = producer.allMetrics()
       const topic = { 'client-id': 'metrics-test', topic: 't' }
@@ -122,6 +130,10 @@ describe('producer metrics on a known workload', () => {
       await producer.close()
       await cluster.close()
     }
+    // Read after close: the one connection was closed, and counted.
+    const closed = producer.metrics()
+    assert.equal(closed['connection-close-total'], 1)
+    assert.equal(closed['connection-count'], 0)
   })
 
   test('a retried batch counts as sent twice and retried once; a failed one as errors, per topic too', {
