@@ -80,8 +80,9 @@ describe("against Kafka's Java ProducerConfig", () => {
     // Java defaults these to JKS; Sluice reads the format from the file (JKS is refused with a fix).
     'ssl.truststore.type',
     'ssl.keystore.type',
-    // Sluice's own: the kafkajs-style credentials object.
+    // Sluice's own: the kafkajs-style credentials object, the logger.
     'sasl',
+    'logger',
   ])
   const scenarios: Record<string, string>[] = [
     {},
