@@ -89,7 +89,7 @@ export class ProducerMetrics {
     this.registry = r
     const s = () => r.sensor(PRODUCER_GROUP, this.#tags)
     const gauge = (name: string, description: string, read: (now: number) => number) =>
-      r.gauge({ name, group: PRODUCER_GROUP, tags: this.#tags, description }, read)
+      r.register({ name, group: PRODUCER_GROUP, tags: this.#tags, description }, read)
 
     this.#batchSize = s()
       .avg('batch-size-avg', 'The average number of bytes sent per partition per-request.')
@@ -385,7 +385,7 @@ export class ProducerMetrics {
   /** The producer-metrics group by name (the client's own metrics). */
   clientMetrics(): Record<string, number> {
     const out: Record<string, number> = {}
-    for (const m of this.registry.snapshot()) if (m.group === PRODUCER_GROUP) out[m.name] = m.value
+    for (const m of this.registry.snapshot(PRODUCER_GROUP)) out[m.name] = m.value
     return out
   }
 

@@ -95,22 +95,19 @@ export class MetricsRegistry {
     return new Sensor(this, group, tags, parents)
   }
 
-  /** A metric computed when read. */
-  gauge(name: MetricName, read: (nowMs: number) => number): void {
-    this.register(name, read)
-  }
-
+  /** A metric computed when read (a gauge, or a stat's measure). */
   register(name: MetricName, measure: (nowMs: number) => number): void {
     const key = metricKey(name)
     if (this.#metrics.has(key)) throw new Error(`metric ${key} is already registered`)
     this.#metrics.set(key, { ...name, measure })
   }
 
-  /** Every metric now, in registration order. */
-  snapshot(): Metric[] {
+  /** Every metric now (or those of `group`), in registration order. */
+  snapshot(group?: string): Metric[] {
     const now = this.#now()
     const out: Metric[] = []
     for (const m of this.#metrics.values()) {
+      if (group !== undefined && m.group !== group) continue
       out.push({
         name: m.name,
         group: m.group,

@@ -46,8 +46,6 @@ interface Slot {
   nextAttemptAt: number
   /** TLS handshakes the broker closed in a row (see HANDSHAKE_CLOSURES_BEFORE_REFUSAL). */
   handshakeClosures: number
-  /** node--<n> for an address first dialled without a node id (a bootstrap server). */
-  bootstrapTag: string | null
   /** The node id the metrics count this address's traffic under; undefined: not known yet. */
   nodeId: number | undefined
   /** The metrics sink of its connections, pointed at the node once the node id is known. */
@@ -93,7 +91,7 @@ export class ConnectionPool {
   peek(addr: BrokerAddress): BrokerConnection | null {
     const slot = this.#slots.get(key(addr))
     if (slot === undefined) return null
-    if (addr.nodeId !== slot.nodeId && addr.nodeId !== undefined) this.#learnNode(slot, addr.nodeId)
+    this.#noteNode(slot, addr)
     const c = slot.connection
     return c?.isOpen ? c : null
   }
@@ -114,13 +112,12 @@ export class ConnectionPool {
         failures: 0,
         nextAttemptAt: 0,
         handshakeClosures: 0,
-        bootstrapTag: null,
         nodeId: addr.nodeId,
         io: null,
       }
       this.#slots.set(k, slot)
-    } else if (addr.nodeId !== slot.nodeId && addr.nodeId !== undefined) {
-      this.#learnNode(slot, addr.nodeId)
+    } else {
+      this.#noteNode(slot, addr)
     }
     if (slot.connection?.isOpen) return Promise.resolve(slot.connection)
     slot.opening ??= this.#open(addr, slot)
@@ -220,21 +217,20 @@ export class ConnectionPool {
     return n
   }
 
+  /** The sink of the slot's connections: made once, for node--<n> while the node id is unknown. */
   #ioOf(slot: Slot, metrics: PoolMetrics): ConnectionIo {
-    if (slot.io === null) {
-      let tag: string
-      if (slot.nodeId !== undefined) tag = `node-${slot.nodeId}`
-      else {
-        slot.bootstrapTag ??= `node--${++this.#bootstrapAddresses}`
-        tag = slot.bootstrapTag
-      }
-      slot.io = new ForwardingIo(metrics.connectionIo({ nodeId: tag }))
-    }
+    slot.io ??= new ForwardingIo(
+      metrics.connectionIo({
+        nodeId: slot.nodeId !== undefined ? `node-${slot.nodeId}` : `node--${++this.#bootstrapAddresses}`,
+      }),
+    )
     return slot.io
   }
 
-  /** The address turned out to be node `nodeId`: its traffic counts for that node from now on. */
-  #learnNode(slot: Slot, nodeId: number): void {
+  /** When `addr` names the slot's node for the first time, its traffic counts for that node from now on. */
+  #noteNode(slot: Slot, addr: BrokerAddress): void {
+    const nodeId = addr.nodeId
+    if (nodeId === undefined || nodeId === slot.nodeId) return
     slot.nodeId = nodeId
     const metrics = this.#options.metrics
     if (slot.io !== null && metrics !== undefined)

@@ -4,21 +4,12 @@
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { get } from 'node:http'
+
 import { test } from 'node:test'
 import { testBootstrap, uniqueTopic } from '../helpers/kafka.js'
 import { parseOpenMetrics } from '../helpers/openmetrics-parser.js'
+import { scrape } from '../helpers/scrape.js'
 import { CLI, countWithGetOffsetShell } from './support.js'
-
-function scrape(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    }).on('error', reject)
-  })
-}
 
 test('--metrics-port serves OpenMetrics during the run; --print-metrics prints every group', async () => {
   const topic = uniqueTopic('perf-metrics')
@@ -63,7 +54,7 @@ test('--metrics-port serves OpenMetrics during the run; --print-metrics prints e
   let midRun = 0
   for (let i = 0; i < 100 && midRun === 0; i++) {
     await new Promise((r) => setTimeout(r, 100))
-    const families = await parseOpenMetrics(await scrape(port))
+    const families = await parseOpenMetrics((await scrape(port)).body)
     const f = families.find((x) => x.name === 'kafka_producer_record_send')
     assert.equal(f?.type, 'counter')
     const s = f!.samples.find(

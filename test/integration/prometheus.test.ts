@@ -4,7 +4,7 @@
  * metrics' (the delivered records counted by Kafka's own reader too).
  */
 import assert from 'node:assert/strict'
-import { createServer, get } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { Registry } from 'prom-client'
@@ -13,21 +13,7 @@ import { registerProducerMetrics } from '../../src/prometheus/index.js'
 import { readTopic } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
 import { type ParsedFamily, parseOpenMetrics, parsePrometheusText } from '../helpers/openmetrics-parser.js'
-
-function scrape(port: number, path = '/metrics'): Promise<{ contentType: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () =>
-        resolve({
-          contentType: String(res.headers['content-type']),
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      )
-    }).on('error', reject)
-  })
-}
+import { scrape } from '../helpers/scrape.js'
 
 function sample(families: ParsedFamily[], name: string, labels: Record<string, string>): number | string {
   for (const f of families) {

@@ -1,9 +1,7 @@
 /**
- * The producer's metrics against hand computations on known workloads, through a fake broker
- * (whose requests the test can count and whose answers it can shape): ten 10-byte records with
- * a fixed timestamp in one batch are 17 bytes each (length 1, attributes 1, timestamp delta 1,
- * offset delta 1, key length -1: 1, value length 1, value 10, header count 1) and 61 + 170 = 231
- * bytes as a batch.
+ * The producer's metrics against hand computations on known workloads (known-workload.ts: ten
+ * 17-byte records in one 231-byte batch), through a fake broker whose requests the test can count
+ * and whose answers it can shape.
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
@@ -14,11 +12,7 @@ import { Producer } from '../../src/producer/producer.js'
 import { ApiKey } from '../../src/protocol/api-keys.js'
 import { startFakeCluster } from '../fakes/fake-broker.js'
 import { QUICK, TEST_TIMEOUT } from '../faults/support.js'
-
-const VALUE = 'aaaaaaaaaa'
-const TIMESTAMP = 1_700_000_000_000
-const RECORD_BYTES = 17
-const BATCH_BYTES = 61 + 10 * RECORD_BYTES
+import { BATCH_BYTES, RECORD_BYTES, tenRecords } from './known-workload.js'
 
 function find(
   all: readonly Metric[],
@@ -31,14 +25,6 @@ function find(
   )
   assert.ok(m !== undefined, `no metric ${group}:${name} ${JSON.stringify(tags)}`)
   return m.value
-}
-
-async function tenRecords(producer: Producer, topic: string): Promise<void> {
-  const sends = Array.from({ length: 10 }, () =>
-    producer.send({ topic, partition: 0, value: VALUE, timestamp: TIMESTAMP }),
-  )
-  await producer.flush()
-  await Promise.all(sends)
 }
 
 describe('producer metrics on a known workload', () => {

@@ -154,9 +154,9 @@ describe('MetricsRegistry', () => {
 
   test('the same metric twice is a bug, refused', () => {
     const r = new MetricsRegistry(CONFIG)
-    r.gauge({ name: 'a', group: 'g', tags: {}, description: '' }, () => 1)
+    r.register({ name: 'a', group: 'g', tags: {}, description: '' }, () => 1)
     assert.throws(
-      () => r.gauge({ name: 'a', group: 'g', tags: {}, description: '' }, () => 2),
+      () => r.register({ name: 'a', group: 'g', tags: {}, description: '' }, () => 2),
       /already registered/,
     )
   })

@@ -1,7 +1,7 @@
 /**
  * sluice/prometheus: prom-client collectors that read the producers' metrics at scrape time.
  * Against the fake broker, with ten 17-byte records in one 231-byte batch (see
- * test/metrics/producer-metrics.test.ts for the arithmetic).
+ * test/metrics/known-workload.ts for the arithmetic).
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
@@ -10,14 +10,7 @@ import { Producer } from '../../src/producer/producer.js'
 import { registerProducerMetrics } from '../../src/prometheus/index.js'
 import { startFakeCluster } from '../fakes/fake-broker.js'
 import { QUICK, TEST_TIMEOUT } from '../faults/support.js'
-
-async function tenRecords(producer: Producer, topic: string): Promise<void> {
-  const sends = Array.from({ length: 10 }, () =>
-    producer.send({ topic, partition: 0, value: 'aaaaaaaaaa', timestamp: 1_700_000_000_000 }),
-  )
-  await producer.flush()
-  await Promise.all(sends)
-}
+import { tenRecords } from '../metrics/known-workload.js'
 
 type Json = Awaited<ReturnType<Registry['getMetricsAsJSON']>>
 
