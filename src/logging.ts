@@ -1,10 +1,30 @@
 /**
  * The `logger` setting: any object with pino's methods (trace, debug, info, warn, error, each
  * taking an object of fields first, then the message), such as a pino or bunyan logger, or a
- * small adapter over console. Without one nothing is logged (warnings still go through
- * process.emitWarning, as before). The producer's events carry `clientId`; no secret ever
- * reaches a log line (the messages are those of Sluice's errors, which hold none).
+ * small adapter over console. Without one nothing is logged and warnings go through
+ * process.emitWarning; with one whose `warn` is a function, warnings are logged at warn instead
+ * (and Node prints nothing). The producer's events carry `clientId`; no secret ever reaches a
+ * log line (the messages are those of Sluice's errors, which hold none).
  */
+
+/** What a warning is: process.emitWarning's type and code, and a stack or other detail. */
+export interface WarningInfo {
+  readonly type?: string
+  readonly code?: string
+  readonly detail?: string
+}
+
+/** Reports a warning: to the logger when there is one, else through process.emitWarning. */
+export type Warn = (message: string, info: WarningInfo) => void
+
+/** The warning channel without a logger. */
+export const processWarning: Warn = (message, info) => {
+  process.emitWarning(message, {
+    ...(info.type === undefined ? {} : { type: info.type }),
+    ...(info.code === undefined ? {} : { code: info.code }),
+    ...(info.detail === undefined ? {} : { detail: info.detail }),
+  })
+}
 
 export type LogFn = (fields: Record<string, unknown>, message: string) => void
 
@@ -43,6 +63,18 @@ export class Log {
   }
 
   static readonly silent = new Log(null)
+
+  /** Reports a warning at warn when the logger has warn, else through process.emitWarning. */
+  readonly warning: Warn = (message, info) => {
+    if (!this.#enabled.warn) {
+      processWarning(message, info)
+      return
+    }
+    const fields: Record<string, unknown> = { warning: info.type ?? 'Warning' }
+    if (info.code !== undefined) fields.code = info.code
+    if (info.detail !== undefined) fields.detail = info.detail
+    this.#write('warn', fields, message)
+  }
 
   enabled(level: LogLevel): boolean {
     return this.#enabled[level]

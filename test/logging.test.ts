@@ -109,6 +109,85 @@ describe('what the producer logs', () => {
     assert.ok(entries.every((e) => e.fields.clientId === 'logs' && e.fields.module === 'sluice'))
   })
 
+  test("warnings: the logger's warn when there is a logger, process.emitWarning when there is none", {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1 }] })
+    const processWarnings: Error[] = []
+    const onWarning = (w: Error) => processWarnings.push(w)
+    process.on('warning', onWarning)
+    // A callback that throws on success, one that throws on failure (a record too large for the
+    // request, failed before any batch), and an interceptor that throws.
+    const run = async (logger: Logger | undefined) => {
+      const producer = new Producer({
+        ...QUICK,
+        bootstrapServers: cluster.bootstrapServers,
+        maxRequestSize: 1000,
+        interceptorClasses: [
+          {
+            onSend: () => {
+              throw new Error('interceptor boom')
+            },
+          },
+        ],
+        ...(logger === undefined ? {} : { logger }),
+      })
+      try {
+        await new Promise<void>((resolve) =>
+          producer.send({ topic: 't', partition: 0, value: 'v' }, () => {
+            resolve()
+            throw new Error('callback boom on success')
+          }),
+        )
+        await new Promise<void>((resolve) =>
+          producer.send({ topic: 't', partition: 0, value: 'x'.repeat(2000) }, (err) => {
+            assert.ok(err !== null)
+            resolve()
+            throw new Error('callback boom on failure')
+          }),
+        )
+      } finally {
+        await producer.close()
+      }
+    }
+    try {
+      const { logger, entries } = capture()
+      await run(logger)
+      await new Promise((resolve) => setImmediate(resolve)) // process warnings are emitted on next tick
+      assert.equal(processWarnings.length, 0, 'with a logger nothing reaches process.emitWarning')
+      const warnings = entries.filter((e) => e.level === 'warn' && typeof e.fields.warning === 'string')
+      assert.deepEqual(
+        warnings.map((e) => e.fields.warning),
+        [
+          'SluiceInterceptorWarning',
+          'SluiceCallbackWarning',
+          'SluiceInterceptorWarning',
+          'SluiceCallbackWarning',
+        ],
+      )
+      assert.match(warnings[1]!.message, /callback boom on success/)
+      assert.match(warnings[3]!.message, /callback boom on failure/)
+      assert.match(String(warnings[0]!.fields.detail), /interceptor boom/, 'the stack is the detail')
+      assert.ok(warnings.every((e) => e.fields.clientId !== undefined))
+
+      await run(undefined)
+      await new Promise((resolve) => setImmediate(resolve))
+      assert.deepEqual(
+        processWarnings.map((w) => w.name),
+        [
+          'SluiceInterceptorWarning',
+          'SluiceCallbackWarning',
+          'SluiceInterceptorWarning',
+          'SluiceCallbackWarning',
+        ],
+      )
+      assert.match(processWarnings[3]!.message, /callback boom on failure/)
+    } finally {
+      process.off('warning', onWarning)
+      await cluster.close()
+    }
+  })
+
   test('a SASL run with a refused password and re-authentications logs no secret', {
     timeout: TEST_TIMEOUT,
   }, async () => {

@@ -1,3 +1,4 @@
+import { processWarning, type Warn } from '../logging.js'
 import { BATCH_HEADER_SIZE } from '../records/batch-header.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
 import { BatchStoragePool, type MemoryBudget } from './memory.js'
@@ -10,6 +11,8 @@ export interface AccumulatorOptions {
   memory: MemoryBudget
   /** Called whenever a completed batch gives memory back. */
   onMemoryReleased: () => void
+  /** Where a send callback that throws is reported (default: process.emitWarning). */
+  warn?: Warn
 }
 
 export interface AppendResult {
@@ -119,7 +122,7 @@ export class RecordAccumulator {
   complete(batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: number): boolean {
     if (!this.queue(batch.topic, batch.partition).settle(batch)) return false
     try {
-      batch.complete(baseOffset, logAppendTimeMs)
+      batch.complete(baseOffset, logAppendTimeMs, this.#options.warn ?? processWarning)
     } finally {
       this.#release(batch)
     }
@@ -130,7 +133,7 @@ export class RecordAccumulator {
   fail(batch: ProducerBatch, err: Error): boolean {
     if (!this.queue(batch.topic, batch.partition).settle(batch)) return false
     try {
-      batch.fail(err)
+      batch.fail(err, this.#options.warn ?? processWarning)
     } finally {
       this.#release(batch)
     }

@@ -15,6 +15,7 @@
  *
  * The producer pays nothing when the list is empty: it checks `hasInterceptors` once per send.
  */
+import { processWarning, type Warn } from '../logging.js'
 import type { ProducerInterceptor } from './config/types.js'
 import type { Completion, Deferred } from './producer-batch.js'
 import type { ProducerRecord, RecordMetadata, SendCallback } from './record.js'
@@ -38,9 +39,11 @@ export class ProducerInterceptors {
   readonly #all: readonly Entry[]
   readonly #onSend: readonly Entry[]
   readonly #onAck: readonly Entry[]
+  readonly #warn: Warn
   #closing: Promise<void> | null = null
 
-  constructor(interceptors: readonly ProducerInterceptor[]) {
+  constructor(interceptors: readonly ProducerInterceptor[], warn: Warn = processWarning) {
+    this.#warn = warn
     this.#all = interceptors.map((interceptor, index) => ({ interceptor, index }))
     this.#onSend = this.#all.filter((e) => typeof e.interceptor.onSend === 'function')
     this.#onAck = this.#all.filter((e) => typeof e.interceptor.onAcknowledgement === 'function')
@@ -55,12 +58,12 @@ export class ProducerInterceptors {
       try {
         next = e.interceptor.onSend!(current)
       } catch (err) {
-        warn(`${describe(e)}.onSend threw for ${where(current)}; the record goes on as it was`, err)
+        this.#warning(`${describe(e)}.onSend threw for ${where(current)}; the record goes on as it was`, err)
         continue
       }
       if (next === undefined) continue
       if (typeof next !== 'object' || next === null) {
-        warn(
+        this.#warning(
           `${describe(e)}.onSend returned ${next === null ? 'null' : typeof next} instead of a record for ${where(current)}; the record goes on as it was`,
           null,
         )
@@ -77,7 +80,7 @@ export class ProducerInterceptors {
       try {
         e.interceptor.onAcknowledgement!(metadata, error)
       } catch (err) {
-        warn(`${describe(e)}.onAcknowledgement threw`, err)
+        this.#warning(`${describe(e)}.onAcknowledgement threw`, err)
       }
     }
   }
@@ -141,7 +144,7 @@ export class ProducerInterceptors {
       try {
         await e.interceptor.close()
       } catch (err) {
-        warn(`${describe(e)}.close failed`, err)
+        this.#warning(`${describe(e)}.close failed`, err)
       }
     }
   }
@@ -149,6 +152,14 @@ export class ProducerInterceptors {
   #acknowledge(md: RecordMetadata | null, err: Error | null, topic: string | null, partition: number): void {
     if (md === null && topic !== null) md = { topic, partition, offset: -1n, timestamp: -1 }
     this.onAcknowledgement(md, err)
+  }
+
+  #warning(message: string, err: unknown): void {
+    const cause = err instanceof Error ? err : err === null ? null : new Error(String(err))
+    this.#warn(cause === null ? message : `${message}: ${cause.message}`, {
+      type: INTERCEPTOR_WARNING,
+      ...(cause?.stack === undefined ? {} : { detail: cause.stack }),
+    })
   }
 }
 
@@ -179,12 +190,4 @@ function where(record: ProducerRecord): string {
   const topic = typeof record?.topic === 'string' ? `topic '${record.topic}'` : 'a record without a topic'
   const partition = record?.partition
   return partition === undefined || partition === null ? topic : `${topic} partition ${partition}`
-}
-
-function warn(message: string, err: unknown): void {
-  const cause = err instanceof Error ? err : err === null ? null : new Error(String(err))
-  process.emitWarning(cause === null ? message : `${message}: ${cause.message}`, {
-    type: INTERCEPTOR_WARNING,
-    ...(cause?.stack === undefined ? {} : { detail: cause.stack }),
-  })
 }

@@ -1,8 +1,9 @@
 import type { TopicMetadata } from '../cluster/cluster-snapshot.js'
 import { AbortError, BufferExhaustedError, TimeoutError } from '../errors.js'
+import { processWarning, type Warn } from '../logging.js'
 import type { RecordHeader } from '../records/record-batch-builder.js'
 import { timerDelay } from '../timers.js'
-import type { Completion } from './producer-batch.js'
+import { type Completion, safeCall } from './producer-batch.js'
 import type { ProducerRecord } from './record.js'
 
 /** A serialized record not yet in a batch: waiting for its topic's metadata or for memory. */
@@ -48,6 +49,8 @@ export interface PendingSendsHost {
   onMemoryWaited?(ms: number, nowMs: number): void
   /** A record gave up waiting for memory at max.block.ms (buffer-exhausted-*). */
   onBufferExhausted?(nowMs: number): void
+  /** Where a send callback that throws is reported (default: process.emitWarning). */
+  readonly warn?: Warn
 }
 
 /**
@@ -264,7 +267,7 @@ export class PendingSends {
   /** The record fails with everything else pending (not told to the host). */
   #settle(p: PendingSend, err: Error): void {
     this.#unwatch(p)
-    settle(p.completion, err)
+    settle(p.completion, err, this.#host.warn)
   }
 
   /** While the record waits, its signal can take it out. */
@@ -303,8 +306,8 @@ export function abortError(signal: AbortSignal, what = 'the record was not sent'
   return new AbortError(`aborted: ${what}`, { cause: signal.reason })
 }
 
-export function settle(completion: Completion, err: Error): void {
+export function settle(completion: Completion, err: Error, warn: Warn = processWarning): void {
   if (completion === null) return
-  if (typeof completion === 'function') completion(err, null)
+  if (typeof completion === 'function') safeCall(completion, err, null, warn)
   else completion.reject(err)
 }

@@ -1,4 +1,5 @@
 import type { Codec } from '../compression/index.js'
+import { processWarning, type Warn } from '../logging.js'
 import { BATCH_HEADER_SIZE, writeBatchHeader } from '../records/batch-header.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
 import { decodeRecordBatch } from '../records/record-batch-decoder.js'
@@ -258,7 +259,7 @@ export class ProducerBatch {
    * Success: each record gets its offset and timestamp (the broker's when LogAppendTime). Called
    * once, by the accumulator, which makes sure of that.
    */
-  complete(baseOffset: bigint, logAppendTimeMs: number): void {
+  complete(baseOffset: bigint, logAppendTimeMs: number, warn: Warn = processWarning): void {
     this.#signalDone?.()
     const n = this.recordCount
     const known = baseOffset >= 0n
@@ -273,20 +274,20 @@ export class ProducerBatch {
         offset,
         timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : this.#timestamps[i]!,
       }
-      if (typeof c === 'function') safeCall(c, null, md)
+      if (typeof c === 'function') safeCall(c, null, md, warn)
       else c.resolve(md)
     }
   }
 
   /** Failure: each record gets `err`. Called once, by the accumulator. */
-  fail(err: Error): void {
+  fail(err: Error, warn: Warn = processWarning): void {
     this.#signalDone?.()
     const n = this.recordCount
     for (let i = 0; i < n; i++) {
       const c = this.#completions[i]
       if (c === null || c === undefined) continue
       this.#completions[i] = null
-      if (typeof c === 'function') safeCall(c, err, null)
+      if (typeof c === 'function') safeCall(c, err, null, warn)
       else c.reject(err)
     }
   }
@@ -321,10 +322,12 @@ export class ProducerBatch {
 
 // As in the Java client, a callback that throws is reported and never breaks delivery of the
 // batch's other records.
-function safeCall(cb: SendCallback, err: Error | null, md: RecordMetadata | null): void {
+export function safeCall(cb: SendCallback, err: Error | null, md: RecordMetadata | null, warn: Warn): void {
   try {
     cb(err, md)
   } catch (e) {
-    process.emitWarning(`a send callback threw: ${(e as Error)?.stack ?? e}`, 'SluiceCallbackWarning')
+    warn(`a send callback threw: ${(e as Error)?.stack ?? e}`, { type: CALLBACK_WARNING })
   }
 }
+
+export const CALLBACK_WARNING = 'SluiceCallbackWarning'

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks'
 import { EventEmitter } from 'node:events'
 import type { PartitionMetadata, TopicMetadata } from '../cluster/cluster-snapshot.js'
 import { MetadataManager } from '../cluster/metadata-manager.js'
@@ -89,8 +90,8 @@ export class Producer extends EventEmitter {
     super()
     this.config = resolveConfig(config)
     const c = this.config
-    this.#security = resolveSecurity(c)
     this.#log = new Log(c.logger, { clientId: c.clientId })
+    this.#security = resolveSecurity(c, this.#log.warning)
     this.#metrics = new ProducerMetrics(
       c.clientId,
       { windowMs: c.metricsSampleWindowMs, samples: c.metricsNumSamples },
@@ -139,6 +140,7 @@ export class Producer extends EventEmitter {
       onMetadataWaited: (ms) => this.#metrics.metadataWaited(ms * 1e6),
       onMemoryWaited: (ms, now) => this.#metrics.bufferWaited(ms * 1e6, now),
       onBufferExhausted: (now) => this.#metrics.bufferExhausted(now),
+      warn: this.#log.warning,
       onWaitForMemory: () => {
         this.#accumulator.exhausted = true
         this.#needDrain = true
@@ -159,6 +161,7 @@ export class Producer extends EventEmitter {
       lingerMs: c.lingerMs,
       memory: this.#memory,
       onMemoryReleased: () => this.#pending.serve(),
+      warn: this.#log.warning,
     })
     this.#partitioner = new BuiltInPartitioner(c.batchSize, c.partitionerIgnoreKeys, {
       adaptive: c.partitionerAdaptivePartitioningEnable,
@@ -195,7 +198,7 @@ export class Producer extends EventEmitter {
       this.#metrics,
       this.#log,
     )
-    this.#interceptors = new ProducerInterceptors(c.interceptorClasses)
+    this.#interceptors = new ProducerInterceptors(c.interceptorClasses, this.#log.warning)
     this.#custom = c.partitionerClass
     this.#keySerializer = resolveSerializer(c.keySerializer)
     this.#valueSerializer = resolveSerializer(c.valueSerializer)
@@ -311,7 +314,10 @@ export class Producer extends EventEmitter {
         extra.push({ key, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value })
       },
     }
-    const settle = (err: Error | null, md: RecordMetadata | null): void => {
+    // Bound to the caller's async context, so the callback (and asyncStart's subscribers) see
+    // what send() saw (an OpenTelemetry span, an AsyncLocalStorage store), as a promise's
+    // continuation does. Only when traced: the binding costs an allocation per record.
+    const settle = AsyncResource.bind((err: Error | null, md: RecordMetadata | null): void => {
       if (err !== null) {
         ctx.error = err
         sendChannel.error.publish(ctx)
@@ -324,7 +330,7 @@ export class Producer extends EventEmitter {
       } finally {
         sendChannel.asyncEnd.publish(ctx)
       }
-    }
+    })
     sendChannel.start.publish(ctx)
     try {
       this.#sendOne(record, settle, signal, extra)
@@ -651,7 +657,7 @@ export class Producer extends EventEmitter {
    */
   #failRecord(completion: Completion, err: Error): void {
     this.#tm?.onRecordFailed(err)
-    settle(completion, err)
+    settle(completion, err, this.#log.warning)
   }
 
   /**
@@ -729,10 +735,9 @@ export class Producer extends EventEmitter {
     try {
       await this.#security.sasl?.close?.()
     } catch (e) {
-      process.emitWarning(
-        `the SASL mechanism's close() threw: ${(e as Error)?.message ?? e}`,
-        'SluiceCloseWarning',
-      )
+      this.#log.warning(`the SASL mechanism's close() threw: ${(e as Error)?.message ?? e}`, {
+        type: 'SluiceCloseWarning',
+      })
     }
     await this.#interceptors.close()
   }

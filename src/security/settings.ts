@@ -3,7 +3,9 @@
  * the SASL mechanism that authenticates it. Resolved once, at construction, so that every
  * mistake is a ConfigError from `new Producer()`.
  */
+
 import { ConfigError } from '../errors.js'
+import { processWarning, type Warn } from '../logging.js'
 import type { TlsOptions } from '../network/connection.js'
 import { DOTTED_NAMES, type ProducerConfig } from '../producer/config/types.js'
 import { saslFromSettings } from './sasl/from-settings.js'
@@ -42,7 +44,7 @@ const SASL_SETTINGS = [
 
 let warnedHostnameCheck = false
 
-export function resolveSecurity(c: ProducerConfig): ResolvedSecurity {
+export function resolveSecurity(c: ProducerConfig, warn: Warn = processWarning): ResolvedSecurity {
   const protocol = c.securityProtocol
   const usesTls = protocol === 'SSL' || protocol === 'SASL_SSL'
   const usesSasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL'
@@ -69,14 +71,15 @@ export function resolveSecurity(c: ProducerConfig): ResolvedSecurity {
   if (usesTls) {
     const resolved = resolveTls(c)
     tls = resolved.options
-    if (resolved.hostnameCheckDisabled && !warnedHostnameCheck) {
-      warnedHostnameCheck = true
-      process.emitWarning(
+    // Without a logger once per process, as Node's own warnings; with one, each producer says it.
+    if (resolved.hostnameCheckDisabled && (warn !== processWarning || !warnedHostnameCheck)) {
+      if (warn === processWarning) warnedHostnameCheck = true
+      warn(
         "ssl.endpoint.identification.algorithm is '': broker certificates are verified, but not that they " +
           'belong to the host connected to, so a man in the middle with any trusted certificate goes unnoticed.',
         { code: 'SLUICE_TLS_HOSTNAME_CHECK_OFF' },
       )
     }
   }
-  return Object.freeze({ tls, sasl: usesSasl ? saslFromSettings(c) : null })
+  return Object.freeze({ tls, sasl: usesSasl ? saslFromSettings(c, warn) : null })
 }

@@ -109,6 +109,40 @@ describe('sluice/otel', () => {
     )
   })
 
+  test("a send callback runs in the caller's context, as a promise continuation does", {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    exporter.reset()
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1 }] })
+    const uninstall = instrumentSluice({ tracerProvider: provider })
+    // lingerMs: the two records share a batch, so both callbacks run from one broker answer.
+    const producer = new Producer({ ...QUICK, bootstrapServers: cluster.bootstrapServers, lingerMs: 50 })
+    const tracer = provider.getTracer('test')
+    const a = tracer.startSpan('request a')
+    const b = tracer.startSpan('request b')
+    const seen = (span: typeof a) =>
+      context.with(
+        trace.setSpan(context.active(), span),
+        () =>
+          new Promise<string | undefined>((resolve, reject) =>
+            producer.send({ topic: 't', partition: 0, value: 'v' }, (err) =>
+              err === null ? resolve(trace.getActiveSpan()?.spanContext().spanId) : reject(err),
+            ),
+          ),
+      )
+    try {
+      const [inA, inB] = await Promise.all([seen(a), seen(b)])
+      assert.equal(inA, a.spanContext().spanId)
+      assert.equal(inB, b.spanContext().spanId)
+    } finally {
+      a.end()
+      b.end()
+      uninstall()
+      await producer.close()
+      await cluster.close()
+    }
+  })
+
   test('uninstalled, nothing is traced and no header is added', { timeout: TEST_TIMEOUT }, async () => {
     exporter.reset()
     const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1 }] })

@@ -7,7 +7,9 @@
  * A connection that finds no unexpired token fetches one itself and fails with an
  * AuthenticationError when it cannot.
  */
+
 import { AuthenticationError } from '../../errors.js'
+import { processWarning, type Warn } from '../../logging.js'
 import type { OAuthToken, TokenSource } from './token.js'
 
 export interface RefreshSettings {
@@ -35,6 +37,8 @@ export interface RefreshingTokenOptions {
   readonly retryDelayMs?: number
   /** Told of each failed background refresh; default: a process warning for the first of a run. */
   readonly onRefreshError?: (err: AuthenticationError) => void
+  /** Where the default onRefreshError reports (default: process.emitWarning). */
+  readonly warn?: Warn
 }
 
 export const RETRY_AFTER_FAILURE_MS = 10_000
@@ -95,11 +99,12 @@ export class RefreshingToken {
     this.#timers = options.timers ?? SYSTEM_TIMERS
     this.#random = options.random ?? Math.random
     this.#retryDelayMs = options.retryDelayMs ?? RETRY_AFTER_FAILURE_MS
+    const warn = options.warn ?? processWarning
     this.#onRefreshError =
       options.onRefreshError ??
       ((err) => {
         if (this.#failuresInARow === 1)
-          process.emitWarning(`${err.message}; the current token stays in use until it expires`, {
+          warn(`${err.message}; the current token stays in use until it expires`, {
             code: 'SLUICE_OAUTH_REFRESH_FAILED',
           })
       })

@@ -2,7 +2,9 @@
  * The SASL mechanism the settings describe: the `sasl` object (kafkajs's form), or
  * sasl.mechanism with sasl.jaas.config (Java's form), or a mechanism object of the user's.
  */
+
 import { ConfigError } from '../../errors.js'
+import { processWarning, type Warn } from '../../logging.js'
 import type { ProducerConfig } from '../../producer/config/types.js'
 import { checkLoginModule, parseJaasConfig } from '../jaas.js'
 import { oauthTokenProvider } from '../oauth/settings.js'
@@ -20,7 +22,7 @@ interface Credentials {
   tokenAuth?: boolean
 }
 
-export function saslFromSettings(c: ProducerConfig): SaslMechanism {
+export function saslFromSettings(c: ProducerConfig, warn: Warn = processWarning): SaslMechanism {
   const object = c.sasl
   if (object !== null) {
     if (c.saslJaasConfig !== null)
@@ -48,7 +50,7 @@ export function saslFromSettings(c: ProducerConfig): SaslMechanism {
       ? new PlainMechanism(creds.username, creds.password)
       : new ScramMechanism(name, creds.username, creds.password, { tokenAuth: creds.tokenAuth === true })
   }
-  if (name === 'OAUTHBEARER') return oauthBearer(c)
+  if (name === 'OAUTHBEARER') return oauthBearer(c, warn)
   throw new ConfigError(
     option,
     `'${mechanism}' is not built in (${BUILT_IN} are). For another mechanism, such as AWS_MSK_IAM, pass an object ` +
@@ -94,6 +96,6 @@ function jaasCredentials(jaas: Secret, name: string): Credentials {
   return { username, password: new Secret(password), tokenAuth }
 }
 
-function oauthBearer(c: ProducerConfig): SaslMechanism {
-  return new OAuthBearerMechanism(oauthTokenProvider(c))
+function oauthBearer(c: ProducerConfig, warn: Warn): SaslMechanism {
+  return new OAuthBearerMechanism(oauthTokenProvider(c, { warn }))
 }
