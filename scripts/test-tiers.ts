@@ -62,6 +62,7 @@ export const TIERS = {
     'test/producer/serializers.test.ts',
     'test/producer/txn-sequences.test.ts',
     'test/metrics/producer-metrics.test.ts',
+    'test/metrics/hand-computed.test.ts',
     'test/diagnostics.test.ts',
     'test/logging.test.ts',
     'test/metrics/docs.test.ts',

@@ -200,6 +200,9 @@ export class FakeBroker {
   readonly nodeId: number
   readonly host = '127.0.0.1'
   readonly requests: ReceivedRequest[] = []
+  /** Bytes read from and written to clients' sockets (after TLS), for the byte metrics. */
+  bytesReceived = 0
+  bytesSent = 0
   readonly protocolErrors: Error[] = []
   /** TLS handshakes the broker refused (tls listener only). */
   readonly tlsClientErrors: Error[] = []
@@ -317,6 +320,7 @@ export class FakeBroker {
     socket.setNoDelay(true)
     const decoder = new FrameDecoder(MAX_REQUEST_BYTES)
     socket.on('data', (chunk: Buffer) => {
+      this.bytesReceived += chunk.length
       try {
         decoder.push(chunk, (frame) => {
           const copy = Buffer.from(frame)
@@ -502,7 +506,9 @@ export class FakeBroker {
   }
 
   #write(conn: FakeConnection, bytes: Buffer): void {
-    if (!conn.closed) conn.socket.write(bytes)
+    if (conn.closed) return
+    this.bytesSent += bytes.length
+    conn.socket.write(bytes)
   }
 
   #sleep(ms: number): Promise<void> {

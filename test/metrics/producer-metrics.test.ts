@@ -77,7 +77,11 @@ describe('producer metrics on a known workload', () => {
       assert.equal(m['response-total'], ours.length)
       assert.equal(m['connection-creation-total'], 1)
       assert.equal(m['connection-count'], 1)
-      assert.ok(m['outgoing-byte-total']! > BATCH_BYTES && m['incoming-byte-total']! > 0)
+      // Every byte the broker read from our socket, and every byte it wrote to it (frames with
+      // their 4-byte size, as Java counts them).
+      assert.equal(m['outgoing-byte-total'], cluster.brokers[0]!.bytesReceived)
+      assert.equal(m['incoming-byte-total'], cluster.brokers[0]!.bytesSent)
+      assert.ok(m['outgoing-byte-total']! > BATCH_BYTES)
       assert.equal(m['request-size-max']! >= BATCH_BYTES, true)
       // Aggregates that must agree with each other, by their definitions.
       assert.equal(m['request-size-avg'], m['outgoing-byte-total']! / m['request-total']!)
