@@ -29,6 +29,8 @@ export interface Cell {
   /** Current vs baseline on latency (p99) and peak RSS too, whatever the workload's metric; > 1 is better. */
   vsBaseP99?: number
   vsBaseRss?: number
+  /** Baseline over current CPU time per record within each repetition; > 1 is cheaper. */
+  vsBaseCpuPerRep?: number[]
   settings?: Record<string, unknown>
 }
 
@@ -122,6 +124,13 @@ export function summarize(workloads: Workload[], contenders: Contender[], runs: 
           pairs.push(ratio(metricOf(w.metric, cur)!, metricOf(w.metric, old)!))
       }
       cell.vsBasePerRep = pairs
+      const cpuPairs: number[] = []
+      for (const rep of reps) {
+        const cur = okRun(cell.contender, rep)?.result.cpuUsPerRecord
+        const old = okRun(b.id, rep)?.result.cpuUsPerRecord
+        if (cur !== undefined && old !== undefined && cur > 0) cpuPairs.push(Number((old / cur).toFixed(3)))
+      }
+      if (cpuPairs.length > 0) cell.vsBaseCpuPerRep = cpuPairs
     }
     cells.push(...row)
   }
@@ -215,7 +224,8 @@ function renderAb(workloads: Workload[], contenders: Contender[], cells: Cell[])
   const out: string[] = ['## Current vs baseline', '']
   out.push(
     'Ratios are current over baseline, > 1 is better (for p99 and peak RSS: baseline over current). ' +
-      '"per rep": the ratio within each repetition, where the two ran back to back (their median is the paired estimate); their spread is the noise to beat.',
+      '"per rep": the ratio within each repetition, where the two ran back to back (their median is the paired estimate); their spread is the noise to beat. ' +
+      '"CPU per record": baseline over current CPU time (user + system) of the runner per record, per rep; > 1 is cheaper.',
     '',
   )
   for (const w of workloads) {
@@ -232,15 +242,10 @@ function renderAb(workloads: Workload[], contenders: Contender[], cells: Cell[])
       const unit =
         w.metric === 'throughput' ? 'records/s' : w.metric === 'latency' ? 'ms p99' : 'MiB peak RSS'
       const v = (n: number | undefined) => (w.metric === 'throughput' ? fmt(n) : fmt(n, 1))
-      const pairs = cur.vsBasePerRep ?? []
-      const sorted = [...pairs].sort((a, b) => a - b)
-      const h = Math.floor(sorted.length / 2)
-      const mid = sorted.length % 2 === 1 ? sorted[h] : Math.sqrt(sorted[h - 1]! * sorted[h]!)
-      const perRep =
-        pairs.length > 1
-          ? `${pairs.map((r) => x(r)).join(', ')}; median ${x(mid)}`
-          : pairs.map((r) => x(r)).join('')
+      const perRep = perRepText(cur.vsBasePerRep ?? [])
+      const cpu = perRepText(cur.vsBaseCpuPerRep ?? [])
       const extra = [
+        cpu !== '' ? `CPU per record ${cpu}` : '',
         w.metric !== 'latency' && cur.vsBaseP99 !== undefined ? `p99 ${x(cur.vsBaseP99)}` : '',
         w.metric !== 'rss' && cur.vsBaseRss !== undefined ? `peak RSS ${x(cur.vsBaseRss)}` : '',
       ].filter((s) => s !== '')
@@ -253,6 +258,16 @@ function renderAb(workloads: Workload[], contenders: Contender[], cells: Cell[])
   }
   out.push('')
   return out
+}
+
+/** The per-repetition ratios and their median (the geometric mean of the middle two when even). */
+function perRepText(pairs: readonly number[]): string {
+  const sorted = [...pairs].sort((a, b) => a - b)
+  const h = Math.floor(sorted.length / 2)
+  const mid = sorted.length % 2 === 1 ? sorted[h] : Math.sqrt(sorted[h - 1]! * sorted[h]!)
+  return pairs.length > 1
+    ? `${pairs.map((r) => x(r)).join(', ')}; median ${x(mid)}`
+    : pairs.map((r) => x(r)).join('')
 }
 
 const delivered = (n: number | undefined, expected: number) =>
