@@ -10,6 +10,8 @@ export interface KafkaErrorOptions {
   cause?: unknown
   /** Kafka's numeric error code, for errors the broker reported. */
   errorCode?: number
+  /** The records were sent and no answer came: the broker may have written them. */
+  maybeWritten?: boolean
 }
 
 export class KafkaError extends Error {
@@ -18,12 +20,20 @@ export class KafkaError extends Error {
   readonly retriable: boolean
   /** Kafka's numeric error code when a broker reported it; -1 for client-side errors. */
   readonly errorCode: number
+  /**
+   * For a record's failure: true when its request was sent and no answer came (a request or
+   * delivery timeout, a lost connection, a close that gave up), so the broker may have written
+   * it and resending it may duplicate it; false when it was definitely not written (never sent,
+   * or the broker refused it). See docs/DELIVERY.md.
+   */
+  readonly maybeWritten: boolean
 
   constructor(message: string, code: string, options: KafkaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.retriable = options.retriable ?? false
     this.errorCode = options.errorCode ?? -1
+    this.maybeWritten = options.maybeWritten ?? false
   }
 
   override get name(): string {
@@ -213,4 +223,40 @@ export class TlsError extends KafkaError {
  */
 export function isConnectionSetupRefusal(err: unknown): err is AuthenticationError | TlsError {
   return err instanceof AuthenticationError || err instanceof TlsError
+}
+
+const MAYBE_WRITTEN_NOTE = '; the request was sent and not answered, so the records may have been written'
+const maybeWrittenCopies = new WeakMap<Error, KafkaError>()
+
+/**
+ * `err` as the failure of records that were sent and not answered: the same error (class, code,
+ * fields) with `maybeWritten` true and a message that says so; `err` itself when it already says
+ * so. One copy per error, shared by every batch that fails with it. An error that is not a
+ * KafkaError becomes the cause of an ERR_NETWORK one.
+ */
+export function asMaybeWritten(err: Error): KafkaError {
+  if (err instanceof KafkaError && err.maybeWritten) return err
+  let copy = maybeWrittenCopies.get(err)
+  if (copy !== undefined) return copy
+  if (err instanceof KafkaError) {
+    copy = Object.create(Object.getPrototypeOf(err)) as KafkaError
+    Object.defineProperties(copy, Object.getOwnPropertyDescriptors(err))
+    const message = `${err.message}${MAYBE_WRITTEN_NOTE}`
+    Object.defineProperty(copy, 'message', { value: message, writable: true, configurable: true })
+    Object.defineProperty(copy, 'maybeWritten', { value: true, enumerable: true })
+    if (typeof err.stack === 'string')
+      Object.defineProperty(copy, 'stack', {
+        value: err.stack.replace(err.message, message),
+        writable: true,
+        configurable: true,
+      })
+  } else {
+    copy = new KafkaError(`${err.message}${MAYBE_WRITTEN_NOTE}`, 'ERR_NETWORK', {
+      cause: err,
+      retriable: true,
+      maybeWritten: true,
+    })
+  }
+  maybeWrittenCopies.set(err, copy)
+  return copy
 }

@@ -708,30 +708,38 @@ export class Producer extends EventEmitter {
     const outcome = await Promise.race([flushed, timedOut, gaveUp])
     if (timer !== undefined) clearTimeout(timer)
     this.#abortClose = null
-    const err =
-      outcome === true
-        ? undefined
-        : outcome === false
-          ? new TimeoutError(
-              `the producer closed after ${timeoutMs} ms with records still undelivered`,
-              'ERR_CLOSE_TIMEOUT',
-              { retriable: false },
-            )
-          : new TimeoutError(
-              'the producer closed early (close() was aborted) with records still undelivered',
-              'ERR_CLOSE_TIMEOUT',
-              { retriable: false, cause: outcome.reason },
-            )
-    if (err !== undefined) {
-      this.#pending.failWaitingForMemory(err)
-      this.#sender.abortQueued(err)
+    // Records never sent fail as not written; those sent and not answered (in flight, or sent
+    // before and waiting to be retried) as maybe written: the broker may have them.
+    let unsent: TimeoutError | undefined
+    let unanswered: TimeoutError | undefined
+    if (outcome !== true) {
+      const why =
+        outcome === false
+          ? `the producer closed after ${timeoutMs} ms`
+          : 'the producer closed early (close() was aborted)'
+      const cause = outcome === false ? {} : { cause: outcome.reason }
+      unsent = new TimeoutError(
+        `${why} before these records were sent: they were not written`,
+        'ERR_CLOSE_TIMEOUT',
+        {
+          retriable: false,
+          ...cause,
+        },
+      )
+      unanswered = new TimeoutError(
+        `${why} while these records were sent and not answered: they may have been written`,
+        'ERR_CLOSE_TIMEOUT',
+        { retriable: false, maybeWritten: true, ...cause },
+      )
+      this.#pending.failWaitingForMemory(unsent)
+      this.#sender.abortQueued(unsent, unanswered)
     }
-    // After this, batches whose requests fail are not retried: in-flight ones fail with `err`
-    // as their connections close.
+    // After this, batches whose requests fail are not retried: in-flight ones fail with
+    // `unanswered` as their connections close.
     this.#sender.close()
     this.#tm?.close()
     this.#metadata.close()
-    this.#pool.close(err)
+    this.#pool.close(unanswered)
     try {
       await this.#security.sasl?.close?.()
     } catch (e) {

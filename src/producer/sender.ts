@@ -12,6 +12,7 @@ import {
   retryChannel,
 } from '../diagnostics.js'
 import {
+  asMaybeWritten,
   isConnectionSetupRefusal,
   NetworkError,
   ProducerClosedError,
@@ -300,6 +301,7 @@ export class Sender {
    */
   #fail(batch: ProducerBatch, err: Error, fate: 'unwritten' | 'unknown' | 'unsent' = 'unsent'): void {
     if (batch.state === 'done') return
+    if (fate === 'unknown') err = asMaybeWritten(err)
     this.#metrics.failed(batch.topic, batch.recordCount, Date.now())
     if (errorChannel.hasSubscribers) errorChannel.publish(this.#outcome(batch, err))
     if (this.#log.enabled('debug'))
@@ -549,13 +551,23 @@ export class Sender {
       this.#acc.queue(batch.topic, batch.partition).requeue(batch, retryAt)
       return
     }
+    const where = `${batch.recordCount} record(s) for ${batch.topic}-${batch.partition}`
+    const limit = `delivery.timeout.ms=${this.#config.deliveryTimeoutMs}`
     const final =
       retriable && now >= deadline
-        ? new TimeoutError(
-            `${batch.recordCount} record(s) for ${batch.topic}-${batch.partition} expired: not delivered within delivery.timeout.ms=${this.#config.deliveryTimeoutMs} (last error: ${err.message})`,
-            'ERR_DELIVERY_TIMEOUT',
-            { cause: err },
-          )
+        ? definite
+          ? new TimeoutError(
+              `${where} expired: not delivered within ${limit} (last error: ${err.message})`,
+              'ERR_DELIVERY_TIMEOUT',
+              {
+                cause: err,
+              },
+            )
+          : new TimeoutError(
+              `${where} expired within ${limit}: the last attempt was sent and not answered, so they may have been written (last error: ${err.message})`,
+              'ERR_DELIVERY_TIMEOUT',
+              { cause: err, maybeWritten: true },
+            )
         : err
     this.#fail(batch, final, definite ? 'unwritten' : 'unknown')
   }
@@ -570,13 +582,21 @@ export class Sender {
     for (let head = q.head; head !== undefined; head = q.head) {
       if (now - head.createdMs < limit) return
       // A batch that was sent before may have been written: its sequence is in doubt.
+      const sentBefore = head.attempts > 0
+      const waited = `${head.recordCount} record(s) for ${q.topic}-${q.partition} expired after ${now - head.createdMs} ms`
       this.#fail(
         head,
-        new TimeoutError(
-          `${head.recordCount} record(s) for ${q.topic}-${q.partition} expired after ${now - head.createdMs} ms waiting to be sent (delivery.timeout.ms=${limit})`,
-          'ERR_DELIVERY_TIMEOUT',
-        ),
-        head.attempts > 0 ? 'unknown' : 'unsent',
+        sentBefore
+          ? new TimeoutError(
+              `${waited} waiting to be sent again (delivery.timeout.ms=${limit}); an earlier attempt was not answered, so they may have been written`,
+              'ERR_DELIVERY_TIMEOUT',
+              { maybeWritten: true },
+            )
+          : new TimeoutError(
+              `${waited} waiting to be sent (delivery.timeout.ms=${limit}); never sent, so not written`,
+              'ERR_DELIVERY_TIMEOUT',
+            ),
+        sentBefore ? 'unknown' : 'unsent',
       )
     }
   }
@@ -657,9 +677,13 @@ export class Sender {
     this.abortQueued(err)
   }
 
-  /** Fails everything still queued with `err`; used when close() gives up. */
-  abortQueued(err: Error): void {
-    for (const q of this.#acc.queues) for (const b of q.takeWaiting()) this.#acc.fail(b, err)
+  /**
+   * Fails everything still queued with `err`; used when close() gives up. A batch sent before
+   * (waiting for its retry) may have been written: it fails with `sentBefore`.
+   */
+  abortQueued(err: Error, sentBefore: Error = asMaybeWritten(err)): void {
+    for (const q of this.#acc.queues)
+      for (const b of q.takeWaiting()) this.#acc.fail(b, b.attempts > 0 ? sentBefore : err)
   }
 
   #outcome(batch: ProducerBatch, error: Error): BatchOutcomeEvent {
