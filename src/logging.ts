@@ -60,21 +60,23 @@ export class Log {
     this.#enabled = Object.fromEntries(
       LEVELS.map((level) => [level, l !== null && typeof l[level] === 'function']),
     ) as Record<LogLevel, boolean>
+    this.warning = this.#enabled.warn
+      ? (message, info) => {
+          const fields: Record<string, unknown> = { warning: info.type ?? 'Warning' }
+          if (info.code !== undefined) fields.code = info.code
+          if (info.detail !== undefined) fields.detail = info.detail
+          this.#write('warn', fields, message)
+        }
+      : processWarning
   }
 
   static readonly silent = new Log(null)
 
-  /** Reports a warning at warn when the logger has warn, else through process.emitWarning. */
-  readonly warning: Warn = (message, info) => {
-    if (!this.#enabled.warn) {
-      processWarning(message, info)
-      return
-    }
-    const fields: Record<string, unknown> = { warning: info.type ?? 'Warning' }
-    if (info.code !== undefined) fields.code = info.code
-    if (info.detail !== undefined) fields.detail = info.detail
-    this.#write('warn', fields, message)
-  }
+  /**
+   * Reports a warning at warn when the logger has warn; without one this is `processWarning`
+   * itself (so a once-per-process warning can tell).
+   */
+  readonly warning: Warn
 
   enabled(level: LogLevel): boolean {
     return this.#enabled[level]
