@@ -47,6 +47,7 @@ export const TIERS = {
     'test/faults/idempotence.test.ts',
     'test/faults/settle-once.test.ts',
     'test/faults/timeouts.test.ts',
+    'test/faults/bounds.test.ts',
     'test/faults/transactions.test.ts',
     'test/helpers-selftest/sequence-ledger.test.ts',
     'test/integration/leader-hint.test.ts',

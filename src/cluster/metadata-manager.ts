@@ -40,8 +40,13 @@ export class MetadataManager {
   #inflight: Promise<ClusterSnapshot> | null = null
   #again = false
   #timer: NodeJS.Timeout | null = null
+  /** Ends the backoff sleeps (closing() and close()). */
   readonly #abort = new AbortController()
+  /** Ends every wait (close()). */
+  readonly #shut = new AbortController()
   #closed = false
+  /** close() has begun: waits for a topic get the answer under way (or one more), then fail. */
+  #closing: Promise<unknown> | null = null
   #lastError: Error | null = null
 
   constructor(pool: ConnectionPool, options: MetadataManagerOptions) {
@@ -76,7 +81,10 @@ export class MetadataManager {
   /**
    * Resolves with the topic's metadata once it is known with at least one partition; retries
    * with backoff until `deadline` (epoch ms), then fails naming the topic (or, when no broker
-   * could be reached, the servers tried).
+   * could be reached, the servers tried). The deadline is a bound whatever the network does: a
+   * request with no answer is not waited for past it. Once closing() is called the wait gets
+   * the answer then under way (or one more request) and, if the topic is still not usable,
+   * fails with ProducerClosedError.
    */
   async waitForTopic(topic: string, deadline: number): Promise<TopicMetadata> {
     this.#topics.set(topic, Date.now())
@@ -99,6 +107,15 @@ export class MetadataManager {
         }
       }
       if (Date.now() >= deadline) throw this.#timeoutFor(topic, startedAt)
+      if (this.#closing !== null) {
+        await untilDeadline(this.#closing, deadline, this.#shut.signal)
+        const last = this.#snapshot.topic(topic)
+        if (last !== undefined && last.partitions.length > 0 && last.errorCode === ErrorCode.NONE) return last
+        if (Date.now() >= deadline) throw this.#timeoutFor(topic, startedAt)
+        throw new ProducerClosedError(
+          `the producer closed while a record waited for metadata of topic '${topic}', which the cluster did not give (${this.#whyMissing(topic)})`,
+        )
+      }
       if (attempts > 0) {
         const wait = Math.min(
           backoffMs(this.#options.retryBackoffMs, this.#options.retryBackoffMaxMs, attempts - 1),
@@ -106,9 +123,11 @@ export class MetadataManager {
         )
         if (wait > 0) await sleep(wait, undefined, { signal: this.#abort.signal }).catch(() => {})
         if (this.#closed) throw new ProducerClosedError()
+        if (this.#closing !== null) continue
       }
       attempts++
-      await this.refresh().catch(() => {})
+      await untilDeadline(this.refresh(), deadline, this.#shut.signal)
+      if (this.#closed) throw new ProducerClosedError()
       // Refused credentials or an untrusted broker won't change by asking again: the record fails
       // now, not at max.block.ms (Java's metadata.maybeThrowFatalException).
       if (this.#lastError !== null && isConnectionSetupRefusal(this.#lastError)) throw this.#lastError
@@ -121,6 +140,30 @@ export class MetadataManager {
    */
   touch(topic: string, now: number): void {
     this.#topics.set(topic, now)
+  }
+
+  /**
+   * close() has begun: metadata waits get the answer under way, or one more request, and no
+   * further retry.
+   */
+  closing(): void {
+    if (this.#closing !== null || this.#closed) return
+    // After the request under way (it may predate a topic's first send), one that asks for
+    // every topic waited for.
+    const underWay = this.#inflight ?? Promise.resolve(this.#snapshot)
+    this.#closing = underWay
+      .catch(() => {})
+      .then(() => (this.#closed ? undefined : this.refresh()))
+      .catch(() => {})
+    this.#abort.abort() // ends the backoff sleeps
+  }
+
+  #whyMissing(topic: string): string {
+    if (this.#snapshot.brokers.size === 0) return 'no broker answered'
+    const t = this.#snapshot.topic(topic)
+    if (t === undefined || t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return 'it does not exist'
+    if (t.errorCode !== ErrorCode.NONE) return `the broker reports ${errorForCode(t.errorCode).name}`
+    return 'it has no partitions'
   }
 
   #timeoutFor(topic: string, startedAt: number): TimeoutError {
@@ -303,9 +346,28 @@ export class MetadataManager {
   close(): void {
     this.#closed = true
     this.#abort.abort()
+    this.#shut.abort()
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
   }
+}
+
+/** Waits for `p`, but not past `deadline` (epoch ms) nor once `signal` aborts; never rejects. */
+async function untilDeadline(p: Promise<unknown>, deadline: number, signal: AbortSignal): Promise<void> {
+  const ms = deadline - Date.now()
+  if (ms <= 0 || signal.aborted) return
+  let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
+  await Promise.race([
+    p.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timerDelay(ms))
+      onAbort = resolve
+      signal.addEventListener('abort', onAbort, { once: true })
+    }),
+  ])
+  clearTimeout(timer)
+  signal.removeEventListener('abort', onAbort!)
 }
 
 function shuffle<T>(a: T[]): void {

@@ -692,6 +692,9 @@ export class Producer extends EventEmitter {
 
   async #close(timeoutMs: number, gaveUp: Promise<CloseAborted>): Promise<void> {
     this.#closed = true
+    // Records waiting for their topic's metadata get the answer under way (or one more), not
+    // max.block.ms of retries: a topic still unknown then fails them with ERR_PRODUCER_CLOSED.
+    this.#metadata.closing()
     // As in the Java producer, an open transaction is aborted on close.
     if (this.#tm?.hasOngoingTransaction === true && this.#tm.fatalError === null) {
       const abort = this.#tm.state === 'IN_TRANSACTION' || this.#tm.state === 'ABORTABLE_ERROR'
@@ -731,7 +734,7 @@ export class Producer extends EventEmitter {
         'ERR_CLOSE_TIMEOUT',
         { retriable: false, maybeWritten: true, ...cause },
       )
-      this.#pending.failWaitingForMemory(unsent)
+      this.#pending.failAll(unsent)
       this.#sender.abortQueued(unsent, unanswered)
     }
     // After this, batches whose requests fail are not retried: in-flight ones fail with
