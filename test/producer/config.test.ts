@@ -137,7 +137,7 @@ const SAMPLES: { [K in keyof ProducerConfig]: [input: unknown, resolved: unknown
   enableIdempotence: [false, false],
   batchSize: [0, 0],
   lingerMs: [10, 10],
-  bufferMemory: [1024, 1024],
+  bufferMemory: [65536, 65536],
   maxBlockMs: [0, 0],
   compressionType: ['zstd', 'zstd'],
   compressionGzipLevel: [9, 9],
@@ -390,7 +390,7 @@ describe('coercion from strings', () => {
   })
 
   test('bigint is accepted for integers', () => {
-    assert.equal(resolve({ bufferMemory: 1024n }).bufferMemory, 1024)
+    assert.equal(resolve({ bufferMemory: 65536n }).bufferMemory, 65536)
   })
 
   test('wrong types fail naming the option, the value and the fix', () => {
@@ -567,6 +567,33 @@ describe('cross-field rules', () => {
       /500 \+ 600 = 1100/,
     )
     assert.equal(resolve({ deliveryTimeoutMs: 30005 }).deliveryTimeoutMs, 30005, 'equal is fine')
+  })
+
+  test('batch.size larger than buffer.memory is refused, naming both and the one set', () => {
+    rejects(
+      { ...BOOT, batchSize: 2048, bufferMemory: 1024 },
+      'batchSize',
+      /is 2048, larger than bufferMemory=1024/,
+      /at most 1024/,
+    )
+    rejects(
+      { ...BOOT, 'buffer.memory': 1000 },
+      'buffer.memory',
+      /is 1000, smaller than batch.size=16384/,
+      /no batch could ever be allocated/,
+    )
+    rejects({ ...BOOT, 'batch.size': 40_000_000 }, 'batch.size', /larger than buffer.memory=33554432/)
+    assert.equal(resolve({ batchSize: 1024, bufferMemory: 1024 }).batchSize, 1024, 'equal is fine')
+  })
+
+  test('max.request.size set above buffer.memory is refused; its default above a small buffer.memory is not', () => {
+    rejects(
+      { ...BOOT, maxRequestSize: 4096, bufferMemory: 2048, batchSize: 1024 },
+      'maxRequestSize',
+      /is 4096, larger than bufferMemory=2048: a record between the two could never be buffered/,
+    )
+    // Records larger than buffer.memory then fail alone with RecordTooLargeError, as in Java.
+    assert.equal(resolve({ bufferMemory: 1024, batchSize: 1024 }).maxRequestSize, 1048576)
   })
 
   test('the default delivery.timeout.ms grows to linger.ms + request.timeout.ms (Java)', () => {

@@ -150,6 +150,8 @@ export function resolveConfig(input: ProducerConfigInput | Record<string, unknow
     deliveryTimeoutMs = floor
   }
 
+  checkMemoryPairs(value('batchSize'), value('bufferMemory'), value('maxRequestSize'), given, label)
+
   const clientId = given.has('clientId')
     ? value('clientId')
     : `sluice-producer-${transactionalId ?? clientIdSequence++}`
@@ -163,4 +165,40 @@ export function resolveConfig(input: ProducerConfigInput | Record<string, unknow
   config.bootstrapServers = Object.freeze([...config.bootstrapServers])
   config.interceptorClasses = Object.freeze([...config.interceptorClasses])
   return Object.freeze(config)
+}
+
+/**
+ * Pairs of sizes that cannot work together, refused naming both (the one the user set first):
+ * a batch larger than all of buffer.memory could never be allocated (every send would wait
+ * max.block.ms and fail); a max.request.size set above buffer.memory promises records that could
+ * never be buffered. (With max.request.size left at its default, a record larger than
+ * buffer.memory fails alone with RecordTooLargeError, as in Java.)
+ */
+function checkMemoryPairs(
+  batchSize: number,
+  bufferMemory: number,
+  maxRequestSize: number,
+  given: ReadonlyMap<ConfigKey, string>,
+  label: (k: ConfigKey) => string,
+): void {
+  if (batchSize > bufferMemory) {
+    const fix = `Set ${label('batchSize')} to at most ${bufferMemory}, or ${label('bufferMemory')} to at least ${batchSize}.`
+    const why = 'no batch could ever be allocated, so every send would wait max.block.ms and fail.'
+    if (given.has('batchSize') || !given.has('bufferMemory'))
+      throw new ConfigError(
+        label('batchSize'),
+        `is ${batchSize}, larger than ${label('bufferMemory')}=${bufferMemory}: ${why} ${fix}`,
+      )
+    throw new ConfigError(
+      label('bufferMemory'),
+      `is ${bufferMemory}, smaller than ${label('batchSize')}=${batchSize}: ${why} ${fix}`,
+    )
+  }
+  if (given.has('maxRequestSize') && maxRequestSize > bufferMemory) {
+    throw new ConfigError(
+      label('maxRequestSize'),
+      `is ${maxRequestSize}, larger than ${label('bufferMemory')}=${bufferMemory}: a record between the two could never be buffered. ` +
+        `Set ${label('maxRequestSize')} to at most ${bufferMemory}, or ${label('bufferMemory')} to at least ${maxRequestSize}.`,
+    )
+  }
 }
