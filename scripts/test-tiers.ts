@@ -108,6 +108,7 @@ export const TIERS = {
     'test/integration/bad-input.test.ts',
     'test/integration/close.test.ts',
     'test/integration/compression.test.ts', // its own broker, to read the log segments on disk
+    'test/integration/flood.test.ts', // a child process measures its own RSS
     'test/integration/idle.test.ts',
     'test/integration/interceptors.test.ts',
     'test/integration/produce.test.ts',

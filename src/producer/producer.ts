@@ -26,7 +26,7 @@ import { normalizeHeaders } from './headers.js'
 import { ProducerInterceptors, setInterceptedPartition } from './interceptors.js'
 import { MemoryBudget } from './memory.js'
 import { BuiltInPartitioner, type CustomPartitioner, callCustomPartitioner } from './partitioner.js'
-import { abortError, type PendingSend, PendingSends, settle } from './pending-sends.js'
+import { abortError, type PendingSend, PendingSends, pendingBytes, settle } from './pending-sends.js'
 import type { Completion } from './producer-batch.js'
 import type {
   CloseOptions,
@@ -389,6 +389,7 @@ export class Producer extends EventEmitter {
         signal,
         onAbort: null,
         waitStart: now,
+        bytes: pendingBytes(key, value, headers),
       }
       if (known) pending.enqueueForMemory(entry)
       else pending.enqueueForMetadata(topic, entry)

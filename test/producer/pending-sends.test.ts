@@ -71,7 +71,7 @@ const settled = new Map<string, Error | RecordMetadata>()
 function entry(
   topic: string,
   value: string,
-  opts: { deadline?: number; signal?: AbortSignal } = {},
+  opts: { deadline?: number; signal?: AbortSignal; bytes?: number } = {},
 ): PendingSend {
   const completion = Object.assign(
     (err: Error | null, md: RecordMetadata | null) => settled.set(value, err ?? md!),
@@ -88,6 +88,7 @@ function entry(
     signal: opts.signal,
     onAbort: null,
     waitStart: 0,
+    bytes: opts.bytes ?? 1,
   }
 }
 
@@ -344,5 +345,73 @@ describe('AbortSignal', () => {
     q.enqueueForMemory(p)
     assert.equal(p.onAbort, null)
     q.failWaitingForMemory(new Error('done')) // and no timer is left behind
+  })
+})
+
+describe('the bound on what waits', () => {
+  test('records waiting hold at most buffer.memory; beyond, a send fails at once, retriable, saying to wait for drain', () => {
+    const host = new FakeHost() // buffer.memory 1024
+    host.room = 0
+    const q = new PendingSends(host)
+    host.known.set('t', meta('t'))
+    q.enqueueForMemory(entry('t', 'a', { bytes: 400 }))
+    q.enqueueForMetadata('u', entry('u', 'b', { bytes: 400 }))
+    assert.equal(q.waitingBytes, 800)
+    let refused: unknown
+    try {
+      q.enqueueForMemory(entry('t', 'c', { bytes: 400 }))
+    } catch (err) {
+      refused = err
+    }
+    assert.ok(refused instanceof BufferExhaustedError)
+    assert.equal(refused.retriable, true)
+    assert.equal(refused.code, 'ERR_BUFFER_EXHAUSTED')
+    assert.match(
+      refused.message,
+      /800 bytes of records already wait for metadata or memory, the bound of buffer.memory=1024/,
+    )
+    assert.match(refused.message, /Wait for 'drain'/)
+    assert.throws(
+      () => q.enqueueForMetadata('u', entry('u', 'd', { bytes: 400 })),
+      (e) => e === refused,
+      'one error for the run',
+    )
+    assert.equal(q.waitingBytes, 800, 'refused records are not counted')
+    q.enqueueForMemory(entry('t', 'small', { bytes: 224 }))
+    assert.equal(q.waitingBytes, 1024, 'up to the bound exactly')
+    // Memory comes back: the records that leave the wait make room.
+    host.room = 2
+    q.serve()
+    assert.deepEqual(host.appended, ['a', 'small'])
+    assert.equal(q.waitingBytes, 400)
+    q.enqueueForMemory(entry('t', 'e', { bytes: 400 }))
+    assert.equal(q.waitingBytes, 800)
+    q.failAll(new Error('closed'))
+    assert.equal(q.waitingBytes, 0, 'failing everything frees the bound')
+  })
+
+  test('a record taken back by its signal frees its bytes', () => {
+    const host = new FakeHost()
+    host.room = 0
+    const q = new PendingSends(host)
+    host.known.set('t', meta('t'))
+    const ac = new AbortController()
+    q.enqueueForMemory(entry('t', 'a', { bytes: 1000, signal: ac.signal }))
+    assert.throws(() => q.enqueueForMemory(entry('t', 'b', { bytes: 100 })), BufferExhaustedError)
+    ac.abort()
+    assert.equal(q.waitingBytes, 0)
+    q.enqueueForMemory(entry('t', 'b', { bytes: 100 }))
+    assert.equal(q.waitingBytes, 100)
+    q.failAll(new Error('done'))
+  })
+
+  test('one record larger than the bound may wait alone (size limits are checked before)', () => {
+    const host = new FakeHost()
+    host.room = 0
+    const q = new PendingSends(host)
+    host.known.set('t', meta('t'))
+    q.enqueueForMemory(entry('t', 'big', { bytes: 5000 }))
+    assert.equal(q.waitingBytes, 5000)
+    q.failAll(new Error('done'))
   })
 })

@@ -104,7 +104,7 @@ export const SPECS: { readonly [K in ConfigKey]: Spec<ProducerConfig[K]> } = {
   bufferMemory: {
     type: 'long',
     default: 33554432,
-    doc: 'Total bytes of records waiting to be sent; send() waits up to max.block.ms when it is full.',
+    doc: 'Total bytes of records waiting to be sent; send() waits up to max.block.ms when it is full. Records waiting for memory or metadata are bounded by as much again; a send beyond fails at once.',
     // Kafka allows 0, which makes every send fail; we require at least one byte.
     valid: '>= 1 bytes',
     parse: p.integer({ min: 1, max: SAFE, unit: 'bytes' }),
