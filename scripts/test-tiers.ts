@@ -54,6 +54,7 @@ export const TIERS = {
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
     'test/producer/outcomes.test.ts',
+    'test/bad-input-matrix.test.ts',
     'test/producer/config.test.ts',
     'test/producer/interceptors.test.ts',
     'test/producer/partition-queue.test.ts',

@@ -106,6 +106,23 @@ export class SerializationError extends KafkaError {
   }
 }
 
+/**
+ * A record that is not one: not an object, no topic, a partition or timestamp of the wrong kind,
+ * a partition the topic does not have (ERR_INVALID_PARTITION). Only that record fails.
+ */
+export class InvalidRecordError extends KafkaError {
+  constructor(message: string, code: 'ERR_INVALID_RECORD' | 'ERR_INVALID_PARTITION' = 'ERR_INVALID_RECORD') {
+    super(message, code)
+  }
+}
+
+/** The custom partitioner (`partitioner.class`) threw; `cause` is what it threw. Only that record fails. */
+export class PartitionerError extends KafkaError {
+  constructor(message: string, cause: unknown) {
+    super(message, 'ERR_PARTITIONER', { cause })
+  }
+}
+
 /** A single record is larger than `max.request.size` or `buffer.memory`; only that record fails. */
 export class RecordTooLargeError extends KafkaError {
   constructor(message: string) {

@@ -10,9 +10,9 @@ export function normalizeHeaders(headers: RecordHeaders | undefined, topic: stri
   const out: RecordHeader[] = []
   if (Array.isArray(headers)) {
     for (const pair of headers as readonly (readonly [string, HeaderValue])[]) {
-      if (!Array.isArray(pair) || typeof pair[0] !== 'string') {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') {
         throw new SerializationError(
-          `headers for topic '${topic}' must be [key, value] pairs with string keys`,
+          `headers for topic '${topic}' must be [key, value] pairs with string keys (use null for a header without a value)`,
         )
       }
       out.push({ key: pair[0], value: headerBytes(pair[1], pair[0], topic) })
@@ -33,7 +33,11 @@ export function normalizeHeaders(headers: RecordHeaders | undefined, topic: stri
 }
 
 function headerBytes(v: HeaderValue | undefined, key: string, topic: string): Uint8Array | null {
-  if (v === null || v === undefined) return null
+  if (v === null) return null
+  if (v === undefined)
+    throw new SerializationError(
+      `header '${key}' for topic '${topic}' is undefined: give a string, a Uint8Array, or null for a header without a value`,
+    )
   if (typeof v === 'string') return Buffer.from(v, 'utf8')
   if (v instanceof Uint8Array) return v
   throw new SerializationError(`header '${key}' for topic '${topic}' must be a string, Uint8Array or null`)

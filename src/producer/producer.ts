@@ -4,7 +4,8 @@ import type { PartitionMetadata, TopicMetadata } from '../cluster/cluster-snapsh
 import { MetadataManager } from '../cluster/metadata-manager.js'
 import { type SendContext, sendChannel } from '../diagnostics.js'
 import {
-  KafkaError,
+  InvalidRecordError,
+  PartitionerError,
   ProducerClosedError,
   RecordTooLargeError,
   TimeoutError,
@@ -349,11 +350,21 @@ export class Producer extends EventEmitter {
       if (this.#closed) throw new ProducerClosedError('cannot send: the producer is closed')
       const fatal = this.#sender.fatalError
       if (fatal !== null) throw fatal
-      if (record === null || typeof record !== 'object') throw new TypeError('send() needs a record object')
+      if (record === null || typeof record !== 'object' || Array.isArray(record))
+        throw new InvalidRecordError(
+          `send() needs a record object { topic, value, ... }, got ${describeValue(record)}`,
+        )
       if (signal?.aborted === true) throw abortError(signal)
       const topic = record.topic
       if (typeof topic !== 'string' || topic.length === 0) {
-        throw new KafkaError('a record needs a non-empty string topic', 'ERR_INVALID_RECORD')
+        throw new InvalidRecordError(`a record needs a non-empty string topic, got ${describeValue(topic)}`)
+      }
+      const partition = record.partition
+      if (partition !== undefined && partition !== null && !(Number.isInteger(partition) && partition >= 0)) {
+        throw new InvalidRecordError(
+          `the partition of a record for topic '${topic}' must be an integer >= 0, got ${describeValue(partition)}`,
+          'ERR_INVALID_PARTITION',
+        )
       }
       const key = serialize(this.#keySerializer, record.key ?? null, topic, 'key')
       const value = serialize(this.#valueSerializer, record.value ?? null, topic, 'value')
@@ -437,15 +448,28 @@ export class Producer extends EventEmitter {
     if (partition === undefined || partition === null) {
       if (this.#custom !== null) {
         available = this.#metadata.snapshot.availablePartitions(topic)
-        partition = callCustomPartitioner(this.#custom, {
-          topic,
-          key: record.key,
-          keyBytes: key,
-          value: record.value,
-          valueBytes: value,
-          partitionCount: count,
-          availablePartitions: available,
-        })
+        try {
+          partition = callCustomPartitioner(this.#custom, {
+            topic,
+            key: record.key,
+            keyBytes: key,
+            value: record.value,
+            valueBytes: value,
+            partitionCount: count,
+            availablePartitions: available,
+          })
+        } catch (err) {
+          throw new PartitionerError(
+            `the custom partitioner (partitioner.class) threw for a record to topic '${topic}': ${(err as Error)?.message ?? String(err)}`,
+            err,
+          )
+        }
+        if (partition !== undefined && partition !== null && !Number.isInteger(partition)) {
+          throw new InvalidRecordError(
+            `the custom partitioner (partitioner.class) returned ${describeValue(partition)} for topic '${topic}': give an integer in [0...${count}), or undefined for the default`,
+            'ERR_INVALID_PARTITION',
+          )
+        }
       }
       if (partition === undefined || partition === null) {
         if (key === null || this.config.partitionerIgnoreKeys) {
@@ -456,8 +480,8 @@ export class Producer extends EventEmitter {
       }
     }
     if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
-      throw new KafkaError(
-        `partition ${partition} of topic '${topic}' is not in the range [0...${count})`,
+      throw new InvalidRecordError(
+        `partition ${partition} of topic '${topic}' is not in the range [0...${count}): the topic has ${count} partition(s)`,
         'ERR_INVALID_PARTITION',
       )
     }
@@ -774,11 +798,29 @@ function raceTimeout(p: Promise<unknown>, ms: number, gaveUp: Promise<unknown>):
 function toTimestamp(t: number | Date | undefined, now: number): number {
   if (t === undefined || t === null) return now
   const ms = t instanceof Date ? t.getTime() : t
-  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
-    throw new KafkaError(
-      `invalid record timestamp ${String(t)}: expected epoch milliseconds >= 0`,
-      'ERR_INVALID_RECORD',
-    )
-  }
-  return ms
+  if (typeof ms === 'number' && Number.isSafeInteger(ms) && ms >= 0) return ms
+  const why =
+    typeof ms !== 'number'
+      ? `is ${describeValue(t)}, not a number or a Date`
+      : Number.isNaN(ms)
+        ? 'is not a number (an invalid Date?)'
+        : !Number.isInteger(ms)
+          ? `${ms} is not a whole number of milliseconds`
+          : ms < 0
+            ? `${ms} is before 1970 (Kafka's timestamps are >= 0)`
+            : `${ms} is beyond ${Number.MAX_SAFE_INTEGER}, the largest exact integer`
+  throw new InvalidRecordError(
+    `invalid record timestamp: ${why}; give epoch milliseconds as an integer, or a Date`,
+  )
+}
+
+/** A short, safe description of a value the caller gave, for error messages. */
+function describeValue(v: unknown): string {
+  if (v === null) return 'null'
+  if (v === undefined) return 'undefined'
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint')
+    return `${typeof v} ${String(v)}`
+  if (Array.isArray(v)) return 'an array'
+  return `a ${typeof v}`
 }
