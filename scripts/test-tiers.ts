@@ -55,6 +55,8 @@ export const TIERS = {
     'test/producer/accumulator.test.ts',
     'test/producer/outcomes.test.ts',
     'test/bad-input-matrix.test.ts',
+    'test/fuzz/decoders.test.ts',
+    'test/fuzz/produce-answers.test.ts',
     'test/producer/config.test.ts',
     'test/producer/interceptors.test.ts',
     'test/producer/partition-queue.test.ts',
