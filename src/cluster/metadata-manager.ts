@@ -149,11 +149,11 @@ export class MetadataManager {
   closing(): void {
     if (this.#closing !== null || this.#closed) return
     // After the request under way (it may predate a topic's first send), one that asks for
-    // every topic waited for.
+    // every topic waited for: the follow-up it started, if any, else a new one.
     const underWay = this.#inflight ?? Promise.resolve(this.#snapshot)
     this.#closing = underWay
       .catch(() => {})
-      .then(() => (this.#closed ? undefined : this.refresh()))
+      .then(() => (this.#closed ? undefined : (this.#inflight ?? this.refresh())))
       .catch(() => {})
     this.#abort.abort() // ends the backoff sleeps
   }
