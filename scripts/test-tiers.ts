@@ -59,6 +59,7 @@ export const TIERS = {
     'test/fuzz/produce-answers.test.ts',
     'test/cluster/metadata-manager.test.ts',
     'test/network/connection-pool.test.ts',
+    'test/producer/sender.test.ts',
     'test/producer/config.test.ts',
     'test/producer/interceptors.test.ts',
     'test/producer/partition-queue.test.ts',
