@@ -145,7 +145,11 @@ describe('Sender', () => {
       const second = h.append('t', 1, 'b')
       await new Promise((r) => setTimeout(r, 50))
       // The broker handles a connection's requests in order, so count on our side.
-      assert.equal(h.metrics.clientMetrics()['requests-in-flight'], 1, 'the second waits for the first answer')
+      assert.equal(
+        h.metrics.clientMetrics()['requests-in-flight'],
+        1,
+        'the second waits for the first answer',
+      )
       await Promise.all([first, second])
       assert.equal(produces(cluster).length, 2)
     } finally {
