@@ -69,6 +69,7 @@ export const TIERS = {
     'test/public-surface.test.ts',
     'test/producer/serializers.test.ts',
     'test/producer/txn-sequences.test.ts',
+    'test/producer/txn-idempotence.test.ts',
     'test/metrics/producer-metrics.test.ts',
     'test/metrics/hand-computed.test.ts',
     'test/diagnostics.test.ts',
