@@ -18,7 +18,11 @@ export class KafkaError extends Error {
   /** Stable identifier, e.g. `NOT_LEADER_OR_FOLLOWER` or `ERR_CONFIG`. */
   readonly code: string
   readonly retriable: boolean
-  /** Kafka's numeric error code when a broker reported it; -1 for client-side errors. */
+  /**
+   * Kafka's numeric error code: the broker's when it reported the error; for an error found on
+   * the client, Kafka's code for the same condition where Kafka has one (RecordTooLargeError 10,
+   * MESSAGE_TOO_LARGE; UnsupportedVersionError 35), else -1.
+   */
   readonly errorCode: number
   /**
    * For a record's failure: true when its request was sent and no answer came (a request or

@@ -30,6 +30,14 @@ interface ConfigCase {
 
 const CONFIG_CASES: [string, ConfigCase][] = [
   ['an unknown key', { config: { lingerMss: 5 }, option: 'lingerMss', message: /did you mean.*lingerMs/i }],
+  [
+    "kafkajs's brokers",
+    {
+      config: { brokers: ['localhost:9092'] },
+      option: 'brokers',
+      message: /did you mean 'bootstrapServers'.*sluice\/kafkajs/,
+    },
+  ],
   ['a value of the wrong type', { config: { 'linger.ms': 'soon' }, option: 'linger.ms', message: /linger/ }],
   ['a negative size', { config: { batchSize: -1 }, option: 'batchSize', message: /-1/ }],
   ['acks out of its values', { config: { acks: 2 }, option: 'acks', message: /acks/ }],
@@ -139,6 +147,24 @@ const circular: Record<string, unknown> = {}
 circular.self = circular
 
 const RECORD_CASES: [string, RecordCase][] = [
+  [
+    'a kafkajs-shaped send({ topic, messages })',
+    {
+      record: { topic: 't', messages: [{ key: 'k', value: 'v' }] },
+      error: InvalidRecordError,
+      code: 'ERR_INVALID_RECORD',
+      message: /'messages' field.*sendBatch.*sluice\/kafkajs/,
+    },
+  ],
+  [
+    'a misspelt field',
+    {
+      record: { topic: 't', value: 'v', partiton: 1 },
+      error: InvalidRecordError,
+      code: 'ERR_INVALID_RECORD',
+      message: /unknown field 'partiton': did you mean 'partition'\?/,
+    },
+  ],
   [
     'null',
     {
@@ -305,6 +331,8 @@ const RECORD_CASES: [string, RecordCase][] = [
       error: RecordTooLargeError,
       code: 'RECORD_TOO_LARGE',
       message: /larger than max.request.size=4096/,
+      check: (err) =>
+        assert.equal(err.errorCode, 10, "Kafka's MESSAGE_TOO_LARGE, as Java's RecordTooLargeException"),
     },
   ],
   [
@@ -376,6 +404,31 @@ describe('a bad record fails alone, typed, and the good one beside it is deliver
       }
     })
   }
+})
+
+describe('sendBatch()', () => {
+  test("kafkajs's sendBatch({ topicMessages }) rejects with InvalidRecordError naming sluice/kafkajs, not a TypeError", {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1 }] })
+    const p = new Producer({ ...QUICK, bootstrapServers: cluster.bootstrapServers })
+    try {
+      const input = { topicMessages: [{ topic: 't', messages: [{ value: 'v' }] }] }
+      await assert.rejects(p.sendBatch(input as never), (err: unknown) => {
+        assert.ok(err instanceof InvalidRecordError, `got ${err}`)
+        assert.equal(err.code, 'ERR_INVALID_RECORD')
+        assert.match(err.message, /takes an array of records.*sluice\/kafkajs/)
+        return true
+      })
+      await assert.rejects(p.sendBatch(null as never), /takes an array of records.*got null/)
+      const [ok] = await p.sendBatch([{ topic: 't', value: 'after' }])
+      assert.equal(ok?.status, 'fulfilled')
+      assert.equal(cluster.log('t', 0).length, 1, 'only the good record')
+    } finally {
+      await p.close()
+      await cluster.close()
+    }
+  })
 })
 
 describe('close({ timeoutMs })', () => {

@@ -305,6 +305,15 @@ export class ProducerMetrics {
     this.#topic(topic).errors.record(records, nowMs)
   }
 
+  /**
+   * A record that failed before reaching a batch (serializer, size, metadata, memory, bad
+   * input): counted in record-error like the Java producer's doSend() failures, which record on
+   * the same "errors" sensor; not per topic (Java's topic sensors count batches only).
+   */
+  failedBeforeBatch(nowMs: number): void {
+    this.#errors.record(1, nowMs)
+  }
+
   epochBumped(nowMs: number): void {
     this.#epochBump.record(1, nowMs)
   }

@@ -37,6 +37,7 @@ import type {
   SendCallback,
   SendOptions,
 } from './record.js'
+import { notABatchError, unknownRecordField, unknownRecordFieldError } from './record-fields.js'
 import { Sender } from './sender.js'
 import { resolveSerializer, type Serializer, serialize } from './serializers.js'
 import { TransactionManager } from './txn/transaction-manager.js'
@@ -244,6 +245,7 @@ export class Producer extends EventEmitter {
 
   /** Sends many records, to any topics; resolves with each one's outcome, in order. */
   sendBatch(records: readonly ProducerRecord[]): Promise<PromiseSettledResult<RecordMetadata>[]> {
+    if (!Array.isArray(records)) return Promise.reject(notABatchError(records))
     this.#batchSize = records.length
     try {
       return Promise.allSettled(records.map((r) => this.send(r)))
@@ -359,6 +361,8 @@ export class Producer extends EventEmitter {
       if (typeof topic !== 'string' || topic.length === 0) {
         throw new InvalidRecordError(`a record needs a non-empty string topic, got ${describeValue(topic)}`)
       }
+      const unknown = unknownRecordField(record)
+      if (unknown !== null) throw unknownRecordFieldError(unknown, topic)
       const partition = record.partition
       if (partition !== undefined && partition !== null && !(Number.isInteger(partition) && partition >= 0)) {
         throw new InvalidRecordError(
@@ -681,6 +685,7 @@ export class Producer extends EventEmitter {
    * abortable, as in the Java producer: committing without the record would lose it silently.
    */
   #failRecord(completion: Completion, err: Error): void {
+    this.#metrics.failedBeforeBatch(Date.now())
     this.#tm?.onRecordFailed(err)
     settle(completion, err, this.#log.warning)
   }

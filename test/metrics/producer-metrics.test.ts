@@ -6,7 +6,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { BufferExhaustedError } from '../../src/errors.js'
+import {
+  BufferExhaustedError,
+  InvalidRecordError,
+  RecordTooLargeError,
+  SerializationError,
+} from '../../src/errors.js'
 import type { Metric } from '../../src/metrics/registry.js'
 import { Producer } from '../../src/producer/producer.js'
 import { ApiKey } from '../../src/protocol/api-keys.js'
@@ -229,6 +234,44 @@ describe('producer metrics on a known workload', () => {
       await first
     } finally {
       await short.close()
+      await cluster.close()
+    }
+  })
+
+  test('records failing before a batch (too large, unserializable, bad partition, out of memory) count in record-error, as Java counts doSend() failures', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 'e', partitions: 2 }] })
+    const producer = new Producer({
+      ...QUICK,
+      bootstrapServers: cluster.bootstrapServers,
+      batchSize: 1024,
+      bufferMemory: 1024,
+      maxBlockMs: 100,
+      valueSerializer: 'json',
+    })
+    try {
+      await producer.send({ topic: 'e', partition: 0, value: 'warm-up' })
+      assert.equal(producer.metrics()['record-error-total'], 0)
+      await assert.rejects(producer.send({ topic: 'e', value: 'x'.repeat(2000) }), RecordTooLargeError)
+      await assert.rejects(producer.send({ topic: 'e', value: 10n }), SerializationError)
+      await assert.rejects(producer.send({ topic: 'e', partition: 7, value: 1 }), InvalidRecordError)
+      cluster.addRule({ apiKey: ApiKey.Produce, times: 1, delayMs: 1000 })
+      const first = producer.send({ topic: 'e', partition: 0, value: 'x' })
+      await sleep(20)
+      await assert.rejects(producer.send({ topic: 'e', partition: 1, value: 'y' }), BufferExhaustedError)
+      await first
+      const m = producer.metrics()
+      assert.equal(m['record-error-total'], 4)
+      assert.ok(m['record-error-rate']! > 0)
+      const all = producer.allMetrics()
+      assert.equal(
+        find(all, 'producer-topic-metrics', 'record-error-total', { topic: 'e' }),
+        0,
+        'per topic: batches only',
+      )
+    } finally {
+      await producer.close()
       await cluster.close()
     }
   })

@@ -36,9 +36,34 @@ const NAMES = KEYS.map((k) => ({ camel: k, dotted: DOTTED_NAMES[k] }))
 
 let clientIdSequence = 1
 
+/** kafkajs's option names (of `new Kafka()` and `kafka.producer()`) and Sluice's for the same thing. */
+const KAFKAJS_NAMES: Readonly<Record<string, string>> = {
+  brokers: 'bootstrapServers',
+  idempotent: 'enableIdempotence',
+  maxInFlightRequests: 'maxInFlightRequestsPerConnection',
+  transactionTimeout: 'transactionTimeoutMs',
+  requestTimeout: 'requestTimeoutMs',
+  connectionTimeout: 'socketConnectionSetupTimeoutMs',
+  allowAutoTopicCreation: 'allowAutoCreateTopics',
+  compression: 'compressionType',
+  createPartitioner: 'partitionerClass',
+  retry: 'retries, retryBackoffMs and retryBackoffMaxMs',
+  ssl: "securityProtocol: 'SSL' and the ssl* settings",
+  logLevel: 'logger',
+  logCreator: 'logger',
+}
+
 function unknownKey(key: string): ConfigError {
   if (isUnsupportedJavaSetting(key)) {
     return new ConfigError(key, 'is a Kafka producer setting that Sluice does not support yet; remove it.')
+  }
+  const ours = Object.hasOwn(KAFKAJS_NAMES, key) ? KAFKAJS_NAMES[key] : undefined
+  if (ours !== undefined) {
+    return new ConfigError(
+      key,
+      `is kafkajs's name: ${ours.includes(' ') ? `Sluice's settings for it are ${ours}` : `did you mean '${ours}'?`} ` +
+        "(or keep kafkajs's options with import { Kafka } from 'sluice/kafkajs')",
+    )
   }
   const hint = suggest(key, NAMES)
   const fix = hint === null ? 'See docs/CONFIGURATION.md for the settings.' : `Did you mean '${hint}'?`
