@@ -102,6 +102,7 @@ export const TIERS = {
     'test/tiers.test.ts',
   ],
   integration: [
+    'test/package/tarball.test.ts',
     'test/cli/payloads.test.ts',
     'test/cli/perf-metrics.test.ts',
     'test/cli/perf-e2e.test.ts', // one test runs `sluice perf` with no broker given: it starts its own

@@ -1,0 +1,214 @@
+/**
+ * What users get: `npm pack`, the tarball installed into fresh projects as a user installs it,
+ * then the README's Usage example run from there against the real broker (ESM and CommonJS),
+ * and type-checked under TypeScript strict (module nodenext in an ESM and in a CommonJS
+ * project, and moduleResolution bundler). What the example wrote is read back by Kafka's own
+ * consumer.
+ */
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { readTopic } from '../helpers/independent-reader.js'
+import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+const TIMEOUT = 300_000
+
+let work = ''
+let tarball = ''
+
+/** The README's first ts block under "## Usage", pointed at the test broker and `topic`. */
+function usageExample(bootstrap: string, topic: string): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const usage = readme.slice(readme.indexOf('\n## Usage'))
+  const m = /```ts\n([\s\S]*?)```/.exec(usage)
+  assert.ok(m !== null, 'README has a ts block under ## Usage')
+  const code = m[1]!
+  assert.match(code, /localhost:9092/, 'the example names a broker to replace')
+  assert.match(code, /'orders'/, 'the example names a topic to replace')
+  return code.replaceAll('localhost:9092', bootstrap).replaceAll("'orders'", `'${topic}'`)
+}
+
+/** A fresh project with the tarball installed (npm, from the local cache where it can). */
+function project(name: string, type: 'module' | 'commonjs'): string {
+  const dir = join(work, name)
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true, type }))
+  execFileSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
+  return dir
+}
+
+function node(dir: string, file: string): string {
+  return execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: 120_000 })
+}
+
+function tsc(dir: string, compilerOptions: Record<string, unknown>, files: string[]): void {
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        target: 'ES2022',
+        lib: ['ES2023'],
+        types: ['node'],
+        typeRoots: [join(ROOT, 'node_modules', '@types')],
+        skipLibCheck: false,
+        ...compilerOptions,
+      },
+      files,
+    }),
+  )
+  try {
+    execFileSync(process.execPath, [TSC, '-p', dir], { cwd: dir, encoding: 'utf8' })
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string }
+    assert.fail(`tsc in ${dir} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`)
+  }
+}
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'sluice-tarball-'))
+  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+  tarball = join(work, out.trim().split('\n').at(-1)!)
+})
+
+after(() => {
+  if (work !== '') rmSync(work, { recursive: true, force: true })
+})
+
+describe('the packed tarball', () => {
+  test('ships the built code, the docs the README links to and the LICENSE, and no sources or tests', {
+    timeout: TIMEOUT,
+  }, () => {
+    const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n')
+    assert.ok(listing.includes('package/dist/index.js'))
+    assert.ok(listing.includes('package/dist/index.d.ts'))
+    assert.ok(listing.includes('package/LICENSE'))
+    assert.ok(listing.some((f) => f.startsWith('package/src/')) === false, 'no src/')
+    assert.ok(listing.some((f) => f.startsWith('package/test/')) === false, 'no test/')
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    for (const [, link] of readme.matchAll(/\]\(((?:docs\/)[^)#]+)/g)) {
+      assert.ok(
+        listing.includes(`package/${link}`),
+        `the README links to ${link}, which the tarball must hold`,
+      )
+    }
+    // Source maps carry their sources: the tarball has no src/ for them to point at.
+    const dir = join(work, 'unpacked')
+    mkdirSync(dir)
+    execFileSync('tar', ['xzf', tarball, '-C', dir])
+    const maps = readdirSync(join(dir, 'package', 'dist')).filter((f) => f.endsWith('.js.map'))
+    assert.ok(maps.length > 0)
+    for (const f of maps) {
+      const map = JSON.parse(readFileSync(join(dir, 'package', 'dist', f), 'utf8')) as {
+        sources: string[]
+        sourcesContent?: string[]
+      }
+      assert.equal(map.sourcesContent?.length, map.sources.length, `${f} inlines its sources`)
+    }
+  })
+
+  test("the README's Usage example runs from an ESM project and from a CommonJS one, and type-checks under strict", {
+    timeout: TIMEOUT,
+  }, async () => {
+    const bootstrap = testBootstrap()
+    const topic = uniqueTopic('tarball')
+    await createTopic(topic, 1)
+    const example = usageExample(bootstrap, topic)
+
+    const esm = project('esm-app', 'module')
+    writeFileSync(
+      join(esm, 'main.mjs'),
+      `${example}\nconsole.log(JSON.stringify({ offset: String(md.offset) }))\n`,
+    )
+    const esmOut = JSON.parse(node(esm, 'main.mjs')) as { offset: string }
+    assert.equal(esmOut.offset, '0')
+
+    const cjs = project('cjs-app', 'commonjs')
+    const required = example.replace(
+      /import \{ Producer \} from 'sluice'\n/,
+      "const { Producer } = require('sluice')\n",
+    )
+    assert.notEqual(required, example, 'the example imports Producer from sluice')
+    writeFileSync(
+      join(cjs, 'main.cjs'),
+      `async function main() {\n${required}\nconsole.log(JSON.stringify({ offset: String(md.offset) }))\n}\nmain().catch((e) => { console.error(e); process.exit(1) })\n`,
+    )
+    const cjsOut = JSON.parse(node(cjs, 'main.cjs')) as { offset: string }
+    assert.equal(cjsOut.offset, '1')
+
+    // TypeScript strict, ESM, module nodenext: the example compiles and its output runs.
+    writeFileSync(
+      join(esm, 'main.ts'),
+      `${example}\nconsole.log(JSON.stringify({ offset: String(md.offset) }))\nexport {}\n`,
+    )
+    tsc(esm, { module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }, ['main.ts'])
+    const tsOut = JSON.parse(node(esm, join('out', 'main.js'))) as { offset: string }
+    assert.equal(tsOut.offset, '2')
+
+    // TypeScript strict in the CommonJS project (nodenext compiles imports to require()).
+    writeFileSync(
+      join(cjs, 'main.ts'),
+      `import { Producer, KafkaError } from 'sluice'\nasync function main(): Promise<void> {\n${example.replace(/import \{ Producer \} from 'sluice'\n/, '')}\nconsole.log(JSON.stringify({ offset: String(md.offset), kafkaError: typeof KafkaError }))\n}\nvoid main()\n`,
+    )
+    tsc(cjs, { module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }, ['main.ts'])
+    assert.match(readFileSync(join(cjs, 'out', 'main.js'), 'utf8'), /require\("sluice"\)/)
+    const cjsTsOut = JSON.parse(node(cjs, join('out', 'main.js'))) as { offset: string; kafkaError: string }
+    assert.deepEqual(cjsTsOut, { offset: '3', kafkaError: 'function' })
+
+    // Bundler resolution (Vite, esbuild, webpack users): types resolve through "exports".
+    const bundler = join(esm, 'bundler')
+    mkdirSync(bundler)
+    writeFileSync(join(bundler, 'main.ts'), `${example}\nexport const offset: bigint = md.offset\n`)
+    tsc(esm, { module: 'esnext', moduleResolution: 'bundler', noEmit: true }, [join('bundler', 'main.ts')])
+
+    const written = await readTopic(bootstrap, topic)
+    assert.equal(written.length, 4, 'one record from each run')
+    assert.deepEqual(
+      written.map((r) => r.offset),
+      [0n, 1n, 2n, 3n],
+    )
+    const sent = /send\(\{[^}]*key: '([^']*)', value: '([^']*)'/.exec(example)
+    assert.ok(sent !== null, 'the example sends a key and a value')
+    for (const r of written) {
+      assert.equal(r.key?.toString(), sent[1])
+      assert.equal(r.value?.toString(), sent[2])
+    }
+  })
+
+  test('sluice/prometheus and sluice/otel load from CommonJS too; without their optional peers they say what to install', {
+    timeout: TIMEOUT,
+  }, () => {
+    const dir = project('cjs-entries', 'commonjs')
+    writeFileSync(
+      join(dir, 'main.cjs'),
+      [
+        "const out = { core: typeof require('sluice').Producer }",
+        "for (const entry of ['sluice/prometheus', 'sluice/otel']) {",
+        '  try { require(entry); out[entry] = "loaded" } catch (e) { out[entry] = e.code + ": " + e.message.split("\\n")[0] }',
+        '}',
+        'console.log(JSON.stringify(out))',
+      ].join('\n'),
+    )
+    const out = JSON.parse(node(dir, 'main.cjs')) as Record<string, string>
+    assert.equal(out.core, 'function')
+    // Neither peer is installed in this project: the entry point fails to load, naming it.
+    assert.match(out['sluice/prometheus']!, /prom-client/)
+    assert.match(out['sluice/otel']!, /@opentelemetry\/api/)
+  })
+})
