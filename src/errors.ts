@@ -3,7 +3,44 @@
  * false unless Kafka says otherwise, and for broker errors the broker's numeric code and name.
  * Classes are branded with Symbol.for so `instanceof` works across two copies of the library.
  */
+import type { BrokerErrorName } from './protocol/error-codes.js'
+
 const BRAND = Symbol.for('sluice.KafkaError')
+
+/** The codes of errors found on the client (Kafka's names are the others). */
+export type ClientErrorCode =
+  | 'ERR_CONFIG'
+  | 'ERR_PROTOCOL'
+  | 'ERR_NETWORK'
+  | 'ERR_REQUEST_TIMEOUT'
+  | TimeoutErrorCode
+  | 'ERR_SERIALIZATION'
+  | 'ERR_INVALID_RECORD'
+  | 'ERR_INVALID_PARTITION'
+  | 'ERR_PARTITIONER'
+  | 'ERR_BUFFER_EXHAUSTED'
+  | 'ERR_PRODUCER_CLOSED'
+  | 'ERR_PRODUCER_FENCED'
+  | 'ERR_TRANSACTION_ABORTABLE'
+  | 'ERR_TRANSACTION_ABORTED'
+  | 'ERR_TRANSACTION_STATE'
+  | 'ERR_PRODUCER_FATAL'
+  | 'ERR_ABORTED'
+  | 'ERR_AUTHENTICATION'
+  | 'ERR_TLS'
+  | 'ERR_COMPRESSION_UNAVAILABLE'
+  | 'ERR_INTERNAL'
+  | 'RECORD_TOO_LARGE'
+
+/** TimeoutError's codes: which bound passed. */
+export type TimeoutErrorCode =
+  | 'ERR_TIMEOUT'
+  | 'ERR_METADATA_TIMEOUT'
+  | 'ERR_DELIVERY_TIMEOUT'
+  | 'ERR_CLOSE_TIMEOUT'
+
+/** Every `code` a KafkaError can have: ours for client-side errors, Kafka's name for broker ones. */
+export type KafkaErrorCode = ClientErrorCode | BrokerErrorName
 
 export interface KafkaErrorOptions {
   retriable?: boolean
@@ -16,7 +53,7 @@ export interface KafkaErrorOptions {
 
 export class KafkaError extends Error {
   /** Stable identifier, e.g. `NOT_LEADER_OR_FOLLOWER` or `ERR_CONFIG`. */
-  readonly code: string
+  readonly code: KafkaErrorCode
   readonly retriable: boolean
   /**
    * Kafka's numeric error code: the broker's when it reported the error; for an error found on
@@ -32,7 +69,7 @@ export class KafkaError extends Error {
    */
   readonly maybeWritten: boolean
 
-  constructor(message: string, code: string, options: KafkaErrorOptions = {}) {
+  constructor(message: string, code: KafkaErrorCode, options: KafkaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.retriable = options.retriable ?? false
@@ -98,7 +135,8 @@ export class RequestTimeoutError extends KafkaError {
 
 /** A client-side wait exceeded its bound (`max.block.ms`, `delivery.timeout.ms`, a close timeout). */
 export class TimeoutError extends KafkaError {
-  constructor(message: string, code = 'ERR_TIMEOUT', options: KafkaErrorOptions = {}) {
+  declare readonly code: TimeoutErrorCode
+  constructor(message: string, code: TimeoutErrorCode = 'ERR_TIMEOUT', options: KafkaErrorOptions = {}) {
     super(message, code, { retriable: true, ...options })
   }
 }
@@ -150,7 +188,8 @@ export class ProducerClosedError extends KafkaError {
 
 /** An error the broker reported by code; see protocol/error-codes.ts for the table. */
 export class BrokerError extends KafkaError {
-  constructor(name: string, errorCode: number, retriable: boolean, message: string) {
+  declare readonly code: BrokerErrorName
+  constructor(name: BrokerErrorName, errorCode: number, retriable: boolean, message: string) {
     super(message, name, { retriable, errorCode })
   }
 }
@@ -221,7 +260,12 @@ export class AbortError extends KafkaError {
  * the broker and the cause, never a secret.
  */
 export class AuthenticationError extends KafkaError {
-  constructor(message: string, code = 'ERR_AUTHENTICATION', options: KafkaErrorOptions = {}) {
+  declare readonly code: BrokerErrorName | 'ERR_AUTHENTICATION'
+  constructor(
+    message: string,
+    code: BrokerErrorName | 'ERR_AUTHENTICATION' = 'ERR_AUTHENTICATION',
+    options: KafkaErrorOptions = {},
+  ) {
     super(message, code, options)
   }
 }
@@ -236,6 +280,16 @@ export class TlsError extends KafkaError {
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super(message, 'ERR_TLS', options)
   }
+}
+
+/**
+ * `err` when it is a KafkaError, else an ERR_INTERNAL one with `err` as its cause: what a
+ * record's callback or promise gets, so its type (KafkaError) holds even for a bug.
+ */
+export function toKafkaError(err: unknown): KafkaError {
+  if (err instanceof KafkaError) return err
+  const message = err instanceof Error ? err.message : String(err)
+  return new KafkaError(`internal error: ${message}`, 'ERR_INTERNAL', { cause: err })
 }
 
 /**

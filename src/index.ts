@@ -12,10 +12,12 @@ export {
   AuthenticationError,
   BrokerError,
   BufferExhaustedError,
+  type ClientErrorCode,
   ConfigError,
   FatalProducerError,
   InvalidRecordError,
   KafkaError,
+  type KafkaErrorCode,
   NetworkError,
   PartitionerError,
   ProducerClosedError,
@@ -25,6 +27,7 @@ export {
   RequestTimeoutError,
   SerializationError,
   TimeoutError,
+  type TimeoutErrorCode,
   TlsError,
   TransactionAbortableError,
   TransactionAbortedError,
@@ -40,6 +43,8 @@ export {
   type ConfigDefinition,
   type ProducerConfig,
   type ProducerConfigInput,
+  type ProducerProperties,
+  type ProducerSettings,
   resolveConfig,
 } from './producer/config/index.js'
 export type {
@@ -49,7 +54,7 @@ export type {
   SecurityProtocol,
 } from './producer/config/types.js'
 export type { CustomPartitioner, PartitionArgs, PartitionerFn } from './producer/partitioner.js'
-export { Producer } from './producer/producer.js'
+export { Producer, type ProducerEvents, type RecordFor, type SerializerChoice } from './producer/producer.js'
 export { loadPropertiesFile, parseProperties } from './producer/properties.js'
 export type {
   CloseOptions,
@@ -61,8 +66,15 @@ export type {
   SendCallback,
   SendOptions,
 } from './producer/record.js'
-export { SERIALIZERS, type Serializer, type SerializerName } from './producer/serializers.js'
+export {
+  SERIALIZERS,
+  type Serializer,
+  type SerializerInput,
+  type SerializerInputs,
+  type SerializerName,
+} from './producer/serializers.js'
 export type { ConsumerGroupMetadata, OffsetToCommit } from './producer/txn/types.js'
+export type { BrokerErrorName } from './protocol/error-codes.js'
 export { murmur2, partitionForKey, toPositive } from './protocol/murmur2.js'
 export type { SaslContext, SaslMechanism, SaslStep } from './security/sasl/mechanism.js'
 export { VERSION } from './version.js'

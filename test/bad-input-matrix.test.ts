@@ -15,8 +15,8 @@ import {
   SerializationError,
   TimeoutError,
 } from '../src/errors.js'
+import type { ProducerConfigInput } from '../src/producer/config/types.js'
 import { Producer } from '../src/producer/producer.js'
-import type { ProducerRecord } from '../src/producer/record.js'
 import { startFakeCluster } from './fakes/fake-broker.js'
 import { QUICK, TEST_TIMEOUT } from './faults/support.js'
 
@@ -118,7 +118,7 @@ describe('bad settings fail at construction, naming the setting', () => {
   for (const [name, c] of CONFIG_CASES) {
     test(name, () => {
       assert.throws(
-        () => new Producer({ ...BOOT, ...c.config } as Record<string, unknown>),
+        () => new Producer({ ...BOOT, ...c.config } as unknown as ProducerConfigInput),
         (err: unknown) => {
           assert.ok(err instanceof ConfigError, `a ConfigError, got ${err}`)
           assert.ok(err instanceof KafkaError)
@@ -375,12 +375,10 @@ describe('a bad record fails alone, typed, and the good one beside it is deliver
         ...c.config,
       })
       try {
-        const bad = p.send(c.record as ProducerRecord)
+        const bad = p.send(c.record as never)
         const good = p.send({ topic: 't', partition: 0, key: 'good', value: 'good' })
         // The callback form gets the same error, and send() itself never throws.
-        const viaCallback = new Promise<Error | null>((resolve) =>
-          p.send(c.record as ProducerRecord, resolve),
-        )
+        const viaCallback = new Promise<Error | null>((resolve) => p.send(c.record as never, resolve))
         await assert.rejects(bad, (err: unknown) => {
           assert.ok(err instanceof c.error, `a ${c.error.name}, got ${err}`)
           assert.ok(err instanceof KafkaError)

@@ -15,6 +15,7 @@
  *
  * The producer pays nothing when the list is empty: it checks `hasInterceptors` once per send.
  */
+import type { KafkaError } from '../errors.js'
 import { processWarning, type Warn } from '../logging.js'
 import type { ProducerInterceptor } from './config/types.js'
 import type { Completion, Deferred } from './producer-batch.js'
@@ -108,7 +109,7 @@ export class ProducerInterceptors {
     const initial = typeof record?.partition === 'number' ? record.partition : -1
     let wrapped: InterceptedCompletion
     if (typeof completion === 'function') {
-      const cb = (err: Error | null, md: RecordMetadata | null): void => {
+      const cb = (err: KafkaError | null, md: RecordMetadata | null): void => {
         this.#acknowledge(md, err, topic, (cb as InterceptedCompletion)[PARTITION])
         completion(err, md)
       }

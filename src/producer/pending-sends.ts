@@ -1,5 +1,5 @@
 import type { TopicMetadata } from '../cluster/cluster-snapshot.js'
-import { AbortError, BufferExhaustedError, TimeoutError } from '../errors.js'
+import { AbortError, BufferExhaustedError, TimeoutError, toKafkaError } from '../errors.js'
 import { processWarning, type Warn } from '../logging.js'
 import type { RecordHeader } from '../records/record-batch-builder.js'
 import { timerDelay } from '../timers.js'
@@ -370,8 +370,9 @@ export function abortError(signal: AbortSignal, what = 'the record was not sent'
   return new AbortError(`aborted: ${what}`, { cause: signal.reason })
 }
 
-export function settle(completion: Completion, err: Error, warn: Warn = processWarning): void {
+export function settle(completion: Completion, error: Error, warn: Warn = processWarning): void {
   if (completion === null) return
+  const err = toKafkaError(error)
   if (typeof completion === 'function') safeCall(completion, err, null, warn)
   else completion.reject(err)
 }

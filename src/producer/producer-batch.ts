@@ -1,4 +1,5 @@
 import type { Codec } from '../compression/index.js'
+import { type KafkaError, toKafkaError } from '../errors.js'
 import { processWarning, type Warn } from '../logging.js'
 import { BATCH_HEADER_SIZE, writeBatchHeader } from '../records/batch-header.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
@@ -280,8 +281,9 @@ export class ProducerBatch {
   }
 
   /** Failure: each record gets `err`. Called once, by the accumulator. */
-  fail(err: Error, warn: Warn = processWarning): void {
+  fail(error: Error, warn: Warn = processWarning): void {
     this.#signalDone?.()
+    const err = toKafkaError(error)
     const n = this.recordCount
     for (let i = 0; i < n; i++) {
       const c = this.#completions[i]
@@ -322,7 +324,12 @@ export class ProducerBatch {
 
 // As in the Java client, a callback that throws is reported and never breaks delivery of the
 // batch's other records.
-export function safeCall(cb: SendCallback, err: Error | null, md: RecordMetadata | null, warn: Warn): void {
+export function safeCall(
+  cb: SendCallback,
+  err: KafkaError | null,
+  md: RecordMetadata | null,
+  warn: Warn,
+): void {
   try {
     cb(err, md)
   } catch (e) {

@@ -5,6 +5,7 @@ import { MetadataManager } from '../cluster/metadata-manager.js'
 import { type SendContext, sendChannel } from '../diagnostics.js'
 import {
   InvalidRecordError,
+  type KafkaError,
   PartitionerError,
   ProducerClosedError,
   RecordTooLargeError,
@@ -22,7 +23,13 @@ import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-b
 import { type ResolvedSecurity, resolveSecurity } from '../security/settings.js'
 import { timerDelay } from '../timers.js'
 import { RecordAccumulator } from './accumulator.js'
-import { type ProducerConfig, type ProducerConfigInput, resolveConfig } from './config/index.js'
+import {
+  type ProducerConfig,
+  type ProducerConfigInput,
+  type ProducerProperties,
+  resolveConfig,
+  type SerializerSetting,
+} from './config/index.js'
 import { normalizeHeaders } from './headers.js'
 import { ProducerInterceptors, setInterceptedPartition } from './interceptors.js'
 import { MemoryBudget } from './memory.js'
@@ -39,7 +46,7 @@ import type {
 } from './record.js'
 import { notABatchError, unknownRecordField, unknownRecordFieldError } from './record-fields.js'
 import { Sender } from './sender.js'
-import { resolveSerializer, type Serializer, serialize } from './serializers.js'
+import { resolveSerializer, type Serializer, type SerializerInput, serialize } from './serializers.js'
 import { TransactionManager } from './txn/transaction-manager.js'
 import type { ConsumerGroupMetadata, OffsetToCommit } from './txn/types.js'
 
@@ -55,7 +62,10 @@ const BATCH_OVERHEAD = 61
  * await producer.close()
  * ```
  */
-export class Producer extends EventEmitter {
+export class Producer<
+  KeySerializer extends SerializerSetting = 'buffer',
+  ValueSerializer extends SerializerSetting = 'buffer',
+> extends EventEmitter<ProducerEvents> {
   readonly config: ProducerConfig
   readonly #memory: MemoryBudget
   /** Records sent but not yet in a batch: waiting for their topic's metadata or for memory. */
@@ -88,7 +98,9 @@ export class Producer extends EventEmitter {
   /** Gives up close()'s waits early: a close() signal fired. */
   #abortClose: ((reason: unknown) => void) | null = null
 
-  constructor(config: ProducerConfigInput | Record<string, unknown>) {
+  constructor(
+    config: (ProducerConfigInput & SerializerChoice<KeySerializer, ValueSerializer>) | ProducerProperties,
+  ) {
     super()
     this.config = resolveConfig(config)
     const c = this.config
@@ -224,8 +236,12 @@ export class Producer extends EventEmitter {
    */
   // The callback overload first: with the options one first, an arrow callback's parameters
   // would not be typed from SendCallback (implicit any under strict).
-  send(record: ProducerRecord, callback: SendCallback, options?: SendOptions): boolean
-  send(record: ProducerRecord, options?: SendOptions): Promise<RecordMetadata>
+  send(
+    record: RecordFor<KeySerializer, ValueSerializer>,
+    callback: SendCallback,
+    options?: SendOptions,
+  ): boolean
+  send(record: RecordFor<KeySerializer, ValueSerializer>, options?: SendOptions): Promise<RecordMetadata>
   send(
     record: ProducerRecord,
     callbackOrOptions?: SendCallback | SendOptions,
@@ -244,7 +260,9 @@ export class Producer extends EventEmitter {
   }
 
   /** Sends many records, to any topics; resolves with each one's outcome, in order. */
-  sendBatch(records: readonly ProducerRecord[]): Promise<PromiseSettledResult<RecordMetadata>[]> {
+  sendBatch(
+    records: readonly RecordFor<KeySerializer, ValueSerializer>[],
+  ): Promise<PromiseSettledResult<RecordMetadata>[]> {
     if (!Array.isArray(records)) return Promise.reject(notABatchError(records))
     this.#batchSize = records.length
     try {
@@ -320,7 +338,7 @@ export class Producer extends EventEmitter {
     // Bound to the caller's async context, so the callback (and asyncStart's subscribers) see
     // what send() saw (an OpenTelemetry span, an AsyncLocalStorage store), as a promise's
     // continuation does. Only when traced: the binding costs an allocation per record.
-    const settle = AsyncResource.bind((err: Error | null, md: RecordMetadata | null): void => {
+    const settle = AsyncResource.bind((err: KafkaError | null, md: RecordMetadata | null): void => {
       if (err !== null) {
         ctx.error = err
         sendChannel.error.publish(ctx)
@@ -829,3 +847,23 @@ function describeValue(v: unknown): string {
   if (Array.isArray(v)) return 'an array'
   return `a ${typeof v}`
 }
+
+/** The producer's events: 'drain' once a caller that was told to wait may send again. */
+export interface ProducerEvents {
+  drain: []
+}
+
+/**
+ * The serializers chosen in the object form, so that records are typed by what they take:
+ * `keySerializer: 'string'` makes keys strings, a function `(order: Order) => Buffer` makes
+ * values Orders. Unset: the default 'buffer' (Buffer, Uint8Array or string).
+ */
+export interface SerializerChoice<K extends SerializerSetting, V extends SerializerSetting> {
+  keySerializer?: K | undefined
+  'key.serializer'?: K | undefined
+  valueSerializer?: V | undefined
+  'value.serializer'?: V | undefined
+}
+
+/** A record for a producer whose serializers are `K` and `V`. */
+export type RecordFor<K, V> = ProducerRecord<SerializerInput<K>, SerializerInput<V>>

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { ConfigError } from '../errors.js'
+import type { ProducerProperties } from './config/types.js'
 
 const WS = new Set([' ', '\t', '\f'])
 
@@ -83,7 +84,7 @@ function split(line: string): [string, string] {
  * Parses .properties text into key/value strings; a repeated key keeps its last value. Throws a
  * ConfigError naming the line for a malformed \uXXXX escape.
  */
-export function parseProperties(text: string, source = 'properties'): Record<string, string> {
+export function parseProperties(text: string, source = 'properties'): ProducerProperties {
   const lines = text.split(/\r\n|\r|\n/)
   const out: Record<string, string> = {}
   let i = 0
@@ -106,14 +107,14 @@ export function parseProperties(text: string, source = 'properties'): Record<str
       configurable: true,
     })
   }
-  return out
+  return out as ProducerProperties
 }
 
 /**
  * Reads and parses a .properties file. UTF-8, falling back to ISO-8859-1 (Java's encoding for
  * these files) when the bytes are not valid UTF-8; a leading byte order mark is ignored.
  */
-export async function loadPropertiesFile(path: string): Promise<Record<string, string>> {
+export async function loadPropertiesFile(path: string): Promise<ProducerProperties> {
   const bytes = await readFile(path)
   let text: string
   try {

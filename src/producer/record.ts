@@ -1,3 +1,4 @@
+import type { KafkaError } from '../errors.js'
 /** A header value: text (sent as UTF-8), bytes, or null. */
 export type HeaderValue = string | Uint8Array | null
 
@@ -29,7 +30,8 @@ export interface RecordMetadata {
   timestamp: number
 }
 
-export type SendCallback = (error: Error | null, metadata: RecordMetadata | null) => void
+/** A record's outcome: `error` null and `metadata` set when written, else the reason (always a KafkaError). */
+export type SendCallback = (error: KafkaError | null, metadata: RecordMetadata | null) => void
 
 /** Options of `send()`. */
 export interface SendOptions {

@@ -1,9 +1,25 @@
 import { SerializationError } from '../errors.js'
 
 /** Turns a key or value into bytes; null stays null (a null key or a tombstone value). */
-export type Serializer = (data: unknown, topic: string) => Uint8Array | null
+export type Serializer<T = unknown> = (data: T, topic: string) => Uint8Array | null
 
 export type SerializerName = 'buffer' | 'string' | 'json' | 'int' | 'long'
+
+/** What each built-in serializer takes. */
+export interface SerializerInputs {
+  buffer: Uint8Array | string
+  string: string
+  json: unknown
+  int: number
+  long: bigint | number
+}
+
+/** What a key or value serialized by `S` (a built-in's name or a serializer function) may be. */
+export type SerializerInput<S> = S extends SerializerName
+  ? SerializerInputs[S]
+  : S extends (data: infer T, topic: string) => Uint8Array | null
+    ? T
+    : unknown
 
 /** Buffer/Uint8Array as is; strings as UTF-8. The default for keys and values. */
 const bufferSerializer: Serializer = (data) => {
@@ -58,8 +74,8 @@ export const SERIALIZERS: Readonly<Record<SerializerName, Serializer>> = {
   long: longSerializer,
 }
 
-export function resolveSerializer(s: Serializer | SerializerName): Serializer {
-  return typeof s === 'function' ? s : SERIALIZERS[s]
+export function resolveSerializer(s: Serializer<never> | SerializerName): Serializer {
+  return typeof s === 'function' ? (s as Serializer) : SERIALIZERS[s]
 }
 
 /** Runs a serializer; any failure becomes a SerializationError naming the topic and part. */

@@ -8,7 +8,7 @@ import { BrokerError } from '../errors.js'
 
 export interface ErrorInfo {
   code: number
-  name: string
+  name: BrokerErrorName
   retriable: boolean
   message: string
 }
@@ -17,7 +17,7 @@ const R = true
 const F = false
 
 // [code, name, retriable, message]
-const TABLE: readonly (readonly [number, string, boolean, string])[] = [
+const TABLE = [
   [-1, 'UNKNOWN_SERVER_ERROR', F, 'the broker hit an unexpected error while handling the request'],
   [0, 'NONE', F, 'no error'],
   [1, 'OFFSET_OUT_OF_RANGE', F, 'the requested offset is outside the range the partition holds'],
@@ -201,7 +201,10 @@ const TABLE: readonly (readonly [number, string, boolean, string])[] = [
     'the streams topology description could not be updated',
   ],
   [136, 'CONTROLLER_ID_NOT_REGISTERED', F, 'the controller id is not registered'],
-]
+] as const satisfies readonly (readonly [number, string, boolean, string])[]
+
+/** The name of every error code Kafka defines (a BrokerError's `code`). */
+export type BrokerErrorName = (typeof TABLE)[number][1]
 
 const BY_CODE = new Map<number, ErrorInfo>()
 for (const [code, name, retriable, message] of TABLE) BY_CODE.set(code, { code, name, retriable, message })

@@ -40,7 +40,7 @@ describe('perf report', () => {
       mbPerSec: 0.047683716,
       latencyMs: { avg: 1.5, max: 3, p50: 1.2, p95: 2.9, p99: 3, p999: 3 },
     }
-    const config = resolveConfig({ bootstrapServers: 'h:1', acks: '1', lingerMs: 3 })
+    const config = resolveConfig({ bootstrapServers: 'h:1', acks: 1, lingerMs: 3 })
     const report = jsonReport({
       total: summary,
       steadyState: null,

@@ -3,12 +3,14 @@
  * warmup, failures, transactions and throttling, without Kafka and without wall-clock timing.
  * (The end-to-end tests run the built CLI against a real broker.)
  */
+
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { describe, test } from 'node:test'
 import { RangeKeys } from '../../src/cli/perf/keys.js'
 import { MonotonicPayloads, RandomPayloads } from '../../src/cli/perf/payloads.js'
 import { type PerfProducer, PerfRun, type RunOptions } from '../../src/cli/perf/run.js'
+import { KafkaError } from '../../src/errors.js'
 import type { ProducerRecord, SendCallback } from '../../src/producer/record.js'
 
 class Clock {
@@ -72,7 +74,7 @@ class FakeProducer extends EventEmitter implements PerfProducer {
   #ackAll(): void {
     this.clock.ms += this.latencyMs
     for (const [index, cb] of this.#pending.splice(0)) {
-      if (this.fail(index)) cb(new Error(`record ${index} failed`), null)
+      if (this.fail(index)) cb(new KafkaError(`record ${index} failed`, 'ERR_NETWORK'), null)
       else cb(null, { topic: 't', partition: 0, offset: BigInt(index), timestamp: 0 })
     }
   }

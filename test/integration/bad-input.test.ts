@@ -10,6 +10,7 @@ import {
   SerializationError,
   TimeoutError,
 } from '../../src/errors.js'
+import type { ProducerConfigInput } from '../../src/producer/config/types.js'
 import { Producer } from '../../src/producer/producer.js'
 import { readTopic } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
@@ -27,7 +28,7 @@ async function closedPort(): Promise<number> {
 describe('configuration', () => {
   test('an unknown key fails at construction, naming it', () => {
     assert.throws(
-      () => new Producer({ bootstrapServers: bootstrap, lingerMss: 5 } as Record<string, unknown>),
+      () => new Producer({ bootstrapServers: bootstrap, lingerMss: 5 } as unknown as ProducerConfigInput),
       (err: unknown) =>
         err instanceof ConfigError && err.option === 'lingerMss' && /linger/.test(err.message),
     )
@@ -35,7 +36,8 @@ describe('configuration', () => {
 
   test('a value of the wrong type fails at construction, naming the option', () => {
     assert.throws(
-      () => new Producer({ bootstrapServers: bootstrap, 'linger.ms': 'soon' } as Record<string, unknown>),
+      () =>
+        new Producer({ bootstrapServers: bootstrap, 'linger.ms': 'soon' } as unknown as ProducerConfigInput),
       (err: unknown) => err instanceof ConfigError && err.option === 'linger.ms',
     )
   })

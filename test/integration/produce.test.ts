@@ -26,7 +26,7 @@ describe('producing to a real broker', () => {
     const topic = uniqueTopic('shapes')
     await createTopic(topic, 1)
     const big = randomBytes(1024 * 1024 - 512)
-    const records: ProducerRecord[] = [
+    const records: ProducerRecord<string | Buffer, string | Buffer>[] = [
       { topic, key: 'k1', value: 'plain' },
       { topic, key: null, value: 'null key' },
       { topic, key: 'tombstone', value: null },

@@ -11,16 +11,20 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { inspect } from 'node:util'
 import {
+  type ProducerSettings as AllSettings,
   AuthenticationError,
   BrokerError,
   ConfigError,
   KafkaError,
   NetworkError,
   Producer,
-  type ProducerConfigInput,
   type RecordMetadata,
   TlsError,
 } from '../../src/index.js'
+
+/** Settings a test adds to the broker's address. */
+type ProducerSettings = Omit<AllSettings, 'bootstrapServers' | 'bootstrap.servers'>
+
 import {
   CLIENT_KEY_PASSWORD,
   CLIENT_P12_PASSWORD,
@@ -69,9 +73,9 @@ function saslConfig(mechanism: JavaSaslMechanism, username: string, password: st
     return {
       'sasl.mechanism': 'OAUTHBEARER',
       'sasl.jaas.config': `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="${username}";`,
-    } as ProducerConfigInput
+    } as ProducerSettings
   }
-  return { sasl: { mechanism: mechanism.toLowerCase(), username, password } } as ProducerConfigInput
+  return { sasl: { mechanism: mechanism.toLowerCase(), username, password } } as ProducerSettings
 }
 
 /** An unsecured JWS as Kafka's unsecured validator takes it: {"alg":"none"}, an empty signature. */
@@ -101,7 +105,7 @@ function saslReader(
 async function produceAndReadBack(
   name: string,
   listener: SecureListener,
-  config: ProducerConfigInput,
+  config: ProducerSettings,
   reader: ConsumerSecurity,
 ): Promise<void> {
   const topic = await newTopic(`sec-${name}`)
@@ -274,7 +278,7 @@ describe('producing over a secure listener, read back by Kafka over the same lis
 })
 
 /** The error a single send over `listener` with `config` fails with (it must fail). */
-async function sendFailure(listener: SecureListener, config: ProducerConfigInput): Promise<KafkaError> {
+async function sendFailure(listener: SecureListener, config: ProducerSettings): Promise<KafkaError> {
   const topic = await newTopic('sec-refused', 1)
   const producer = new Producer({ bootstrapServers: broker.bootstrap[listener], ...FAST, ...config })
   try {
@@ -346,7 +350,7 @@ describe('refused connections fail fast with a typed error naming the broker', (
     assert.deepEqual(enabled?.sort(), ['OAUTHBEARER', 'PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])
   })
 
-  const ssl = (): ProducerConfigInput => ({
+  const ssl = (): ProducerSettings => ({
     'security.protocol': 'SSL',
     'ssl.truststore.location': broker.certs.caCert,
   })
@@ -599,7 +603,7 @@ describe('re-authentication (KIP-368) while producing', () => {
           else acked[n] = md!
         })
       }
-      if (!room) await new Promise((resolve) => producer.once('drain', resolve))
+      if (!room) await new Promise<void>((resolve) => producer.once('drain', resolve))
       else await new Promise((resolve) => setTimeout(resolve, 20))
     }
     await producer.flush()

@@ -26,7 +26,7 @@ function resolve(extra: Record<string, unknown>): ProducerConfig {
 function rejects(input: Record<string, unknown>, option: string, ...patterns: RegExp[]): ConfigError {
   let caught: unknown
   try {
-    resolveConfig(input)
+    resolveConfig(input as unknown as ProducerConfigInput)
   } catch (err) {
     caught = err
   }
@@ -275,7 +275,7 @@ describe('names', () => {
     const [input, expected] = SAMPLES[def.camel as keyof ProducerConfig]
     test(`${def.name} and ${def.camel} both set ${def.camel}`, () => {
       for (const key of [def.name, def.camel]) {
-        const c = resolveConfig({ ...(def.camel === 'bootstrapServers' ? {} : BOOT), [key]: input })
+        const c = resolveConfig({ ...(def.camel === 'bootstrapServers' ? {} : BOOT), [key]: input } as never)
         assert.deepEqual(revealed(c[def.camel as keyof ProducerConfig]), expected, key)
       }
     })
@@ -328,7 +328,7 @@ describe('names', () => {
   test('ProducerConfigInput types both spellings', () => {
     const input: ProducerConfigInput = {
       bootstrapServers: ['a:1'],
-      'linger.ms': '5',
+      'linger.ms': 5,
       acks: 'all',
       'enable.idempotence': true,
     }
@@ -355,7 +355,7 @@ describe('coercion from strings', () => {
       'value.serializer': 'json',
       'interceptor.classes': '',
       'client.id': ' app ',
-    })
+    } as never)
     assert.deepEqual(c.bootstrapServers, [
       { host: 'a', port: 1 },
       { host: 'b', port: 2 },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { test } from 'node:test'
+import { KafkaError } from '../../src/errors.js'
 import type { ProducerInterceptor } from '../../src/producer/config/types.js'
 import {
   INTERCEPTOR_WARNING,
@@ -175,7 +176,7 @@ test('a wrapped callback stays a callback; failures carry partial metadata with 
   const c = chain.wrap((e, m) => void calls.push([m, e]), { topic: 'orders', value: 'v' })
   assert.equal(typeof c, 'function')
   setInterceptedPartition(c, 4)
-  const err = new Error('batch failed')
+  const err = new KafkaError('batch failed', 'ERR_NETWORK')
   c(err, null)
   assert.deepEqual(acks, [[{ topic: 'orders', partition: 4, offset: -1n, timestamp: -1 }, err]])
   assert.deepEqual(calls, [[null, err]], 'the callback gets what the batch gave')

@@ -148,11 +148,11 @@ describe('maybeWritten', () => {
 
 describe('asMaybeWritten', () => {
   test('keeps the class, code and fields; one copy per error; the original is untouched', () => {
-    const original = new TimeoutError('request timed out', 'ERR_REQUEST_TIMEOUT')
+    const original = new TimeoutError('request timed out', 'ERR_DELIVERY_TIMEOUT')
     const copy = asMaybeWritten(original)
     assert.ok(copy instanceof TimeoutError)
     assert.ok(copy instanceof KafkaError)
-    assert.equal(copy.code, 'ERR_REQUEST_TIMEOUT')
+    assert.equal(copy.code, 'ERR_DELIVERY_TIMEOUT')
     assert.equal(copy.retriable, true)
     assert.equal(copy.maybeWritten, true)
     assert.equal(copy.name, 'TimeoutError')

@@ -17,7 +17,7 @@ import {
 } from '../../src/producer/txn/coordinator-requests.js'
 import { ALL_ERRORS } from '../../src/protocol/error-codes.js'
 
-const CODE = new Map(ALL_ERRORS.map((e) => [e.name, e.code]))
+const CODE = new Map<string, number>(ALL_ERRORS.map((e) => [e.name, e.code]))
 function code(name: string): number {
   const c = CODE.get(name)
   assert.ok(c !== undefined, `no error named ${name}`)

@@ -75,7 +75,7 @@ async function produceUntil(
         o.error = err
         o.md = md
       })
-      if (!more) await new Promise((r) => producer.once('drain', r))
+      if (!more) await new Promise<void>((r) => producer.once('drain', r))
     }
     await sleep(2)
   }

@@ -323,7 +323,7 @@ describe('TLS: plaintext and TLS crossed', () => {
 describe('mTLS: the client identity', () => {
   const base = (cluster: FakeCluster) => ({
     bootstrapServers: cluster.bootstrapServers,
-    securityProtocol: 'SSL',
+    securityProtocol: 'SSL' as const,
     sslTruststoreCertificates: certs.caPem,
   })
 

@@ -6,7 +6,13 @@
 import { ConfigError } from '../../errors.js'
 import { SPECS } from './definitions.js'
 import { isUnsupportedJavaSetting, suggest } from './suggest.js'
-import { type ConfigKey, DOTTED_NAMES, type ProducerConfig, type ProducerConfigInput } from './types.js'
+import {
+  type ConfigKey,
+  DOTTED_NAMES,
+  type ProducerConfig,
+  type ProducerConfigInput,
+  type ProducerProperties,
+} from './types.js'
 
 export { CONFIG_DEFINITIONS, type ConfigDefinition, type ConfigType } from './definitions.js'
 export { renderConfigTable } from './docs.js'
@@ -20,6 +26,8 @@ export type {
   ProducerConfig,
   ProducerConfigInput,
   ProducerInterceptor,
+  ProducerProperties,
+  ProducerSettings,
   SerializerSetting,
 } from './types.js'
 
@@ -74,7 +82,7 @@ function unknownKey(key: string): ConfigError {
  * Resolves user settings into a frozen ProducerConfig, or throws a ConfigError naming the
  * offending option, the value received and the fix.
  */
-export function resolveConfig(input: ProducerConfigInput | Record<string, unknown>): ProducerConfig {
+export function resolveConfig(input: ProducerConfigInput | ProducerProperties): ProducerConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ConfigError(
       'config',

@@ -53,7 +53,7 @@ export type MetadataRecoveryStrategy = 'none' | 'rebootstrap'
 export type Partitioner = CustomPartitioner
 
 /** `key.serializer` / `value.serializer`: a function, or the name of a built-in serializer. */
-export type SerializerSetting = Serializer | SerializerName
+export type SerializerSetting = Serializer<never> | SerializerName
 
 /** One entry of `interceptor.classes`; at least one of `onSend` / `onAcknowledgement`. */
 export interface ProducerInterceptor {
@@ -233,17 +233,20 @@ export const DOTTED_NAMES = {
   saslLoginRefreshBufferSeconds: 'sasl.login.refresh.buffer.seconds',
 } as const satisfies Record<ConfigKey, string>
 
-type Num = number | bigint | string
-type Bool = boolean | 'true' | 'false'
+type Num = number
+type Bool = boolean
 
-/** What a user may pass for each setting (strings are accepted everywhere a .properties file could supply one). */
+/**
+ * What a user may pass for each setting in the object form: numbers as numbers, booleans as
+ * booleans. (A .properties file's strings come in through `ProducerProperties` instead.)
+ */
 export interface ConfigInputValues {
   /** Brokers to bootstrap from: `'host:port,host:port'` or `['host:port', '[::1]:9092']`. Required. */
   bootstrapServers: string | readonly string[]
   /** Name sent with every request; default `sluice-producer-<n>`. */
   clientId: string
   /** Acknowledgements to wait for: 0, 1, or -1/'all' (default). */
-  acks: Acks | 'all' | '0' | '1' | '-1'
+  acks: Acks | 'all'
   /** Exactly-once delivery per partition (default true). */
   enableIdempotence: Bool
   batchSize: Num
@@ -316,7 +319,7 @@ export interface ConfigInputValues {
   saslOauthbearerScope: string | null
   saslOauthbearerClientCredentialsClientId: string | null
   saslOauthbearerClientCredentialsClientSecret: string | Secret | null
-  saslOauthbearerHeaderUrlencode: boolean | string
+  saslOauthbearerHeaderUrlencode: boolean
   saslOauthbearerSubClaimName: string
   saslOauthbearerScopeClaimName: string
   saslLoginConnectTimeoutMs: Num | null
@@ -332,8 +335,25 @@ export interface ConfigInputValues {
 type CamelInput = { [K in ConfigKey]?: ConfigInputValues[K] | undefined }
 type DottedInput = { [K in ConfigKey as (typeof DOTTED_NAMES)[K]]?: ConfigInputValues[K] | undefined }
 
+/** Every setting, optional, under its Java name (`'linger.ms'`) or camelCase (`lingerMs`). */
+export interface ProducerSettings extends CamelInput, DottedInput {}
+
 /**
  * Producer settings under their Java names (`'linger.ms'`) or camelCase (`lingerMs`); one
- * spelling per setting. `undefined` means "not set".
+ * spelling per setting, `bootstrapServers` required. `undefined` means "not set". Unknown
+ * names and wrongly typed values do not compile (and fail at run time with a ConfigError).
  */
-export interface ProducerConfigInput extends CamelInput, DottedInput {}
+export type ProducerConfigInput = ProducerSettings &
+  (
+    | { bootstrapServers: ConfigInputValues['bootstrapServers'] }
+    | { 'bootstrap.servers': ConfigInputValues['bootstrapServers'] }
+  )
+
+declare const PROPERTIES: unique symbol
+
+/**
+ * Settings read from a Java .properties file (`loadPropertiesFile`, `parseProperties`): names
+ * and values as strings, checked and converted by `new Producer()`. Add to them with string
+ * values: `new Producer({ ...props, 'linger.ms': '5' })`.
+ */
+export type ProducerProperties = Readonly<Record<string, string>> & { readonly [PROPERTIES]: true }
