@@ -40,6 +40,8 @@ test('--metrics-port serves OpenMetrics during the run; --print-metrics prints e
   )
   let stdout = ''
   let stderr = ''
+  // Listened for from the start: the run may end while the scrapes below are parsed.
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
   child.stdout.on('data', (b: Buffer) => {
     stdout += b.toString()
   })
@@ -63,7 +65,7 @@ test('--metrics-port serves OpenMetrics during the run; --print-metrics prints e
     midRun = Number(s?.value ?? 0)
   }
   assert.ok(midRun > 0 && midRun < records, `a scrape during the run saw ${midRun} records sent`)
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const code = await closed
   assert.equal(code, 0, stderr)
   const lines = stdout.split('\n')
   const value = (key: string) => {

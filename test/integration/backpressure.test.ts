@@ -172,19 +172,28 @@ describe('backpressure', () => {
       batchSize: 8 * 1024,
       lingerMs: 1,
     })
-    const n = 3000
+    // Metadata first: records that wait for metadata count against buffer.memory as well, and
+    // this test is about the wait for memory. Then, in one synchronous burst, more records than
+    // buffer.memory's batches hold: the rest wait for memory, within the bound on what waits.
+    const first = await p.send({ topic, value: 'first' })
+    const n = 400
     let mds: RecordMetadata[]
+    let waitedNs = 0
     try {
-      mds = await Promise.all(
-        Array.from({ length: n }, (_, i) => p.send({ topic, value: `v${i}`.padEnd(100, '.') })),
-      )
+      const sends: Promise<RecordMetadata>[] = []
+      for (let i = 0; i < n; i++) sends.push(p.send({ topic, value: `v${i}`.padEnd(100, '.') }))
+      assert.ok(p.metrics()['waiting-threads']! > 0, 'some sends wait for memory')
+      mds = await Promise.all(sends)
+      waitedNs = p.metrics()['bufferpool-wait-time-ns-total']!
     } finally {
       await p.close()
     }
+    assert.ok(waitedNs > 0, 'the waits for memory were timed')
     assert.deepEqual(
       mds.map((m) => m.offset),
-      mds.map((_, i) => BigInt(i)),
+      mds.map((_, i) => first.offset + 1n + BigInt(i)),
       'offsets follow send order',
     )
   })
+
 })
