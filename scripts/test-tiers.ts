@@ -53,6 +53,7 @@ export const TIERS = {
     'test/integration/leader-hint.test.ts',
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
+    'test/producer/streams/send-all.test.ts',
     'test/producer/streams/writable.test.ts',
     'test/producer/outcomes.test.ts',
     'test/bad-input-matrix.test.ts',
