@@ -8,7 +8,7 @@ import { InvalidRecordError, type KafkaError } from '../../errors.js'
 import { abortError } from '../pending-sends.js'
 import type { ProducerRecord, SendCallback } from '../record.js'
 import { checkDefaultTopic, toRecord } from './chunks.js'
-import type { RecordSink } from './writable.js'
+import { onNextDrain, type RecordSink } from './drain.js'
 
 /** Options of `producer.sendAll()`; `R` is the record type, as the producer's serializers make it. */
 export interface SendAllOptions<R = ProducerRecord> {
@@ -130,11 +130,11 @@ export async function sendAll<R>(
       outstanding++
       producer.send(record, onSettled ?? ((error) => settled(error, record)), sendOptions)
       if (producer.needsDrain && stopped === null) {
-        producer.once('drain', rouse)
+        const cancel = onNextDrain(producer, rouse)
         await new Promise<void>((resolve) => {
           wake = resolve
         })
-        producer.off('drain', rouse)
+        cancel()
       }
     }
     finishing = true

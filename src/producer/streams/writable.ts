@@ -11,15 +11,7 @@ import type { KafkaError } from '../../errors.js'
 import { abortError } from '../pending-sends.js'
 import type { ProducerRecord, SendCallback, SendOptions } from '../record.js'
 import { checkDefaultTopic, toRecord } from './chunks.js'
-
-/** What the streams use of a Producer. */
-export interface RecordSink {
-  send(record: ProducerRecord, callback: SendCallback, options?: SendOptions): boolean
-  readonly needsDrain: boolean
-  once(event: 'drain', listener: () => void): unknown
-  off(event: 'drain', listener: () => void): unknown
-  flush(): Promise<void>
-}
+import { onNextDrain, type RecordSink } from './drain.js'
 
 /** Options of `producer.writable()`. */
 export interface WritableOptions {
@@ -74,6 +66,8 @@ export class ProducerWritable<Chunk = ProducerRecord> extends Writable {
   #destroying = false
   /** A write callback held until the producer's 'drain'. */
   #held: WriteCallback | null = null
+  /** Cancels the wait for that 'drain'. */
+  #cancelDrain: (() => void) | null = null
   /** write() returned false for the producer while the Writable itself had room: 'drain' is ours to emit. */
   #owesDrain = false
   #whenSettled: (() => void)[] = []
@@ -141,7 +135,8 @@ export class ProducerWritable<Chunk = ProducerRecord> extends Writable {
   override _destroy(error: Error | null, callback: WriteCallback): void {
     this.#destroying = true
     this.#signal?.removeEventListener('abort', this.#onAbort)
-    this.#producer.off('drain', this.#onDrain)
+    this.#cancelDrain?.()
+    this.#cancelDrain = null
     this.#takeBack.abort()
     const held = this.#held
     this.#held = null
@@ -165,10 +160,11 @@ export class ProducerWritable<Chunk = ProducerRecord> extends Writable {
       return
     }
     this.#held = callback
-    this.#producer.once('drain', this.#onDrain)
+    this.#cancelDrain = onNextDrain(this.#producer, this.#onDrain)
   }
 
   readonly #onDrain = (): void => {
+    this.#cancelDrain = null
     const held = this.#held
     if (held === null) return
     this.#held = null

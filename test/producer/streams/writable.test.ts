@@ -145,6 +145,51 @@ describe('producer.writable()', () => {
     }
   })
 
+  test('many streams and sendAll() calls waiting on one producer at once: one drain listener, no warning, all delivered', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ topics: [{ name: 't', partitions: 3 }] })
+    const p = new Producer({
+      ...QUICK,
+      bootstrapServers: cluster.bootstrapServers,
+      bufferMemory: 64 * 1024,
+      batchSize: 1024,
+    })
+    const warnings: Error[] = []
+    const onWarning = (w: Error) => warnings.push(w)
+    process.on('warning', onWarning)
+    let maxListeners = 0
+    const source = (tag: string) =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < 300; i++) {
+            maxListeners = Math.max(maxListeners, p.listenerCount('drain'))
+            yield `${tag}-${i}-${'x'.repeat(60)}`
+          }
+        })(),
+      )
+    try {
+      await p.send({ topic: 't', value: 'warm-up' })
+      await Promise.all([
+        ...Array.from({ length: 12 }, (_, k) => pipeline(source(`w${k}`), p.writable({ topic: 't' }))),
+        ...Array.from({ length: 12 }, (_, k) => p.sendAll(source(`s${k}`), { topic: 't' })),
+      ])
+      await new Promise((resolve) => setImmediate(resolve)) // warnings are emitted on the next tick
+      assert.deepEqual(
+        warnings.map((w) => w.name),
+        [],
+      )
+      assert.equal(maxListeners, 1, "the streams share one 'drain' listener")
+      assert.equal(p.listenerCount('drain'), 0, 'none left behind')
+      const got = [0, 1, 2].flatMap((partition) => values(cluster, 't', partition))
+      assert.equal(got.length, 1 + 24 * 300)
+    } finally {
+      process.off('warning', onWarning)
+      await p.close()
+      await cluster.close()
+    }
+  })
+
   test('end() finishes only once every record written is acknowledged', {
     timeout: TEST_TIMEOUT,
   }, async () => {
