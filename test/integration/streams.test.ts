@@ -12,9 +12,10 @@ import { join } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { describe, test } from 'node:test'
+import { KafkaError } from '../../src/errors.js'
 import { Producer } from '../../src/producer/producer.js'
 import type { ProducerRecord, SendCallback, SendOptions } from '../../src/producer/record.js'
-import { readTopicValues } from '../helpers/independent-reader.js'
+import { readTopic, readTopicValues } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
 
 const bootstrap = testBootstrap()
@@ -149,5 +150,51 @@ describe('streams against Kafka', () => {
       await p.close()
     }
     await readBackLines(topic, n)
+  })
+
+  test("the broker's refusal of one record fails the pipeline; the topic holds exactly the records acknowledged", {
+    timeout: 120_000,
+  }, async (t) => {
+    const topic = uniqueTopic('streams-refused')
+    await createTopic(topic, 1, { configs: { 'max.message.bytes': '1500' } })
+    const p = new Producer({ bootstrapServers: bootstrap, lingerMs: 5 })
+    let acked = 0
+    const send = p.send.bind(p) as (r: ProducerRecord, cb: SendCallback, o?: SendOptions) => boolean
+    ;(p as unknown as { send: typeof send }).send = (record, cb, options) =>
+      send(
+        record,
+        (err, md) => {
+          if (err === null) acked++
+          cb(err, md)
+        },
+        options,
+      )
+    let pulled = 0
+    function* lines(): Generator<string> {
+      for (let i = 0; i < 100_000; i++) {
+        pulled++
+        yield i === 500 ? 'x'.repeat(3000) : line(i)
+      }
+    }
+    let err: unknown
+    try {
+      err = await pipeline(Readable.from(lines()), p.writable({ topic })).then(
+        () => assert.fail('pipeline resolved'),
+        (e: unknown) => e,
+      )
+    } finally {
+      await p.close()
+    }
+    assert.ok(err instanceof KafkaError, `a KafkaError, got ${err}`)
+    assert.equal(err.code, 'MESSAGE_TOO_LARGE')
+    // How far the source got depends on when the refusal came back (the fake-broker test
+    // checks that the stream stops reading); here only what reached the topic is checked.
+    t.diagnostic(`${pulled} lines read from the source, ${acked} acknowledged`)
+    // One partition, idempotent: the lines before the refused one, then those sent before the
+    // refusal came back, in order; and nothing that was not acknowledged.
+    const read = (await readTopic(bootstrap, topic)).map((r) => r.value!.toString())
+    assert.equal(read.length, acked, 'the topic holds exactly the records acknowledged')
+    const expected = Array.from({ length: read.length + 1 }, (_, i) => line(i)).filter((_, i) => i !== 500)
+    assert.deepEqual(read, expected)
   })
 })
