@@ -157,7 +157,7 @@ export async function sendAll<R>(
   ): Promise<IteratorResult<unknown> | typeof STOPPED> {
     return new Promise((resolve, reject) => {
       wake = () => resolve(STOPPED)
-      next.then(resolve, reject)
+      Promise.resolve(next).then(resolve, reject)
     })
   }
 }
