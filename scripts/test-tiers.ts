@@ -53,6 +53,8 @@ export const TIERS = {
     'test/integration/leader-hint.test.ts',
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
+    'test/producer/streams/send-all.test.ts',
+    'test/producer/streams/writable.test.ts',
     'test/producer/outcomes.test.ts',
     'test/bad-input-matrix.test.ts',
     'test/fuzz/decoders.test.ts',
@@ -123,6 +125,7 @@ export const TIERS = {
     'test/integration/prometheus.test.ts',
     'test/integration/security.test.ts', // its own secure broker
     'test/integration/split.test.ts',
+    'test/integration/streams.test.ts', // a million lines through pipeline(), read back by Kafka's consumer
     'test/integration/timestamps.test.ts',
     'test/integration/transactions.test.ts', // and a broker of its own with transaction.version=0
     'test/local-kafka/secure-broker.test.ts', // its own secure broker

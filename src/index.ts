@@ -73,6 +73,13 @@ export {
   type SerializerInputs,
   type SerializerName,
 } from './producer/serializers.js'
+export type {
+  ChunkWithDefaultTopic,
+  DefaultTopicChunk,
+  RecordWithDefaultTopic,
+} from './producer/streams/chunks.js'
+export type { SendAllOptions, SendAllResult } from './producer/streams/send-all.js'
+export type { ProducerWritable, WritableOptions } from './producer/streams/writable.js'
 export type { ConsumerGroupMetadata, OffsetToCommit } from './producer/txn/types.js'
 export type { BrokerErrorName } from './protocol/error-codes.js'
 export { murmur2, partitionForKey, toPositive } from './protocol/murmur2.js'

@@ -47,6 +47,9 @@ import type {
 import { notABatchError, unknownRecordField, unknownRecordFieldError } from './record-fields.js'
 import { Sender } from './sender.js'
 import { resolveSerializer, type Serializer, type SerializerInput, serialize } from './serializers.js'
+import type { DefaultTopicChunk } from './streams/chunks.js'
+import { type SendAllOptions, type SendAllResult, sendAll } from './streams/send-all.js'
+import { ProducerWritable, type WritableOptions } from './streams/writable.js'
 import { TransactionManager } from './txn/transaction-manager.js'
 import type { ConsumerGroupMetadata, OffsetToCommit } from './txn/types.js'
 
@@ -270,6 +273,45 @@ export class Producer<
     } finally {
       this.#batchSize = undefined
     }
+  }
+
+  /**
+   * A Writable (object mode) whose chunks are records, sent with the callback path and the
+   * producer's backpressure; end() finishes once all are acknowledged, the first failure
+   * destroys it. With a default `topic`, a chunk may omit its topic or be a bare string or
+   * bytes value. Destroying it does not close the producer. See streams/writable.ts.
+   */
+  writable(
+    options: WritableOptions & { topic: string },
+  ): ProducerWritable<DefaultTopicChunk<KeySerializer, ValueSerializer>>
+  writable(options?: WritableOptions): ProducerWritable<RecordFor<KeySerializer, ValueSerializer>>
+  writable(options?: WritableOptions): ProducerWritable<unknown> {
+    return new ProducerWritable(this, options)
+  }
+
+  /**
+   * Sends every record of an iterable or async iterable (an async generator), waiting for
+   * 'drain' when the producer asks; resolves with `{ sent, failed }` once every record has
+   * settled. The first failure stops it and rejects, unless `onError` is given (then every
+   * record is sent and each failure goes there). See streams/send-all.ts.
+   */
+  sendAll(
+    source:
+      | AsyncIterable<DefaultTopicChunk<KeySerializer, ValueSerializer>>
+      | Iterable<DefaultTopicChunk<KeySerializer, ValueSerializer>>,
+    options: SendAllOptions<RecordFor<KeySerializer, ValueSerializer>> & { topic: string },
+  ): Promise<SendAllResult>
+  sendAll(
+    source:
+      | AsyncIterable<RecordFor<KeySerializer, ValueSerializer>>
+      | Iterable<RecordFor<KeySerializer, ValueSerializer>>,
+    options?: SendAllOptions<RecordFor<KeySerializer, ValueSerializer>>,
+  ): Promise<SendAllResult>
+  sendAll(
+    source: AsyncIterable<unknown> | Iterable<unknown>,
+    options?: SendAllOptions<RecordFor<KeySerializer, ValueSerializer>>,
+  ): Promise<SendAllResult> {
+    return sendAll(this, source, options)
   }
 
   /** The size of the sendBatch() call under way, for the send traces. */

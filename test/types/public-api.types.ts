@@ -3,6 +3,8 @@
  * `@ts-expect-error` line must fail to compile, or tsc reports the directive as unused. Nothing
  * here runs; the functions are never called.
  */
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import {
   type KafkaError,
   type KafkaErrorCode,
@@ -10,6 +12,7 @@ import {
   Producer,
   type ProducerConfigInput,
   type RecordMetadata,
+  type SendAllResult,
 } from '../../src/index.js'
 
 export function configTypos(): void {
@@ -88,4 +91,57 @@ export function eventsAndCallbacks(producer: Producer): void {
     const m: RecordMetadata | null = md
     void m
   })
+}
+
+export async function streams(): Promise<void> {
+  const bytes = new Producer({ bootstrapServers: 'b:9092' })
+  const w = bytes.writable()
+  w.write({ topic: 't', value: 'v' })
+  // @ts-expect-error without a default topic a record needs its own
+  w.write({ value: 'v' })
+  // @ts-expect-error the default serializer takes bytes or strings, not objects
+  w.write({ topic: 't', value: { a: 1 } })
+  const withTopic = bytes.writable({ topic: 't', highWaterMark: 64, signal: AbortSignal.timeout(1000) })
+  withTopic.write('a bare value')
+  withTopic.write(Buffer.from('bytes'))
+  withTopic.write({ key: 'k', value: 'no topic' })
+  // @ts-expect-error a misspelt record field
+  withTopic.write({ value: 'v', partiton: 1 })
+  // @ts-expect-error not an option of writable()
+  bytes.writable({ topic: 't', highWatermark: 64 })
+  // Both kinds go into pipeline() as its destination.
+  await pipeline(Readable.from(['a', 'b']), bytes.writable({ topic: 't' }))
+  await pipeline(Readable.from([{ topic: 't', value: 'v' }]), bytes.writable())
+
+  const json = new Producer({ bootstrapServers: 'b:9092', valueSerializer: 'json' })
+  json.writable({ topic: 't' }).write({ value: { a: 1, b: [2] } })
+
+  interface Order {
+    id: string
+    total: number
+  }
+  const orders = new Producer({
+    bootstrapServers: 'b:9092',
+    valueSerializer: (o: Order) => Buffer.from(JSON.stringify(o)),
+  })
+  async function* fromDb(): AsyncGenerator<{ topic: string; value: Order }> {
+    yield { topic: 'orders', value: { id: 'o-1', total: 3 } }
+  }
+  const result: SendAllResult = await orders.sendAll(fromDb(), {
+    onError: (err, record) => {
+      const code: KafkaErrorCode = err.code
+      const order: Order | null = record.value
+      void code
+      void order
+    },
+  })
+  const counts: number = result.sent + result.failed
+  void counts
+  // @ts-expect-error not an Order
+  await orders.sendAll([{ topic: 'orders', value: { id: 'o-1' } }])
+  await bytes.sendAll(['v', Buffer.from('w')], { topic: 't', stopOnError: false })
+  // @ts-expect-error bare values need a default topic
+  await bytes.sendAll(['v'])
+  // @ts-expect-error a misspelt option
+  await bytes.sendAll([], { stopOnErorr: true })
 }
