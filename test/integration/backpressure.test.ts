@@ -195,5 +195,4 @@ describe('backpressure', () => {
       'offsets follow send order',
     )
   })
-
 })
