@@ -41,22 +41,30 @@ function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
 }
 
-export class ProgressBar {
+/** A line redrawn in place; `render` turns the counts into text (perf's bar by default). */
+export class ProgressBar<C = ProgressCounts> {
   readonly #out: TerminalLike
-  readonly #counts: () => ProgressCounts
+  readonly #counts: () => C
+  readonly #render: (counts: C, width: number) => string
   #timer: NodeJS.Timeout | null = null
   #shown = false
 
-  constructor(out: TerminalLike, counts: () => ProgressCounts, refreshMs = 200) {
+  constructor(
+    out: TerminalLike,
+    counts: () => C,
+    refreshMs = 200,
+    render: (counts: C, width: number) => string = renderProgress as never,
+  ) {
     this.#out = out
     this.#counts = counts
+    this.#render = render
     this.#timer = setInterval(() => this.draw(), refreshMs)
     this.#timer.unref()
   }
 
   draw(): void {
     const width = this.#out.columns || 80
-    this.#out.write(`${CLEAR_LINE}${renderProgress(this.#counts(), width)}`)
+    this.#out.write(`${CLEAR_LINE}${this.#render(this.#counts(), width)}`)
     this.#shown = true
   }
 
