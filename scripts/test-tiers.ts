@@ -23,6 +23,8 @@ export const TIERS = {
     'test/cli/cli.test.ts',
     'test/cli/histogram.test.ts',
     'test/cli/keys.test.ts',
+    'test/cli/produce-args.test.ts',
+    'test/cli/produce-lines.test.ts',
     'test/cli/progress.test.ts',
     'test/cli/report.test.ts',
     'test/cli/run.test.ts',
