@@ -107,6 +107,9 @@ export const TIERS = {
     'test/package/tarball.test.ts',
     'test/cli/payloads.test.ts',
     'test/cli/perf-metrics.test.ts',
+    'test/cli/produce-e2e.test.ts',
+    'test/cli/topics-e2e.test.ts',
+    'test/admin.test.ts',
     'test/cli/perf-e2e.test.ts', // one test runs `sluice perf` with no broker given: it starts its own
     'test/compression/java.test.ts',
     'test/fakes-selftest/fault-proxy-kafka.test.ts',

@@ -40,6 +40,11 @@ describe('parseFlags', () => {
     assert.deepEqual(p.flags.get('--json'), [])
     assert.deepEqual(p.positionals, ['--not-a-flag'])
     assert.deepEqual(parseFlags(['-t', '-1'], spec).flags.get('--topic'), ['-1'])
+    // A word without '=' ends a list: the file after --props is an input, not a property.
+    const files = parseFlags(['--props', 'a=1', 'data.txt', 'b=2'], spec)
+    assert.deepEqual(files.flags.get('--props'), ['a=1'])
+    assert.deepEqual(files.positionals, ['data.txt', 'b=2'])
+    assert.throws(() => parseFlags(['--props', 'data.txt'], spec), /--props needs at least one value/)
   })
 
   test('unknown flags get the closest known one; missing values and values on switches are refused', () => {
@@ -137,7 +142,7 @@ describe('sluice produce arguments', () => {
       ['-t', 'x', '--format', 'json', '-K', ':'],
       /--format json takes key and headers from each JSON object/,
     )
-    usage(['-t', 'x', '--producer-props', 'acks'], /invalid property 'acks'/)
+    usage(['-t', 'x', '--producer-props', 'acks=1', '-X', 'b'], /invalid property 'b'/)
     usage(['-t', 'x', '-', '-'], /stdin \('-'\) can be read only once/)
     usage(
       ['-t', 'x', '--key-seperator', ':'],

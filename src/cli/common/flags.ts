@@ -7,8 +7,8 @@
 import { didYouMean, UsageError } from './usage.js'
 
 /**
- * value: one value, the last one wins; repeat: one value per occurrence, all kept; list: every
- * following word up to the next flag; switch: no value.
+ * value: one value, the last one wins; repeat: one value per occurrence, all kept; list: the
+ * following NAME=VALUE words (a word without '=' or a flag ends it); switch: no value.
  */
 export type FlagKind = 'value' | 'repeat' | 'list' | 'switch'
 
@@ -71,7 +71,9 @@ export function parseFlags(argv: readonly string[], spec: Readonly<Record<string
       if (inline !== undefined) throw new UsageError(`${flag} takes no value`)
     } else if (kind === 'list') {
       if (inline !== undefined) values.push(inline)
-      while (i + 1 < argv.length && !isFlag(argv[i + 1]!)) values.push(argv[++i]!)
+      // Only NAME=VALUE words: a file named after the list is a positional, not a property.
+      while (i + 1 < argv.length && !isFlag(argv[i + 1]!) && argv[i + 1]!.indexOf('=') > 0)
+        values.push(argv[++i]!)
       if (values.length === 0) throw new UsageError(`${flag} needs at least one value`)
     } else {
       let value = inline

@@ -91,10 +91,6 @@ export function parseProduceArgs(argv: readonly string[]): ProduceArgs {
     return [word.slice(0, eq), word.slice(eq + 1)]
   })
 
-  const given = [f.has('--producer-props'), f.has('--producer-property'), f.has('--command-property')]
-  if (given.filter(Boolean).length > 1) {
-    throw new UsageError('use one of --producer-props, --producer-property (-X) and --command-property')
-  }
   if (f.has('--producer.config') && f.has('--command-config')) {
     throw new UsageError('--command-config and --producer.config cannot be specified together')
   }

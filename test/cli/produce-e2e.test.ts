@@ -1,0 +1,239 @@
+/**
+ * `sluice produce` end to end: the built CLI (dist/) against the test broker, what it wrote read
+ * back with Kafka's own consumer (keys, values, headers, partitions).
+ */
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { type ReadRecord, readTopic } from '../helpers/independent-reader.js'
+import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
+import { runCli } from './support.js'
+
+let dir = ''
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-produce-e2e-'))
+})
+after(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const text = (b: Buffer | null): string | null => (b === null ? null : b.toString('utf8'))
+const headers = (r: ReadRecord) => r.headers.map(([k, v]) => [k, text(v)])
+
+describe('sluice produce against Kafka', () => {
+  test('stdin with headers and keys (kafka-console-producer format), -H on every record, CRLF, empty lines', async () => {
+    const bootstrap = testBootstrap()
+    const topic = uniqueTopic('produce-stdin')
+    await createTopic(topic, 1)
+    const input = [
+      'trace:t1,user:ann\tk1\tvalue one',
+      'trace:t2\tk2\tvalue\ttwo', // the value keeps a later TAB
+      'trace:t3\tk3\t', // empty value
+      'trace:t4\tk4\tcrlf', // ends with \r\n below
+    ]
+    const r = await runCli(
+      ['produce', '-b', bootstrap, '-t', topic, '--headers', '--property', 'parse.key=true', '-H', 'src=e2e'],
+      120_000,
+      `${input.slice(0, 3).join('\n')}\n${input[3]}\r\n`,
+    )
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, /^sluice produce: 4 records sent, 0 failed, \d+ bytes, [\d.]+ s/m)
+    assert.equal(r.stdout, '')
+    const got = await readTopic(bootstrap, topic)
+    assert.deepEqual(
+      got.map((g) => [text(g.key), text(g.value), headers(g)]),
+      [
+        [
+          'k1',
+          'value one',
+          [
+            ['trace', 't1'],
+            ['user', 'ann'],
+            ['src', 'e2e'],
+          ],
+        ],
+        [
+          'k2',
+          'value\ttwo',
+          [
+            ['trace', 't2'],
+            ['src', 'e2e'],
+          ],
+        ],
+        [
+          'k3',
+          '',
+          [
+            ['trace', 't3'],
+            ['src', 'e2e'],
+          ],
+        ],
+        [
+          'k4',
+          'crlf',
+          [
+            ['trace', 't4'],
+            ['src', 'e2e'],
+          ],
+        ],
+      ],
+    )
+  })
+
+  test('files in order (and - for stdin), --key-separator, --partition; an empty line is an empty value as in Java', async () => {
+    const bootstrap = testBootstrap()
+    const topic = uniqueTopic('produce-files')
+    await createTopic(topic, 3)
+    const a = join(dir, 'a.txt')
+    const b = join(dir, 'b.txt')
+    await writeFile(a, 'a1:x\na2:y:z\n')
+    await writeFile(b, 'b1:w\n\n') // the second line is empty: no key separator, an error
+    const r = await runCli(
+      ['produce', '--bootstrap-server', bootstrap, '--topic', topic, '-K', ':', '-p', '2', a, '-', b],
+      120_000,
+      's1:from stdin',
+    )
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(
+      r.stderr,
+      new RegExp(`sluice produce: ${b.replaceAll('.', '\\.')}:2: no key separator \\(":"\\) found`),
+    )
+    assert.match(r.stderr, /4 records sent, 1 failed/)
+    const got = await readTopic(bootstrap, topic)
+    assert.deepEqual(
+      got.map((g) => [g.partition, text(g.key), text(g.value)]),
+      [
+        [2, 'a1', 'x'],
+        [2, 'a2', 'y:z'],
+        [2, 's1', 'from stdin'],
+        [2, 'b1', 'w'],
+      ],
+    )
+
+    // Without a key separator, an empty line is a record with an empty value (not skipped).
+    const plain = uniqueTopic('produce-empty')
+    await createTopic(plain, 1)
+    const p = await runCli(['produce', '-b', bootstrap, '-t', plain], 120_000, 'one\n\nthree\n')
+    assert.equal(p.code, 0, p.stderr)
+    assert.deepEqual(
+      (await readTopic(bootstrap, plain)).map((g) => [text(g.key), text(g.value)]),
+      [
+        [null, 'one'],
+        [null, ''],
+        [null, 'three'],
+      ],
+    )
+  })
+
+  test('--format json: keys, JSON values as their text, headers, partition, timestamp', async () => {
+    const bootstrap = testBootstrap()
+    const topic = uniqueTopic('produce-json')
+    await createTopic(topic, 2)
+    const lines = [
+      '{"key":"k1","value":{"qty":2,"tags":["a"]},"headers":{"h":"v"},"partition":1,"timestamp":1700000000000}',
+      '',
+      '{"key":null,"value":"plain text","headers":[["h","1"],["h","2"]],"partition":0}',
+      '{"value":42,"partition":0}',
+    ]
+    const r = await runCli(
+      ['produce', '-b', bootstrap, '-t', topic, '--format', 'json', '--acks', '1', '-z', 'gzip'],
+      120_000,
+      `${lines.join('\n')}\n`,
+    )
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, /3 records sent, 0 failed/)
+    const got = await readTopic(bootstrap, topic)
+    assert.deepEqual(
+      got.map((g) => [g.partition, text(g.key), text(g.value), headers(g)]),
+      [
+        [
+          0,
+          null,
+          'plain text',
+          [
+            ['h', '1'],
+            ['h', '2'],
+          ],
+        ],
+        [0, null, '42', []],
+        [1, 'k1', '{"qty":2,"tags":["a"]}', [['h', 'v']]],
+      ],
+    )
+    assert.equal(got[2]!.timestamp, 1700000000000)
+    assert.equal(got[2]!.timestampType, 'CreateTime')
+  })
+
+  test('a failing record (larger than max.request.size) and a bad JSON line: exit 1, their lines on stderr, the others written', async () => {
+    const bootstrap = testBootstrap()
+    const topic = uniqueTopic('produce-fail')
+    await createTopic(topic, 1)
+    const file = join(dir, 'records.jsonl')
+    await writeFile(
+      file,
+      [
+        JSON.stringify({ value: 'first' }),
+        JSON.stringify({ value: 'x'.repeat(5000) }),
+        JSON.stringify({ value: 'third' }),
+        '{"value": oops}',
+        JSON.stringify({ value: 'fifth' }),
+      ].join('\r\n'),
+    )
+    const r = await runCli([
+      'produce',
+      '-b',
+      bootstrap,
+      '-t',
+      topic,
+      '--format',
+      'json',
+      '--producer-props',
+      'max.request.size=2000',
+      file,
+    ])
+    assert.equal(r.code, 1, r.stderr)
+    const name = file.replaceAll('.', '\\.')
+    assert.match(r.stderr, new RegExp(`sluice produce: ${name}:2: RECORD_TOO_LARGE: .*max\\.request\\.size`))
+    assert.match(r.stderr, new RegExp(`sluice produce: ${name}:4: not valid JSON`))
+    assert.match(r.stderr, /3 records sent, 2 failed/)
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace')
+    const got = await readTopic(bootstrap, topic)
+    assert.deepEqual(
+      got.map((g) => text(g.value)),
+      ['first', 'third', 'fifth'],
+    )
+  })
+
+  test('input larger than buffer.memory goes through drain backpressure: every line arrives, in order', async () => {
+    const bootstrap = testBootstrap()
+    const topic = uniqueTopic('produce-many')
+    await createTopic(topic, 1)
+    const n = 20_000
+    const value = 'v'.repeat(200)
+    const input = Array.from({ length: n }, (_, i) => `${i}:${value}`).join('\n')
+    const r = await runCli(
+      [
+        'produce',
+        '-b',
+        bootstrap,
+        '-t',
+        topic,
+        '-K',
+        ':',
+        '--producer-props',
+        'buffer.memory=1048576',
+        'batch.size=16384',
+      ],
+      180_000,
+      input,
+    )
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, new RegExp(`${n} records sent, 0 failed`))
+    const got = await readTopic(bootstrap, topic)
+    assert.equal(got.length, n)
+    got.forEach((g, i) => {
+      assert.equal(text(g.key), String(i))
+    })
+  })
+})
