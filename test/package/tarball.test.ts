@@ -130,6 +130,8 @@ describe('the packed tarball', () => {
     const topic = uniqueTopic('tarball')
     await createTopic(topic, 1)
     const example = usageExample(bootstrap, topic)
+    const imports = /import \{ [^}]+ \} from 'sluice'\n/.exec(example)?.[0] ?? ''
+    assert.match(imports, /\bProducer\b/, 'the example imports Producer from sluice')
 
     const esm = project('esm-app', 'module')
     writeFileSync(
@@ -141,8 +143,8 @@ describe('the packed tarball', () => {
 
     const cjs = project('cjs-app', 'commonjs')
     const required = example.replace(
-      /import \{ Producer \} from 'sluice'\n/,
-      "const { Producer } = require('sluice')\n",
+      /import \{ ([^}]+) \} from 'sluice'\n/,
+      "const { $1 } = require('sluice')\n",
     )
     assert.notEqual(required, example, 'the example imports Producer from sluice')
     writeFileSync(
@@ -164,7 +166,7 @@ describe('the packed tarball', () => {
     // TypeScript strict in the CommonJS project (nodenext compiles imports to require()).
     writeFileSync(
       join(cjs, 'main.ts'),
-      `import { Producer, KafkaError } from 'sluice'\nasync function main(): Promise<void> {\n${example.replace(/import \{ Producer \} from 'sluice'\n/, '')}\nconsole.log(JSON.stringify({ offset: String(md.offset), kafkaError: typeof KafkaError }))\n}\nvoid main()\n`,
+      `${imports.replace(' } from', ', KafkaError } from')}\nasync function main(): Promise<void> {\n${example.replace(imports, '')}\nconsole.log(JSON.stringify({ offset: String(md.offset), kafkaError: typeof KafkaError }))\n}\nvoid main()\n`,
     )
     tsc(cjs, { module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }, ['main.ts'])
     assert.match(readFileSync(join(cjs, 'out', 'main.js'), 'utf8'), /require\("sluice"\)/)
