@@ -3,13 +3,47 @@
  * back with Kafka's own consumer (keys, values, headers, partitions).
  */
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { ensureKafka } from '../../src/local-kafka/distribution.js'
 import { type ReadRecord, readTopic } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
 import { runCli } from './support.js'
+
+/** Kafka's own kafka-console-producer (org.apache.kafka.tools.ConsoleProducer) on `input`. */
+async function javaConsoleProducer(
+  bootstrap: string,
+  topic: string,
+  props: readonly string[],
+  input: Buffer,
+): Promise<{ status: number | null; stderr: string }> {
+  const { classpath } = await ensureKafka()
+  const child = spawn(
+    'java',
+    [
+      '-cp',
+      classpath,
+      'org.apache.kafka.tools.ConsoleProducer',
+      '--bootstrap-server',
+      bootstrap,
+      '--topic',
+      topic,
+      ...props.flatMap((p) => ['--reader-property', p]),
+    ],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  )
+  const err: Buffer[] = []
+  child.stderr.on('data', (b: Buffer) => err.push(b))
+  child.stdin.end(input)
+  const status = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', resolve)
+  })
+  return { status, stderr: Buffer.concat(err).toString('utf8') }
+}
 
 let dir = ''
 before(async () => {
@@ -80,6 +114,39 @@ describe('sluice produce against Kafka', () => {
         ],
       ],
     )
+  })
+
+  test("the same input gives what Kafka's kafka-console-producer writes: keys, values, headers, null.marker, line endings, partitions", async () => {
+    const bootstrap = testBootstrap()
+    const javaTopic = uniqueTopic('produce-java')
+    const ourTopic = uniqueTopic('produce-ours')
+    await Promise.all([createTopic(javaTopic, 3), createTopic(ourTopic, 3)])
+    const props = ['parse.headers=true', 'parse.key=true', 'key.separator=|', 'null.marker=NULL']
+    const input = Buffer.from(
+      [
+        'h1:a,h2:b\tk1|v1\n',
+        'h:NULL\tk2|value|with|bars\r\n', // a null header value; CRLF
+        'x:1\tk3|NULL\n', // a null value (tombstone)
+        'x:2\tk4|\rx:3\tk5|after a lone CR\n', // an empty value; a lone CR ends a line in Java
+        'ü:€\tkey ✓|välue 🙂\n', // UTF-8 in every part
+        'NULL\tk6|no headers\n',
+        'a:1,b:2,a:3\tk7|repeated header keys', // no final newline
+      ].join(''),
+    )
+    const java = await javaConsoleProducer(bootstrap, javaTopic, props, input)
+    assert.equal(java.status, 0, java.stderr)
+    const ours = await runCli(
+      ['produce', '-b', bootstrap, '-t', ourTopic, ...props.flatMap((p) => ['--property', p])],
+      120_000,
+      input,
+    )
+    assert.equal(ours.code, 0, ours.stderr)
+    assert.match(ours.stderr, /8 records sent, 0 failed/)
+    const shape = (rs: ReadRecord[]) =>
+      rs.map((r) => JSON.stringify([r.partition, text(r.key), text(r.value), headers(r)])).sort()
+    const javaRecords = await readTopic(bootstrap, javaTopic)
+    assert.equal(javaRecords.length, 8)
+    assert.deepEqual(shape(await readTopic(bootstrap, ourTopic)), shape(javaRecords))
   })
 
   test('files in order (and - for stdin), --key-separator, --partition; an empty line is an empty value as in Java', async () => {

@@ -127,8 +127,9 @@ export function parseProduceArgs(argv: readonly string[]): ProduceArgs {
 export const HELP = `Usage: sluice produce -t TOPIC --bootstrap-server HOST:PORT [options] [FILE...]
 
 Sends each line of the files (or of stdin, when none is named or for '-') as one record, like
-kafka-console-producer and kcat -P. Lines end at \\n or \\r\\n; an empty line is a record with
-an empty value (as in Kafka's tool). Input is read as it is sent: a pipe of any length works.
+kafka-console-producer and kcat -P. Lines end at \\n, \\r\\n or \\r (as in Kafka's tool); an
+empty line is a record with an empty value (as in Kafka's tool). Input is read as it is sent: a
+pipe of any length works.
 
 Target:
   -t, --topic TOPIC               topic to write to (required; it is not created)
