@@ -4,6 +4,8 @@
  * here runs; the functions are never called.
  */
 import {
+  type CreatedTopic,
+  createTopics,
   type KafkaError,
   type KafkaErrorCode,
   loadPropertiesFile,
@@ -88,4 +90,23 @@ export function eventsAndCallbacks(producer: Producer): void {
     const m: RecordMetadata | null = md
     void m
   })
+}
+
+export async function createTopicsTypes(
+  props: Awaited<ReturnType<typeof loadPropertiesFile>>,
+): Promise<void> {
+  const created: CreatedTopic[] = await createTopics({ bootstrapServers: 'b:9092' }, [
+    { name: 't', partitions: 3, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
+    { name: 'defaults' },
+  ])
+  void created
+  await createTopics(props, [{ name: 't' }], { timeoutMs: 5000 })
+  // @ts-expect-error the connection settings need bootstrapServers
+  await createTopics({ securityProtocol: 'SSL' }, [{ name: 't' }])
+  // @ts-expect-error partitions is a number
+  await createTopics({ bootstrapServers: 'b:9092' }, [{ name: 't', partitions: '3' }])
+  // @ts-expect-error a misspelt field
+  await createTopics({ bootstrapServers: 'b:9092' }, [{ name: 't', partition: 3 }])
+  // @ts-expect-error topic configs are strings, as Kafka takes them
+  await createTopics({ bootstrapServers: 'b:9092' }, [{ name: 't', configs: { 'retention.ms': 1000 } }])
 }
