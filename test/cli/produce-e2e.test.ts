@@ -3,7 +3,7 @@
  * back with Kafka's own consumer (keys, values, headers, partitions).
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test'
 import { ensureKafka } from '../../src/local-kafka/distribution.js'
 import { type ReadRecord, readTopic } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
-import { runCli } from './support.js'
+import { CLI, runCli } from './support.js'
 
 /** Kafka's own kafka-console-producer (org.apache.kafka.tools.ConsoleProducer) on `input`. */
 async function javaConsoleProducer(
@@ -142,11 +142,33 @@ describe('sluice produce against Kafka', () => {
     )
     assert.equal(ours.code, 0, ours.stderr)
     assert.match(ours.stderr, /8 records sent, 0 failed/)
+    assert.ok(!/[\r\x1b]/.test(ours.stderr), 'no progress line when stderr is not a terminal')
     const shape = (rs: ReadRecord[]) =>
       rs.map((r) => JSON.stringify([r.partition, text(r.key), text(r.value), headers(r)])).sort()
     const javaRecords = await readTopic(bootstrap, javaTopic)
     assert.equal(javaRecords.length, 8)
     assert.deepEqual(shape(await readTopic(bootstrap, ourTopic)), shape(javaRecords))
+  })
+
+  test('a progress line on stderr when it is a terminal (run under script(1) for a pty), cleared before the summary', async () => {
+    const bootstrap = testBootstrap()
+    const topic = uniqueTopic('produce-tty')
+    await createTopic(topic, 1)
+    const file = join(dir, 'tty.txt')
+    await writeFile(file, 'a\nb\nc\n')
+    const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`
+    const command = [process.execPath, CLI, 'produce', '-b', bootstrap, '-t', topic].map(quote).join(' ')
+    const r = spawnSync('script', ['-qec', `${command} < ${quote(file)}`, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    })
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`)
+    const out = r.stdout
+    assert.match(out, /\r\x1b\[2K\d+ records sent, \d+ failed, \d+ bytes, [\d.]+ s \(\d+ records\/sec\)/)
+    // The summary comes after the last clear, on a line of its own.
+    const last = out.lastIndexOf('\x1b[2K')
+    assert.match(out.slice(last), /^\x1b\[2Ksluice produce: 3 records sent, 0 failed, 3 bytes, /)
+    assert.equal((await readTopic(bootstrap, topic)).length, 3)
   })
 
   test('files in order (and - for stdin), --key-separator, --partition; an empty line is an empty value as in Java', async () => {
@@ -197,9 +219,11 @@ describe('sluice produce against Kafka', () => {
   test('--format json: keys, JSON values as their text, headers, partition, timestamp', async () => {
     const bootstrap = testBootstrap()
     const topic = uniqueTopic('produce-json')
+    // A given time, recent enough that retention (7 days) does not delete it before it is read.
+    const timestamp = Date.now() - 3_600_000 + 123
     await createTopic(topic, 2)
     const lines = [
-      '{"key":"k1","value":{"qty":2,"tags":["a"]},"headers":{"h":"v"},"partition":1,"timestamp":1700000000000}',
+      `{"key":"k1","value":{"qty":2,"tags":["a"]},"headers":{"h":"v"},"partition":1,"timestamp":${timestamp}}`,
       '',
       '{"key":null,"value":"plain text","headers":[["h","1"],["h","2"]],"partition":0}',
       '{"value":42,"partition":0}',
@@ -228,7 +252,7 @@ describe('sluice produce against Kafka', () => {
         [1, 'k1', '{"qty":2,"tags":["a"]}', [['h', 'v']]],
       ],
     )
-    assert.equal(got[2]!.timestamp, 1700000000000)
+    assert.equal(got[2]!.timestamp, timestamp)
     assert.equal(got[2]!.timestampType, 'CreateTime')
   })
 

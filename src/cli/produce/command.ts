@@ -118,6 +118,7 @@ async function produce(args: ProduceArgs): Promise<number> {
         formatCounts(c).slice(0, Math.max(0, width - 1)),
       )
     : null
+  bar?.draw()
   const error = (text: string): void => {
     const write = () => process.stderr.write(`sluice produce: ${text}\n`)
     if (bar === null) write()
