@@ -117,15 +117,19 @@ export interface TopicListing {
   internal: boolean
 }
 
-/** Every topic the cluster lets us see, sorted by name, with its partition count. */
+/**
+ * Every topic the cluster lets us see (or those of `names` that exist; none is created), sorted
+ * by name, with its partition count.
+ */
 export async function listTopics(
   bootstrapServers: readonly BrokerAddress[],
   timeoutMs = 30_000,
   security: ResolvedSecurity | null = null,
+  names: readonly string[] | null = null,
 ): Promise<TopicListing[]> {
   return onAnyBroker(bootstrapServers, timeoutMs, security, 'list topics', async (conn) => {
     const res = await conn.send(Metadata, {
-      topics: null,
+      topics: names === null ? null : names.map((name) => ({ topicId: null, name })),
       allowAutoTopicCreation: false,
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,
@@ -134,7 +138,7 @@ export async function listTopics(
     const listed: TopicListing[] = []
     for (const t of res.topics) {
       if (t.name === null) continue
-      if (t.errorCode !== ErrorCode.NONE && t.partitions.length === 0) continue
+      if (t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) continue
       const first = [...t.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex)[0]
       listed.push({
         name: t.name,

@@ -171,6 +171,33 @@ describe('sluice produce against Kafka', () => {
     assert.equal((await readTopic(bootstrap, topic)).length, 3)
   })
 
+  test('a topic that does not exist: a hint at once, then each record fails after max.block.ms with its line; exit 1', async () => {
+    const bootstrap = testBootstrap()
+    const topic = uniqueTopic('produce-missing')
+    const r = await runCli(
+      ['produce', '-b', bootstrap, '-t', topic, '--producer-props', 'max.block.ms=1500'],
+      120_000,
+      'one\ntwo\n',
+    )
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `topic '${topic}' does not exist \\(yet\\).*max\\.block\\.ms \\(1500 ms\\).*sluice topics create ${topic}`,
+      ),
+    )
+    assert.match(r.stderr, /sluice produce: stdin:1: ERR_\w+: /)
+    assert.match(r.stderr, /sluice produce: stdin:2: ERR_\w+: /)
+    assert.match(r.stderr, /0 records sent, 2 failed/)
+
+    // An existing topic gets no such hint.
+    const there = uniqueTopic('produce-there')
+    await createTopic(there, 1)
+    const ok = await runCli(['produce', '-b', bootstrap, '-t', there], 120_000, 'one\n')
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.doesNotMatch(ok.stderr, /does not exist/)
+  })
+
   test('files in order (and - for stdin), --key-separator, --partition; an empty line is an empty value as in Java', async () => {
     const bootstrap = testBootstrap()
     const topic = uniqueTopic('produce-files')

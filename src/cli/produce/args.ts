@@ -132,7 +132,8 @@ empty line is a record with an empty value (as in Kafka's tool). Input is read a
 pipe of any length works.
 
 Target:
-  -t, --topic TOPIC               topic to write to (required; it is not created)
+  -t, --topic TOPIC               topic to write to (required; it is not created: a missing
+                                  one gets a hint at once)
   -b, --bootstrap-server LIST     brokers, host:port[,host:port] (or bootstrap.servers in the
                                   producer settings)
   -p, --partition N               every record to partition N (default: the partitioner's choice)

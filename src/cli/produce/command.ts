@@ -8,9 +8,11 @@
 import { once } from 'node:events'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { listTopics } from '../../cluster/admin.js'
 import { ConfigError, KafkaError } from '../../errors.js'
 import { Producer } from '../../producer/producer.js'
 import type { ProducerRecord } from '../../producer/record.js'
+import { resolveSecurity } from '../../security/settings.js'
 import { clientSettings, take } from '../common/settings.js'
 import { UsageError } from '../common/usage.js'
 import { ProgressBar } from '../perf/progress.js'
@@ -78,6 +80,30 @@ export function formatCounts(c: Counts): string {
   return `${c.sent} records sent, ${c.failed} failed, ${c.bytes} bytes, ${secs.toFixed(3)} s (${rate} records/sec)`
 }
 
+/**
+ * A topic that does not exist keeps every record waiting max.block.ms (60 s by default) unless
+ * the cluster creates topics on first use; say so at once. Only a hint: a failed check (ACLs,
+ * say) is silent and the records have the last word.
+ */
+async function warnIfMissing(topic: string, producer: Producer): Promise<void> {
+  const c = producer.config
+  const security = resolveSecurity(c)
+  try {
+    const found = await listTopics(c.bootstrapServers, Math.min(c.maxBlockMs, 10_000), security, [topic])
+    if (found.length === 0) {
+      process.stderr.write(
+        `sluice produce: topic '${topic}' does not exist (yet): unless the cluster creates it on first use, ` +
+          `records wait for it up to max.block.ms (${c.maxBlockMs} ms) and then fail. ` +
+          `Create it with: sluice topics create ${topic} --bootstrap-server ...\n`,
+      )
+    }
+  } catch {
+    // The producer reports what is really wrong, record by record.
+  } finally {
+    await security.sasl?.close?.()
+  }
+}
+
 function describe(err: Error): string {
   return err instanceof KafkaError ? `${err.code}: ${err.message}` : err.message
 }
@@ -102,6 +128,7 @@ async function produce(args: ProduceArgs): Promise<number> {
   }
   const settings = await produceSettings(args)
   const producer = new Producer(settings)
+  await warnIfMissing(args.topic, producer)
   const parse: (line: string) => LineRecord =
     args.format === 'json'
       ? parseJsonLine
