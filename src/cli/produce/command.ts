@@ -129,13 +129,8 @@ async function produce(args: ProduceArgs): Promise<number> {
   const settings = await produceSettings(args)
   const producer = new Producer(settings)
   await warnIfMissing(args.topic, producer)
-  const parse: (line: string) => LineRecord =
-    args.format === 'json'
-      ? parseJsonLine
-      : (
-          (p) => (line: string) =>
-            p.parse(line)
-        )(new LineParser(args.reader))
+  const lineParser = new LineParser(args.reader)
+  const parse = args.format === 'json' ? parseJsonLine : (line: string) => lineParser.parse(line)
 
   const start = performance.now()
   const counts: Counts = { sent: 0, failed: 0, bytes: 0, elapsedMs: 0 }
