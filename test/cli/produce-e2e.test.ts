@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test'
 import { ensureKafka } from '../../src/local-kafka/distribution.js'
 import { type ReadRecord, readTopic } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
-import { CLI, runCli } from './support.js'
+import { CLI, countWithGetOffsetShell, runCli } from './support.js'
 
 /** Kafka's own kafka-console-producer (org.apache.kafka.tools.ConsoleProducer) on `input`. */
 async function javaConsoleProducer(
@@ -203,6 +203,34 @@ describe('sluice produce against Kafka', () => {
     const ok = await runCli(['produce', '-b', bootstrap, '-t', there], 120_000, 'one\n')
     assert.equal(ok.code, 0, ok.stderr)
     assert.doesNotMatch(ok.stderr, /does not exist/)
+  })
+
+  test('Ctrl-C (SIGINT) stops reading, delivers what was read, prints the summary and exits 130', async () => {
+    const bootstrap = testBootstrap()
+    const topic = uniqueTopic('produce-sigint')
+    await createTopic(topic, 1)
+    const child = spawn(process.execPath, [CLI, 'produce', '-b', bootstrap, '-t', topic], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    const err: Buffer[] = []
+    child.stderr.on('data', (b: Buffer) => err.push(b))
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+    // stdin stays open, as at a terminal: only the signal ends the run.
+    child.stdin.write('one\ntwo\n')
+    const deadline = Date.now() + 60_000
+    while ((await countWithGetOffsetShell(bootstrap, topic)) < 2) {
+      assert.ok(Date.now() < deadline, 'the two lines never reached Kafka')
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    child.kill('SIGINT')
+    const code = await closed
+    const stderr = Buffer.concat(err).toString('utf8')
+    assert.equal(code, 130, stderr)
+    assert.match(stderr, /sluice produce: 2 records sent, 0 failed, 6 bytes, .* \(interrupted\)\n$/)
+    assert.deepEqual(
+      (await readTopic(bootstrap, topic)).map((r) => text(r.value)),
+      ['one', 'two'],
+    )
   })
 
   test('files in order (and - for stdin), --key-separator, --partition; an empty line is an empty value as in Java', async () => {
