@@ -1,5 +1,8 @@
 /** `sluice topics create|list` end to end: the built CLI against the test broker. */
 import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { Producer } from '../../src/producer/producer.js'
 import { testBootstrap, uniqueTopic } from '../helpers/kafka.js'
@@ -53,6 +56,28 @@ describe('sluice topics against Kafka', () => {
       assert.equal((await p.partitionsFor(topic)).length, 3)
     } finally {
       await p.close()
+    }
+  })
+
+  test("--command-config: the connection settings are used, an admin client file's other settings ignored", async () => {
+    const bootstrap = testBootstrap()
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-topics-'))
+    try {
+      const ok = join(dir, 'admin.properties')
+      await writeFile(
+        ok,
+        `bootstrap.servers=${bootstrap}\nsecurity.protocol=PLAINTEXT\ndefault.api.timeout.ms=5000\nretries=3\n`,
+      )
+      const l = await runCli(['topics', 'list', '--command-config', ok])
+      assert.equal(l.code, 0, l.stderr)
+      // A wrong connection setting is still caught, naming the setting.
+      const bad = join(dir, 'bad.properties')
+      await writeFile(bad, `bootstrap.servers=${bootstrap}\nsecurity.protocol=PLAINTEXTT\n`)
+      const b = await runCli(['topics', 'list', '--command-config', bad])
+      assert.equal(b.code, 2)
+      assert.match(b.stderr, /security\.protocol/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
     }
   })
 

@@ -56,7 +56,8 @@ Connection (both):
   -b, --bootstrap-server LIST     brokers, host:port[,host:port] (required, or bootstrap.servers
                                   in the settings)
   --command-config FILE           client settings from a .properties file: security.protocol,
-                                  ssl.*, sasl.* (the producer's names)
+                                  ssl.*, sasl.* (the producer's names; other settings, such as an
+                                  admin client's, are ignored)
   --command-property NAME=VALUE ...  the same settings on the command line, over the file
   --timeout-ms MS                 how long the request may take (default 30000)
 
@@ -101,7 +102,12 @@ async function connection(f: Flags) {
   if (bootstrapServers === null) {
     throw new UsageError('--bootstrap-server is required (or bootstrap.servers in --command-config)')
   }
-  const config = resolveConfig({ ...settings, 'bootstrap.servers': bootstrapServers })
+  // A kafka-topics --command-config file is an admin client's: only the connection settings
+  // (security.protocol, ssl.*, sasl.*, as the producer names them) are used, the rest ignored.
+  const connectionSettings = Object.fromEntries(
+    Object.entries(settings).filter(([k]) => /^(security[.A-Z]|ssl[.A-Z]|sasl[.A-Z]|sasl$)/.test(k)),
+  )
+  const config = resolveConfig({ ...connectionSettings, 'bootstrap.servers': bootstrapServers })
   return {
     brokers: parseBrokerList(bootstrapServers),
     security: resolveSecurity(config),
