@@ -110,6 +110,7 @@ export const TIERS = {
     'test/cli/produce-e2e.test.ts',
     'test/cli/topics-e2e.test.ts',
     'test/admin.test.ts',
+    'test/cli/secure-cli.test.ts', // its own secure broker
     'test/cli/perf-e2e.test.ts', // one test runs `sluice perf` with no broker given: it starts its own
     'test/compression/java.test.ts',
     'test/fakes-selftest/fault-proxy-kafka.test.ts',

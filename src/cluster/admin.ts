@@ -1,4 +1,4 @@
-import { ConfigError, NetworkError } from '../errors.js'
+import { AuthenticationError, ConfigError, NetworkError, TlsError } from '../errors.js'
 import type { BrokerAddress } from '../network/connection-pool.js'
 import { ConnectionPool } from '../network/connection-pool.js'
 import { brokerError, ErrorCode } from '../protocol/error-codes.js'
@@ -47,13 +47,16 @@ async function onAnyBroker<T>(
       try {
         conn = await pool.get(addr)
       } catch (err) {
+        // A refused login or TLS handshake is the answer: another broker would say the same.
+        if (err instanceof AuthenticationError || err instanceof TlsError) throw err
         lastError = err
         continue
       }
       return await request(conn)
     }
+    const why = lastError instanceof Error ? `: ${lastError.message}` : ''
     throw new NetworkError(
-      `could not reach any of ${bootstrapServers.map((a) => `${a.host}:${a.port}`).join(', ')} to ${what}`,
+      `could not reach any of ${bootstrapServers.map((a) => `${a.host}:${a.port}`).join(', ')} to ${what}${why}`,
       { cause: lastError },
     )
   } finally {
