@@ -1,7 +1,8 @@
 /**
  * A one-line progress bar for a terminal: redrawn in place a few times a second, cleared before
  * any other line is printed (then drawn again below it) and removed at the end. Only used when
- * stdout is a TTY, so pipes and files never see control characters.
+ * the stream it draws on is a TTY (stdout for `sluice perf`, stderr for `sluice produce`), so
+ * pipes and files never see control characters.
  */
 
 export interface TerminalLike {
