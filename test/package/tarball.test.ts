@@ -80,7 +80,9 @@ function tsc(dir: string, compilerOptions: Record<string, unknown>, files: strin
 
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'sluice-tarball-'))
-  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
+  // --ignore-scripts: pack the dist/ the suite built. npm pack would otherwise run `prepare`,
+  // whose build deletes dist/ while other files of the tier run the built CLI from it.
+  const out = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], {
     cwd: ROOT,
     encoding: 'utf8',
   })
