@@ -23,6 +23,8 @@ export const TIERS = {
     'test/cli/cli.test.ts',
     'test/cli/histogram.test.ts',
     'test/cli/keys.test.ts',
+    'test/cli/produce-args.test.ts',
+    'test/cli/produce-lines.test.ts',
     'test/cli/progress.test.ts',
     'test/cli/report.test.ts',
     'test/cli/run.test.ts',
@@ -107,6 +109,10 @@ export const TIERS = {
     'test/package/tarball.test.ts',
     'test/cli/payloads.test.ts',
     'test/cli/perf-metrics.test.ts',
+    'test/cli/produce-e2e.test.ts',
+    'test/cli/topics-e2e.test.ts',
+    'test/admin.test.ts',
+    'test/cli/secure-cli.test.ts', // its own secure broker
     'test/cli/perf-e2e.test.ts', // one test runs `sluice perf` with no broker given: it starts its own
     'test/compression/java.test.ts',
     'test/fakes-selftest/fault-proxy-kafka.test.ts',

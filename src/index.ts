@@ -1,3 +1,4 @@
+export { type CreatedTopic, type CreateTopicsOptions, createTopics, type NewTopic } from './admin.js'
 export type { ClusterSnapshot } from './cluster/cluster-snapshot.js'
 export {
   type BatchEvent,

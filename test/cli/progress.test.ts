@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { ProgressBar, renderProgress } from '../../src/cli/perf/progress.js'
+import { ProgressBar, renderProgress } from '../../src/cli/common/progress.js'
 
 const CLEAR = '\r\x1b[2K'
 

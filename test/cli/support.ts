@@ -12,14 +12,24 @@ export interface CliRun {
   pid: number | undefined
 }
 
-/** Runs `node dist/cli/main.js ...args`; resolves whatever the exit status. */
-export function runCli(args: readonly string[], timeoutMs = 180_000): Promise<CliRun> {
+/**
+ * Runs `node dist/cli/main.js ...args`, with `input` on its stdin when given (else no stdin);
+ * resolves whatever the exit status.
+ */
+export function runCli(
+  args: readonly string[],
+  timeoutMs = 180_000,
+  input: string | Buffer | null = null,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: [input === null ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    })
+    if (input !== null) child.stdin!.end(input)
     const out: Buffer[] = []
     const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
+    child.stdout!.on('data', (b: Buffer) => out.push(b))
+    child.stderr!.on('data', (b: Buffer) => err.push(b))
     // A guard against a hung run, not a timing assertion.
     const guard = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     child.on('error', reject)

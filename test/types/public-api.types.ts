@@ -6,6 +6,8 @@
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import {
+  type CreatedTopic,
+  createTopics,
   type KafkaError,
   type KafkaErrorCode,
   loadPropertiesFile,
@@ -144,4 +146,23 @@ export async function streams(): Promise<void> {
   await bytes.sendAll(['v'])
   // @ts-expect-error a misspelt option
   await bytes.sendAll([], { stopOnErorr: true })
+}
+
+export async function createTopicsTypes(
+  props: Awaited<ReturnType<typeof loadPropertiesFile>>,
+): Promise<void> {
+  const created: CreatedTopic[] = await createTopics({ bootstrapServers: 'b:9092' }, [
+    { name: 't', partitions: 3, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
+    { name: 'defaults' },
+  ])
+  void created
+  await createTopics(props, [{ name: 't' }], { timeoutMs: 5000 })
+  // @ts-expect-error the connection settings need bootstrapServers
+  await createTopics({ securityProtocol: 'SSL' }, [{ name: 't' }])
+  // @ts-expect-error partitions is a number
+  await createTopics({ bootstrapServers: 'b:9092' }, [{ name: 't', partitions: '3' }])
+  // @ts-expect-error a misspelt field
+  await createTopics({ bootstrapServers: 'b:9092' }, [{ name: 't', partition: 3 }])
+  // @ts-expect-error topic configs are strings, as Kafka takes them
+  await createTopics({ bootstrapServers: 'b:9092' }, [{ name: 't', configs: { 'retention.ms': 1000 } }])
 }

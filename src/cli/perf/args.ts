@@ -7,13 +7,10 @@
  * one seed always gives the same run, but not the numbers of Java's SplittableRandom.
  */
 import { suggest } from '../../producer/config/suggest.js'
+import { parseProp } from '../common/settings.js'
+import { UsageError } from '../common/usage.js'
 
-/** A mistake on the command line: reported with the flag's name, exit status 2, no stack. */
-export class UsageError extends Error {
-  override get name(): string {
-    return 'UsageError'
-  }
-}
+export { parseProp, UsageError }
 
 export type Payload =
   | { readonly kind: 'random'; readonly recordSize: number }
@@ -297,15 +294,6 @@ export function parsePerfArgs(argv: readonly string[]): PerfArgs {
   }
 }
 
-/** `name=value` -> [name, value]: a non-empty name, then everything after the first '='. */
-export function parseProp(prop: string): [string, string] {
-  const eq = prop.indexOf('=')
-  if (eq <= 0 || eq === prop.length - 1) {
-    throw new UsageError(`invalid property '${prop}': --producer-props expects PROP-NAME=PROP-VALUE`)
-  }
-  return [prop.slice(0, eq), prop.slice(eq + 1)]
-}
-
 export const HELP = `Usage: sluice perf [options]
 
 Produces records as fast as the producer allows (or at --throughput records/s) and prints
@@ -351,4 +339,11 @@ Output:
 Lines (as Kafka's tool prints them):
   N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency.
   N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, P ms 50th, P ms 95th, P ms 99th, P ms 99.9th.
+
+Examples:
+  sluice perf --num-records 1000000 --record-size 100                  # starts a local Kafka
+  sluice perf --topic t --num-records 5000000 --record-size 100 --throughput -1 \\
+      --bootstrap-server localhost:9092 --producer-props acks=1 linger.ms=5 --warmup-records 500000
+  sluice perf --bootstrap-server localhost:9092 --num-records 100000 --key-distribution random \\
+      --record-key-range 1000 --json
 `

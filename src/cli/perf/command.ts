@@ -10,11 +10,11 @@ import { metricKey } from '../../metrics/registry.js'
 import { resolveConfig } from '../../producer/config/index.js'
 import { Producer } from '../../producer/producer.js'
 import { type ResolvedSecurity, resolveSecurity } from '../../security/settings.js'
+import { ProgressBar, type ProgressCounts } from '../common/progress.js'
 import { HELP, type PerfArgs, parsePerfArgs, UsageError } from './args.js'
 import { keySource } from './keys.js'
 import { type MetricsServer, serveMetrics } from './metrics-server.js'
 import { FilePayloads, payloadSource, seededRandom } from './payloads.js'
-import { ProgressBar } from './progress.js'
 import { formatMetrics, jsonReport } from './report.js'
 import { PerfRun } from './run.js'
 import { type PerfSettings, perfSettings } from './settings.js'
@@ -43,7 +43,7 @@ class Terminal {
     else process.stderr.write(`${text}\n`)
   }
 
-  startProgress(counts: ConstructorParameters<typeof ProgressBar>[1]): void {
+  startProgress(counts: () => ProgressCounts): void {
     if (this.#json || !process.stdout.isTTY) return
     this.#bar = new ProgressBar(process.stdout, counts)
   }

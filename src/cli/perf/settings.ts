@@ -5,9 +5,8 @@
  * unless given; and the transaction settings (ConfigPostProcessor).
  */
 import { randomUUID } from 'node:crypto'
-import { ConfigError } from '../../errors.js'
-import { loadPropertiesFile } from '../../producer/properties.js'
-import { type PerfArgs, parseProp, UsageError } from './args.js'
+import { parseProp, readConfigFile, take } from '../common/settings.js'
+import type { PerfArgs } from './args.js'
 
 export const DEFAULT_CLIENT_ID = 'perf-producer-client'
 export const DEFAULT_TRANSACTION_ID_PREFIX = 'performance-producer-'
@@ -20,36 +19,10 @@ export interface PerfSettings {
   readonly transactions: { readonly id: string; readonly durationMs: number } | null
 }
 
-/** Removes every spelling (Java and camelCase) of a setting; returns the last value found. */
-function take(settings: Record<string, string>, ...names: string[]): string | undefined {
-  let found: string | undefined
-  for (const name of names) {
-    if (Object.hasOwn(settings, name)) {
-      found = settings[name]
-      delete settings[name]
-    }
-  }
-  return found
-}
-
-async function readConfigFile(path: string): Promise<Record<string, string>> {
-  try {
-    return await loadPropertiesFile(path)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    const why =
-      code === 'ENOENT'
-        ? 'the file does not exist'
-        : err instanceof ConfigError
-          ? err.message
-          : (err as Error).message
-    throw new UsageError(`--producer.config '${path}': ${why}`)
-  }
-}
-
 export async function perfSettings(args: PerfArgs): Promise<PerfSettings> {
   const producer: Record<string, string> = Object.create(null)
-  if (args.producerConfigFile !== null) Object.assign(producer, await readConfigFile(args.producerConfigFile))
+  if (args.producerConfigFile !== null)
+    Object.assign(producer, await readConfigFile(args.producerConfigFile, '--producer.config'))
   for (const word of args.producerProps) {
     const [name, value] = parseProp(word)
     producer[name] = value

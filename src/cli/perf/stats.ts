@@ -143,14 +143,16 @@ export function formatWindowLine(
 /**
  * Java (4.x): `%d%s records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max
  * latency, %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.` with " steady state" as %s for the
- * steady-state line. Java's percentiles are whole milliseconds; ours are rounded to them.
+ * steady-state line. Java's percentiles are whole milliseconds; ours are rounded to them. With
+ * nothing acknowledged (every record failed) Java prints `NaN ms avg latency`; we print 0.00,
+ * as for the maximum and the percentiles, so the line still parses as numbers.
  */
 export function formatTotalLine(s: StatsSummary, steadyState: boolean): string {
   const l = s.latencyMs
   const whole = (v: number | null) => String(Math.round(v ?? 0))
   return (
     `${s.records}${steadyState ? ' steady state' : ''} records sent, ${fixed(s.recordsPerSec, 6)} records/sec ` +
-    `(${fixed(s.mbPerSec, 2)} MB/sec), ${fixed(l.avg ?? Number.NaN, 2)} ms avg latency, ` +
+    `(${fixed(s.mbPerSec, 2)} MB/sec), ${fixed(l.avg ?? 0, 2)} ms avg latency, ` +
     `${fixed(l.max ?? 0, 2)} ms max latency, ${whole(l.p50)} ms 50th, ${whole(l.p95)} ms 95th, ` +
     `${whole(l.p99)} ms 99th, ${whole(l.p999)} ms 99.9th.`
   )

@@ -1,7 +1,8 @@
 /**
  * A one-line progress bar for a terminal: redrawn in place a few times a second, cleared before
  * any other line is printed (then drawn again below it) and removed at the end. Only used when
- * stdout is a TTY, so pipes and files never see control characters.
+ * the stream it draws on is a TTY (stdout for `sluice perf`, stderr for `sluice produce`), so
+ * pipes and files never see control characters.
  */
 
 export interface TerminalLike {
@@ -41,22 +42,30 @@ function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
 }
 
-export class ProgressBar {
+/** A line redrawn in place; `render` turns the counts into text (perf's bar by default). */
+export class ProgressBar<C = ProgressCounts> {
   readonly #out: TerminalLike
-  readonly #counts: () => ProgressCounts
+  readonly #counts: () => C
+  readonly #render: (counts: C, width: number) => string
   #timer: NodeJS.Timeout | null = null
   #shown = false
 
-  constructor(out: TerminalLike, counts: () => ProgressCounts, refreshMs = 200) {
+  constructor(
+    out: TerminalLike,
+    counts: () => C,
+    refreshMs = 200,
+    render: (counts: C, width: number) => string = renderProgress as never,
+  ) {
     this.#out = out
     this.#counts = counts
+    this.#render = render
     this.#timer = setInterval(() => this.draw(), refreshMs)
     this.#timer.unref()
   }
 
   draw(): void {
     const width = this.#out.columns || 80
-    this.#out.write(`${CLEAR_LINE}${renderProgress(this.#counts(), width)}`)
+    this.#out.write(`${CLEAR_LINE}${this.#render(this.#counts(), width)}`)
     this.#shown = true
   }
 
