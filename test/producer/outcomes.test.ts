@@ -9,7 +9,7 @@ import { asMaybeWritten, BrokerError, KafkaError, NetworkError, TimeoutError } f
 import { Producer } from '../../src/producer/producer.js'
 import { ApiKey } from '../../src/protocol/api-keys.js'
 import { startFakeCluster } from '../fakes/fake-broker.js'
-import { QUICK, TEST_TIMEOUT } from '../faults/support.js'
+import { QUICK, TEST_TIMEOUT, waitFor } from '../faults/support.js'
 
 /** The error a send rejected with (fails the test if it resolved). */
 async function failure(p: Promise<unknown>): Promise<KafkaError> {
@@ -40,7 +40,8 @@ describe('maybeWritten', () => {
     })
     try {
       const inFlight = p.send({ topic: 'hung', partition: 0, value: 'sent, never answered' })
-      await new Promise((r) => setTimeout(r, 200)) // it goes out; the next one waits behind it
+      // It goes out (the broker has it); the next one waits behind it (max.in.flight 1).
+      await waitFor(() => producedValues(cluster) === 1, 'the first Produce request reached the broker')
       const queued = p.send({ topic: 'hung', partition: 0, value: 'never sent' })
       await p.close({ timeoutMs: 300 })
       const sent = await failure(inFlight)
