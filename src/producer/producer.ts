@@ -44,7 +44,7 @@ import type {
   SendCallback,
   SendOptions,
 } from './record.js'
-import { notABatchError, unknownRecordField, unknownRecordFieldError } from './record-fields.js'
+import { checkRecord, describeValue, notABatchError, notARecordError } from './record-fields.js'
 import { Sender } from './sender.js'
 import { resolveSerializer, type Serializer, type SerializerInput, serialize } from './serializers.js'
 import type { DefaultTopicChunk } from './streams/chunks.js'
@@ -413,23 +413,9 @@ export class Producer<
       const fatal = this.#sender.fatalError
       if (fatal !== null) throw fatal
       if (record === null || typeof record !== 'object' || Array.isArray(record))
-        throw new InvalidRecordError(
-          `send() needs a record object { topic, value, ... }, got ${describeValue(record)}`,
-        )
+        throw notARecordError(record)
       if (signal?.aborted === true) throw abortError(signal)
-      const topic = record.topic
-      if (typeof topic !== 'string' || topic.length === 0) {
-        throw new InvalidRecordError(`a record needs a non-empty string topic, got ${describeValue(topic)}`)
-      }
-      const unknown = unknownRecordField(record)
-      if (unknown !== null) throw unknownRecordFieldError(unknown, topic)
-      const partition = record.partition
-      if (partition !== undefined && partition !== null && !(Number.isInteger(partition) && partition >= 0)) {
-        throw new InvalidRecordError(
-          `the partition of a record for topic '${topic}' must be an integer >= 0, got ${describeValue(partition)}`,
-          'ERR_INVALID_PARTITION',
-        )
-      }
+      const topic = checkRecord(record)
       const key = serialize(this.#keySerializer, record.key ?? null, topic, 'key')
       const value = serialize(this.#valueSerializer, record.value ?? null, topic, 'value')
       const own = normalizeHeaders(record.headers, topic)
@@ -877,17 +863,6 @@ function toTimestamp(t: number | Date | undefined, now: number): number {
   throw new InvalidRecordError(
     `invalid record timestamp: ${why}; give epoch milliseconds as an integer, or a Date`,
   )
-}
-
-/** A short, safe description of a value the caller gave, for error messages. */
-function describeValue(v: unknown): string {
-  if (v === null) return 'null'
-  if (v === undefined) return 'undefined'
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint')
-    return `${typeof v} ${String(v)}`
-  if (Array.isArray(v)) return 'an array'
-  return `a ${typeof v}`
 }
 
 /** The producer's events: 'drain' once a caller that was told to wait may send again. */
