@@ -51,6 +51,9 @@ export const TIERS = {
     'test/faults/transactions.test.ts',
     'test/helpers-selftest/sequence-ledger.test.ts',
     'test/integration/leader-hint.test.ts',
+    'test/kafkajs/errors.test.ts',
+    'test/kafkajs/fake-broker.test.ts',
+    'test/kafkajs/partitioners.test.ts',
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
     'test/producer/outcomes.test.ts',
