@@ -127,6 +127,7 @@ export const TIERS = {
     'test/integration/security.test.ts', // its own secure broker
     'test/integration/split.test.ts',
     'test/integration/timestamps.test.ts',
+    'test/kafkajs/compat.test.ts', // the same kafkajs program through kafkajs and sluice/kafkajs
     'test/integration/transactions.test.ts', // and a broker of its own with transaction.version=0
     'test/local-kafka/secure-broker.test.ts', // its own secure broker
     'test/network/connection.test.ts',
