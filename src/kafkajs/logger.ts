@@ -81,11 +81,16 @@ export function createLogger(level: LogLevel, creator: logCreator): Logger {
   return make('', null)
 }
 
-/** Sluice's `logger` setting writing to a kafkajs logger: trace and debug both go to debug. */
+/**
+ * Sluice's `logger` setting writing to a kafkajs logger. Sluice's trace, debug and info lines
+ * (connections, cluster id, producer ids, closing) go to debug: at kafkajs's default level, INFO,
+ * a kafkajs producer prints nothing while it works, and neither does this one. Warnings and
+ * errors keep their level.
+ */
 export function sluiceLogger(log: Logger): SluiceLogger {
   const fn =
-    (method: 'debug' | 'info' | 'warn' | 'error') =>
+    (method: 'debug' | 'warn' | 'error') =>
     (fields: Record<string, unknown>, message: string): void =>
       log[method](message, fields)
-  return { trace: fn('debug'), debug: fn('debug'), info: fn('info'), warn: fn('warn'), error: fn('error') }
+  return { trace: fn('debug'), debug: fn('debug'), info: fn('debug'), warn: fn('warn'), error: fn('error') }
 }
