@@ -17,6 +17,7 @@ import {
   type PartitionerArgs,
   Partitioners,
 } from '../../src/kafkajs/index.js'
+import { ApiKey } from '../../src/protocol/api-keys.js'
 import { type FakeCluster, startFakeCluster } from '../fakes/fake-broker.js'
 
 const quiet = { logLevel: logLevel.NOTHING }
@@ -195,6 +196,38 @@ describe('sluice/kafkajs on the fake broker', () => {
     await producer.connect()
     await producer.disconnect()
     assert.equal(events.length, 3, 'removed listeners hear nothing')
+  })
+
+  test('REQUEST_TIMEOUT once for a Produce request unanswered within requestTimeout; the retried send succeeds', async () => {
+    const producer = new Kafka({
+      ...quiet,
+      clientId: 'kjs-timeout',
+      brokers: [cluster.bootstrapServers],
+      requestTimeout: 500,
+    }).producer()
+    const timeouts: InstrumentationEvent[] = []
+    const requests: InstrumentationEvent[] = []
+    producer.on(producer.events.REQUEST_TIMEOUT, (e) => {
+      timeouts.push(e)
+    })
+    producer.on(producer.events.REQUEST, (e) => {
+      requests.push(e)
+    })
+    await producer.connect()
+    cluster.addRule({ apiKey: ApiKey.Produce, times: 1, noResponse: true })
+    try {
+      const result = await producer.send({ topic: 'b', messages: [{ value: 'late', partition: 1 }] })
+      assert.equal(result.length, 1)
+      await new Promise((r) => setImmediate(r))
+      assert.equal(timeouts.length, 1)
+      assert.equal(timeouts[0]?.type, 'producer.network.request_timeout')
+      const payload = timeouts[0]?.payload as Record<string, unknown>
+      assert.equal(payload.apiName, 'Produce')
+      assert.equal(payload.clientId, 'kjs-timeout')
+      assert.equal(requests.length, 1, 'the answered retry')
+    } finally {
+      await producer.disconnect()
+    }
   })
 
   test("kafkajs's argument checks and states, with kafkajs's classes and messages", async () => {
