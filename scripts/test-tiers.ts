@@ -53,6 +53,7 @@ export const TIERS = {
     'test/integration/leader-hint.test.ts',
     'test/kafkajs/errors.test.ts',
     'test/kafkajs/fake-broker.test.ts',
+    'test/kafkajs/logger.test.ts',
     'test/kafkajs/partitioners.test.ts',
     'test/kafkajs/security.test.ts', // openssl makes the certificates, as in test/security/tls.test.ts
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java

@@ -26,6 +26,7 @@ import type { ProducerConfigInput, ProducerSettings } from '../producer/config/i
 import type { OAuthBearerTokenCallback } from '../producer/config/types.js'
 import type { SaslMechanism } from '../security/sasl/mechanism.js'
 import { KafkaJSNonRetriableError } from './errors.js'
+import type { LogLevel, logCreator } from './logger.js'
 import type { ICustomPartitioner } from './partitioners.js'
 
 export interface RetryOptions {
@@ -68,8 +69,8 @@ export interface KafkaConfig {
   requestTimeout?: number
   enforceRequestTimeout?: boolean
   retry?: RetryOptions
-  logLevel?: number
-  logCreator?: (level: never) => (entry: never) => void
+  logLevel?: LogLevel
+  logCreator?: logCreator
   socketFactory?: unknown
 }
 

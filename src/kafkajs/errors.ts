@@ -33,25 +33,31 @@ export class KafkaJSNonRetriableError extends KafkaJSError {
   }
 }
 
-/** What KafkaJSProtocolError is made from: an entry of Kafka's error table. */
+/**
+ * What KafkaJSProtocolError is made from: an entry of Kafka's error table (kafkajs also takes
+ * any error or message, whose type and code are then undefined and which is then retriable).
+ */
 export interface ProtocolErrorInput {
-  message: string
+  message?: string
   /** Kafka's name for the error, e.g. MESSAGE_TOO_LARGE. */
-  type: string
+  type?: string
   /** Kafka's numeric code. */
-  code: number
-  retriable: boolean
+  code?: number
+  retriable?: boolean
   helpUrl?: string
 }
+
+type ProtocolInput = string | ProtocolErrorInput
 
 export class KafkaJSProtocolError extends KafkaJSError {
   type: string
   code: number
 
-  constructor(e: ProtocolErrorInput, { retriable = e.retriable }: { retriable?: boolean } = {}) {
-    super(e, { retriable })
-    this.type = e.type
-    this.code = e.code
+  constructor(e: ProtocolInput, { retriable }: { retriable?: boolean } = {}) {
+    const fields = typeof e === 'string' ? {} : e
+    super(e, { retriable: retriable ?? fields.retriable ?? true })
+    this.type = fields.type as string
+    this.code = fields.code as number
     this.name = 'KafkaJSProtocolError'
   }
 }
@@ -59,7 +65,7 @@ export class KafkaJSProtocolError extends KafkaJSError {
 export class KafkaJSOffsetOutOfRange extends KafkaJSProtocolError {
   topic: string
   partition: number
-  constructor(e: ProtocolErrorInput, { topic, partition }: { topic: string; partition: number }) {
+  constructor(e: ProtocolInput, { topic, partition }: { topic: string; partition: number }) {
     super(e)
     this.topic = topic
     this.partition = partition
@@ -69,7 +75,7 @@ export class KafkaJSOffsetOutOfRange extends KafkaJSProtocolError {
 
 export class KafkaJSMemberIdRequired extends KafkaJSProtocolError {
   memberId: string
-  constructor(e: ProtocolErrorInput, { memberId }: { memberId: string }) {
+  constructor(e: ProtocolInput, { memberId }: { memberId: string }) {
     super(e)
     this.memberId = memberId
     this.name = 'KafkaJSMemberIdRequired'
@@ -112,6 +118,8 @@ export class KafkaJSConnectionClosedError extends KafkaJSConnectionError {
 
 export interface RequestTimeoutDetails {
   broker?: string
+  /** Taken for kafkajs's type signature; not kept (as in kafkajs). */
+  clientId?: string
   correlationId?: number
   createdAt?: number
   sentAt?: number
@@ -265,7 +273,7 @@ export class KafkaJSInvalidLongError extends KafkaJSNonRetriableError {}
 
 export class KafkaJSCreateTopicError extends KafkaJSProtocolError {
   topic: string
-  constructor(e: ProtocolErrorInput, topicName: string) {
+  constructor(e: ProtocolInput, topicName: string) {
     super(e)
     this.topic = topicName
     this.name = 'KafkaJSCreateTopicError'
@@ -275,7 +283,7 @@ export class KafkaJSCreateTopicError extends KafkaJSProtocolError {
 export class KafkaJSAlterPartitionReassignmentsError extends KafkaJSProtocolError {
   topic: string | undefined
   partition: number | undefined
-  constructor(e: ProtocolErrorInput, topicName?: string, partition?: number) {
+  constructor(e: ProtocolInput, topicName?: string, partition?: number) {
     super(e)
     this.topic = topicName
     this.partition = partition

@@ -4,14 +4,7 @@
  */
 import type { KafkaConfig, ProducerConfig } from './config.js'
 import { SluiceUnsupportedError } from './errors.js'
-import {
-  consoleLogCreator,
-  createLogger,
-  type Logger,
-  type LogLevel,
-  type logCreator,
-  logLevel,
-} from './logger.js'
+import { consoleLogCreator, createLogger, type Logger, logLevel } from './logger.js'
 import { Producer } from './producer.js'
 
 export class Kafka {
@@ -20,10 +13,7 @@ export class Kafka {
 
   constructor(config: KafkaConfig) {
     this.#config = { ...config }
-    this.#log = createLogger(
-      (config.logLevel ?? logLevel.INFO) as LogLevel,
-      (config.logCreator as logCreator | undefined) ?? consoleLogCreator,
-    )
+    this.#log = createLogger(config.logLevel ?? logLevel.INFO, config.logCreator ?? consoleLogCreator)
   }
 
   producer(options: ProducerConfig = {}): Producer {

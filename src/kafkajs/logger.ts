@@ -16,6 +16,8 @@ export const logLevel = {
 } as const
 
 export type LogLevel = (typeof logLevel)[keyof typeof logLevel]
+/** kafkajs's `logLevel` is an enum, a value and a type: `(level: logLevel) => ...` works here too. */
+export type logLevel = LogLevel
 
 export interface LogEntry {
   namespace: string
@@ -35,7 +37,8 @@ export interface Logger {
   setLogLevel(level: LogLevel): void
 }
 
-function fromEnv(level: LogLevel): LogLevel {
+/** KAFKAJS_LOG_LEVEL when set to a level's name, else `level`. */
+function fromEnv<L extends LogLevel | null>(level: L): LogLevel | L {
   const name = (process.env.KAFKAJS_LOG_LEVEL ?? '').toUpperCase()
   return Object.hasOwn(logLevel, name) ? logLevel[name as keyof typeof logLevel] : level
 }
@@ -55,13 +58,14 @@ export const consoleLogCreator: logCreator =
 export function createLogger(level: LogLevel, creator: logCreator): Logger {
   let rootLevel = fromEnv(level)
   const write = creator(rootLevel)
-  const make = (namespace: string, own: LogLevel | null): Logger => {
+  // The root logger's namespace is undefined, as in kafkajs (its entries carry no namespace).
+  const make = (namespace: string | undefined, own: LogLevel | null): Logger => {
     const at =
       (label: string, lvl: LogLevel) =>
       (message: string, extra: object = {}): void => {
         if (lvl > (own ?? rootLevel)) return
         write({
-          namespace,
+          namespace: namespace as string,
           level: lvl,
           label,
           log: { timestamp: new Date().toISOString(), logger: 'kafkajs', message, ...extra },
@@ -72,13 +76,13 @@ export function createLogger(level: LogLevel, creator: logCreator): Logger {
       error: at('ERROR', logLevel.ERROR),
       warn: at('WARN', logLevel.WARN),
       debug: at('DEBUG', logLevel.DEBUG),
-      namespace: (ns, lvl) => make(ns, lvl === undefined ? null : fromEnv(lvl)),
+      namespace: (ns, lvl) => make(ns, fromEnv(lvl ?? null)),
       setLogLevel: (lvl) => {
         rootLevel = lvl
       },
     }
   }
-  return make('', null)
+  return make(undefined, null)
 }
 
 /**
