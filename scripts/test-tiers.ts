@@ -51,6 +51,7 @@ export const TIERS = {
     'test/faults/transactions.test.ts',
     'test/helpers-selftest/sequence-ledger.test.ts',
     'test/integration/leader-hint.test.ts',
+    'test/kafkajs/config.test.ts',
     'test/kafkajs/errors.test.ts',
     'test/kafkajs/fake-broker.test.ts',
     'test/kafkajs/logger.test.ts',
