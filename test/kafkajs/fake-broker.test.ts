@@ -245,6 +245,15 @@ describe('sluice/kafkajs on the fake broker', () => {
         /invalidates the idempotent/,
       )
       await assert.rejects(producer.send({ topic: '', messages: [{ value: 'x' }] }), /Invalid topic/)
+      // A partition the topic lacks fails the send (kafkajs drops the message silently: docs/KAFKAJS.md).
+      await assert.rejects(
+        producer.send({ topic: 'b', messages: [{ value: 'x', partition: 9 }] }),
+        (e: unknown) => {
+          assert.ok(e instanceof KafkaJSNonRetriableError)
+          assert.match((e as Error).message, /partition 9 of topic 'b' is not in the range/)
+          return true
+        },
+      )
       await assert.rejects(
         producer.send({ topic: 'a', messages: [{ key: 'k' } as unknown as Message] }),
         /Invalid message without value for topic "a"/,
