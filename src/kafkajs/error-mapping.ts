@@ -8,6 +8,8 @@
  * - a lost connection -> KafkaJSConnectionError; no response in time -> KafkaJSRequestTimeoutError;
  * - authentication refused -> KafkaJSSASLAuthenticationError; TLS refused -> KafkaJSConnectionError
  *   (not retriable);
+ * - a transaction broken by a broker error (abortable, fenced, fatal) -> that error's
+ *   KafkaJSProtocolError;
  * - a topic missing from metadata until the wait ended -> KafkaJSProtocolError
  *   UNKNOWN_TOPIC_OR_PARTITION; other client-side timeouts -> KafkaJSTimeout;
  * - anything else (bad config, bad record, transaction state, a closed producer) ->
@@ -85,6 +87,17 @@ export function toKafkaJSError(err: unknown): KafkaJSError {
       // A delivery timeout caused by a broker error reads as that error, retried until the end.
       if (err.cause instanceof KafkaError) return toKafkaJSError(err.cause)
       return new KafkaJSTimeout(err.message, { cause: err })
+  }
+  if (
+    (err.code === 'ERR_TRANSACTION_ABORTABLE' ||
+      err.code === 'ERR_PRODUCER_FENCED' ||
+      err.code === 'ERR_PRODUCER_FATAL') &&
+    err.cause instanceof KafkaError &&
+    err.cause.errorCode > 0
+  ) {
+    // The broker's refusal that broke the transaction is what kafkajs reports (e.g. a commit
+    // after being fenced: INVALID_PRODUCER_EPOCH).
+    return protocolError(err.cause.errorCode, err)
   }
   if (err.errorCode > 0) {
     if (err.code === 'SASL_AUTHENTICATION_FAILED' || err.code === 'UNSUPPORTED_SASL_MECHANISM') {

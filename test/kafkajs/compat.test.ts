@@ -313,6 +313,50 @@ describe('the same mistakes give the same kafkajs errors', { timeout: 240_000 },
     assert.equal(mine?.isOwnClass, true)
   })
 
+  test('a transactional producer fenced by a newer one with the same id: send and commit fail the same way', async () => {
+    const fenced = async (lib: Lib) => {
+      const kafka = new lib.Kafka({
+        brokers: [bootstrap],
+        logLevel: lib.logLevel.NOTHING,
+        retry: { retries: 2 },
+      })
+      const options = { transactionalId: uniqueTopic('kjs-fence'), idempotent: true, maxInFlightRequests: 1 }
+      const topic = uniqueTopic('kjs-fence')
+      await createTopic(topic, 1)
+      const show = (e: { name: string; retriable: boolean; type?: string }) => ({
+        name: e.name,
+        retriable: e.retriable,
+        type: e.type,
+      })
+      const first = kafka.producer(options)
+      const second = kafka.producer(options)
+      try {
+        await first.connect()
+        const tx1 = await first.transaction()
+        await tx1.send({ topic, messages: [{ value: 'first' }] })
+        await second.connect()
+        const tx2 = await second.transaction()
+        const send = await tx1.send({ topic, messages: [{ value: 'fenced' }] }).then(() => 'sent', show)
+        const commit = await tx1.commit().then(() => 'committed', show)
+        await tx2.send({ topic, messages: [{ value: 'second' }] })
+        await tx2.commit()
+        const committed = await readTopic(bootstrap, topic, { isolationLevel: 'read_committed' })
+        return { send, commit, committed: committed.map((r) => r.value?.toString()) }
+      } finally {
+        await first.disconnect().catch(() => {})
+        await second.disconnect().catch(() => {})
+      }
+    }
+    const [mine, reference] = [await fenced(sluice), await fenced(kafkajs)]
+    assert.deepEqual(mine, reference)
+    assert.deepEqual(mine.send, {
+      name: 'KafkaJSProtocolError',
+      retriable: false,
+      type: 'INVALID_PRODUCER_EPOCH',
+    })
+    assert.deepEqual(mine.committed, ['second'])
+  })
+
   test('a topic that does not exist, auto-creation off: the same error class and cause', async (t) => {
     const send = (p: Lib) => p.send({ topic: uniqueTopic('kjs-missing'), messages: [{ value: 'x' }] })
     const options = { allowAutoTopicCreation: false }

@@ -18,6 +18,7 @@ import {
   RequestTimeoutError,
   TimeoutError,
   TlsError,
+  TransactionAbortableError,
 } from '../../src/errors.js'
 import { asSendFailure, protocolError, toKafkaJSError } from '../../src/kafkajs/error-mapping.js'
 import * as ours from '../../src/kafkajs/index.js'
@@ -166,6 +167,14 @@ describe("Sluice's errors as kafkajs errors", () => {
     assert.ok(retried.cause instanceof ours.KafkaJSConnectionError)
     const fatal = asSendFailure(new RecordTooLargeError('big'))
     assert.ok(fatal instanceof ours.KafkaJSProtocolError)
+  })
+
+  test('a transaction broken by a broker error reads as that error (a commit after being fenced)', () => {
+    const cause = new BrokerError('INVALID_PRODUCER_EPOCH', 47, false, 'old epoch')
+    const e = toKafkaJSError(new TransactionAbortableError('must abort', { cause }))
+    assert.ok(e instanceof ours.KafkaJSProtocolError)
+    assert.equal(e.type, 'INVALID_PRODUCER_EPOCH')
+    assert.equal(e.retriable, false)
   })
 
   test('a delivery timeout caused by a broker error reads as that error', () => {
