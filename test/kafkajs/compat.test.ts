@@ -1,7 +1,7 @@
 /**
  * One kafkajs program, unchanged, run through kafkajs 2.2.4 itself and through sluice/kafkajs on
  * the suite's real Apache Kafka: connect, send (keys, headers, explicit partitions, a timestamp),
- * sendBatch across topics with gzip, a transaction with send + sendOffsets + commit, one with
+ * sendBatch across topics with gzip, keyed messages through LegacyPartitioner, a transaction with send + sendOffsets + commit, one with
  * send + abort, a use after the end, disconnect. The answers are compared (shape, partitions and
  * offsets), and what each wrote is read back by Kafka's own consumer (read_committed) and compared
  * record by record; the group offsets by Kafka's Admin client. Then the errors both give for the
@@ -61,6 +61,14 @@ async function program(lib: Lib, bootstrap: string, n: Names) {
     ],
   })
 
+  const legacyProducer = kafka.producer({ createPartitioner: Partitioners.LegacyPartitioner })
+  await legacyProducer.connect()
+  const legacy = await legacyProducer.send({
+    topic: n.b,
+    messages: Array.from({ length: 24 }, (_, i) => ({ key: `legacy-key-${i * 7919}`, value: `legacy ${i}` })),
+  })
+  await legacyProducer.disconnect()
+
   const txProducer = kafka.producer({
     transactionalId: n.transactionalId,
     idempotent: true,
@@ -68,7 +76,7 @@ async function program(lib: Lib, bootstrap: string, n: Names) {
     createPartitioner: Partitioners.DefaultPartitioner,
   })
   try {
-    return await transactions(txProducer, n, { sent, batch, events })
+    return await transactions(txProducer, n, { sent, batch, legacy, events })
   } finally {
     // Also when something failed: an open connection would keep the test process alive.
     await txProducer.disconnect().catch(() => {})
@@ -95,7 +103,12 @@ async function retrying<T>(work: () => Promise<T>): Promise<T> {
 async function transactions(
   txProducer: Lib,
   n: Names,
-  before: { sent: Record<string, unknown>[]; batch: Record<string, unknown>[]; events: string[] },
+  before: {
+    sent: Record<string, unknown>[]
+    batch: Record<string, unknown>[]
+    legacy: Record<string, unknown>[]
+    events: string[]
+  },
 ) {
   await txProducer.connect()
   const tx = await txProducer.transaction()
@@ -199,7 +212,7 @@ describe('the same kafkajs program through kafkajs and sluice/kafkajs', { timeou
 
   test('send, sendBatch and transaction send answer the same: partitions, offsets, fields', () => {
     assert.ok(theirs && ours, 'both runs finished')
-    for (const field of ['sent', 'batch', 'txSent'] as const) {
+    for (const field of ['sent', 'batch', 'legacy', 'txSent'] as const) {
       const mine = normalize(ours[field], ofSluice)
       assert.deepEqual(mine, normalize(theirs[field], ofKafkajs), field)
       assert.ok(mine.length > 0)
