@@ -106,7 +106,12 @@ export class ProducerEvents {
     this.#emitter.emit(type, event)
   }
 
-  /** Stops listening to the diagnostics channels (disconnect). */
+  /** Listens to the diagnostics channels again if REQUEST* listeners exist (connect). */
+  open(): void {
+    this.#updateSubscriptions()
+  }
+
+  /** Stops listening to the diagnostics channels (disconnect); open() resumes. */
   close(): void {
     if (this.#subscribed) {
       unsubscribe(CHANNELS.response, this.#onResponse)

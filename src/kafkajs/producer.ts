@@ -91,6 +91,7 @@ export class Producer {
     })
     this.#brokers = brokers
     this.#status = 'connected'
+    this.#events.open()
     this.#events.emit(PRODUCER_EVENTS.CONNECT)
   }
 

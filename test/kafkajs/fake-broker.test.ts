@@ -192,10 +192,21 @@ describe('sluice/kafkajs on the fake broker', () => {
     assert.equal(request.apiName, 'Produce')
     assert.equal(request.clientId, 'kjs-fake')
     assert.equal(typeof request.duration, 'number')
+    // Connected again, the REQUEST listener hears again.
+    await producer.connect()
+    await producer.send({ topic: 'a', messages: [{ value: 'y', partition: 0 }] })
+    await producer.disconnect()
+    await new Promise((r) => setImmediate(r))
+    assert.deepEqual(
+      events.slice(3).map((e) => e.type),
+      ['producer.connect', 'producer.network.request', 'producer.disconnect'],
+    )
     for (const remove of removers) remove()
     await producer.connect()
+    await producer.send({ topic: 'a', messages: [{ value: 'z', partition: 0 }] })
     await producer.disconnect()
-    assert.equal(events.length, 3, 'removed listeners hear nothing')
+    await new Promise((r) => setImmediate(r))
+    assert.equal(events.length, 6, 'removed listeners hear nothing')
   })
 
   test('REQUEST_TIMEOUT once for a Produce request unanswered within requestTimeout; the retried send succeeds', async () => {
