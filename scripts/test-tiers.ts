@@ -53,6 +53,12 @@ export const TIERS = {
     'test/faults/transactions.test.ts',
     'test/helpers-selftest/sequence-ledger.test.ts',
     'test/integration/leader-hint.test.ts',
+    'test/kafkajs/config.test.ts',
+    'test/kafkajs/errors.test.ts',
+    'test/kafkajs/fake-broker.test.ts',
+    'test/kafkajs/logger.test.ts',
+    'test/kafkajs/partitioners.test.ts',
+    'test/kafkajs/security.test.ts', // openssl makes the certificates, as in test/security/tls.test.ts
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
     'test/producer/streams/send-all.test.ts',
@@ -133,6 +139,7 @@ export const TIERS = {
     'test/integration/split.test.ts',
     'test/integration/streams.test.ts', // a million lines through pipeline(), read back by Kafka's consumer
     'test/integration/timestamps.test.ts',
+    'test/kafkajs/compat.test.ts', // the same kafkajs program through kafkajs and sluice/kafkajs
     'test/integration/transactions.test.ts', // and a broker of its own with transaction.version=0
     'test/local-kafka/secure-broker.test.ts', // its own secure broker
     'test/network/connection.test.ts',

@@ -2,7 +2,8 @@
  * What `import 'sluice'` loads, from the built package (dist/, as npm ships it, resolved through
  * package.json's "exports" by self-reference): every module URL the loader sees is recorded by a
  * load hook in the child process. The library must not load src/local-kafka (the launcher for
- * tests, benchmarks and `sluice perf`), the CLI, test support, or a decompressor.
+ * tests, benchmarks and `sluice perf`), the CLI, test support, or a decompressor; nor may
+ * `sluice/kafkajs` load kafkajs.
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
@@ -81,6 +82,40 @@ describe("import 'sluice'", () => {
     assert.ok(seen.has('dist/producer/producer.d.ts'))
     assert.deepEqual(
       [...seen].filter((f) => /^dist\/(local-kafka|cli)\//.test(f)),
+      [],
+    )
+  })
+})
+
+describe("import 'sluice/kafkajs'", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-surface-kafkajs-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+  const { urls, exports, resolved } = loadedBy('sluice/kafkajs', join(dir, 'loaded.txt'))
+
+  test("resolves to dist/kafkajs/index.js and exports kafkajs's producer API", () => {
+    assert.equal(fileURLToPath(resolved), join(ROOT, 'dist', 'kafkajs', 'index.js'))
+    for (const name of [
+      'Kafka',
+      'Partitioners',
+      'CompressionTypes',
+      'logLevel',
+      'KafkaJSError',
+      'KafkaJSProtocolError',
+    ]) {
+      assert.ok(exports.includes(name), name)
+    }
+  })
+
+  test('loads no third-party package (kafkajs is a devDependency for tests only) and nothing outside dist/', () => {
+    assert.deepEqual(
+      urls.filter((u) => u.includes('/node_modules/')),
+      [],
+    )
+    const ours = urls.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u).slice(ROOT.length))
+    assert.ok(ours.includes('dist/kafkajs/producer.js'), ours.join(', '))
+    for (const path of ours) assert.match(path, /^dist\//, `${path} is outside dist/`)
+    assert.deepEqual(
+      ours.filter((p) => /^dist\/(local-kafka|cli)\//.test(p)),
       [],
     )
   })

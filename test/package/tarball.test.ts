@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -29,6 +29,19 @@ function usageExample(bootstrap: string, topic: string): string {
   const m = /```ts\n([\s\S]*?)```/.exec(usage)
   assert.ok(m !== null, 'README has a ts block under ## Usage')
   const code = m[1]!
+  assert.match(code, /localhost:9092/, 'the example names a broker to replace')
+  assert.match(code, /'orders'/, 'the example names a topic to replace')
+  return code.replaceAll('localhost:9092', bootstrap).replaceAll("'orders'", `'${topic}'`)
+}
+
+/** The README's js block under "## Coming from kafkajs", pointed at the test broker and `topic`. */
+function kafkajsExample(bootstrap: string, topic: string): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('\n## Coming from kafkajs'))
+  const m = /```js\n([\s\S]*?)```/.exec(section)
+  assert.ok(m !== null, 'README has a js block under ## Coming from kafkajs')
+  const code = m[1]!
+  assert.match(code, /from 'sluice\/kafkajs'/, 'the example imports sluice/kafkajs')
   assert.match(code, /localhost:9092/, 'the example names a broker to replace')
   assert.match(code, /'orders'/, 'the example names a topic to replace')
   return code.replaceAll('localhost:9092', bootstrap).replaceAll("'orders'", `'${topic}'`)
@@ -192,6 +205,67 @@ describe('the packed tarball', () => {
     for (const r of written) {
       assert.equal(r.key?.toString(), sent[1])
       assert.equal(r.value?.toString(), sent[2])
+    }
+  })
+
+  test("sluice/kafkajs: the README's kafkajs example runs from ESM and CommonJS without kafkajs installed, and type-checks under strict", {
+    timeout: TIMEOUT,
+  }, async () => {
+    const bootstrap = testBootstrap()
+    const topic = uniqueTopic('tarball-kafkajs')
+    await createTopic(topic, 1)
+    const example = kafkajsExample(bootstrap, topic)
+    const show = 'console.log(JSON.stringify(md))\n'
+    // The answer is the last line: kafkajs's default logger may print before it.
+    const answer = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as { baseOffset?: string }[]
+
+    const esm = project('kafkajs-esm', 'module')
+    assert.equal(
+      existsSync(join(esm, 'node_modules', 'kafkajs')),
+      false,
+      'kafkajs is not installed with sluice',
+    )
+    writeFileSync(join(esm, 'main.mjs'), `${example}\n${show}`)
+    const esmOut = answer(node(esm, 'main.mjs'))
+    assert.deepEqual(esmOut, [
+      {
+        topicName: topic,
+        partition: 0,
+        errorCode: 0,
+        baseOffset: '0',
+        logAppendTime: '-1',
+        logStartOffset: '-1',
+      },
+    ])
+
+    const cjs = project('kafkajs-cjs', 'commonjs')
+    const required = example.replace(
+      /import \{ ([^}]*) \} from 'sluice\/kafkajs'\n/,
+      "const { $1 } = require('sluice/kafkajs')\n",
+    )
+    assert.notEqual(required, example, 'the example imports from sluice/kafkajs')
+    writeFileSync(
+      join(cjs, 'main.cjs'),
+      `async function main() {\n${required}\n${show}}\nmain().catch((e) => { console.error(e); process.exit(1) })\n`,
+    )
+    const cjsOut = answer(node(cjs, 'main.cjs'))
+    assert.equal(cjsOut[0]?.baseOffset, '1')
+
+    // TypeScript strict, module nodenext, the library's declarations checked too (skipLibCheck false).
+    writeFileSync(join(esm, 'main.ts'), `${example}\n${show}export {}\n`)
+    tsc(esm, { module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }, ['main.ts'])
+    const tsOut = answer(node(esm, join('out', 'main.js')))
+    assert.equal(tsOut[0]?.baseOffset, '2')
+
+    const written = await readTopic(bootstrap, topic)
+    assert.equal(written.length, 3, 'one record from each run')
+    for (const r of written) {
+      assert.equal(r.key?.toString(), 'order-1')
+      assert.equal(r.value?.toString(), '{"a":1}')
+      assert.deepEqual(
+        r.headers.map(([k, v]) => [k, v?.toString()]),
+        [['source', 'web']],
+      )
     }
   })
 
