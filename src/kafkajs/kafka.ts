@@ -28,7 +28,7 @@ export class Kafka {
 
   admin(_options?: unknown): never {
     throw new SluiceUnsupportedError(
-      "sluice/kafkajs has no admin client: Sluice is a Kafka producer. Create topics with kafkajs admin, Kafka's kafka-topics.sh, or your platform's tooling; see docs/KAFKAJS.md",
+      "sluice/kafkajs has no admin client: Sluice is a Kafka producer. Create topics with createTopics() from 'sluice' (or `sluice topics create`), Kafka's kafka-topics.sh, or your platform's tooling; see docs/KAFKAJS.md",
     )
   }
 
