@@ -142,14 +142,26 @@ export class PendingSends {
   #admit(p: PendingSend): void {
     const limit = this.#host.bufferMemory
     if (this.#waitingBytes + p.bytes > limit && this.#waitingBytes > 0) {
-      this.#overflow ??= new BufferExhaustedError(
-        `${this.#waitingBytes} bytes of records already wait for metadata or memory, the bound of buffer.memory=${limit}: ` +
-          "the send was refused at once. Wait for 'drain' when send() returns false or producer.needsDrain is true (or await sends) before sending more.",
-      )
       p.bytes = 0
-      throw this.#overflow
+      throw this.#overflowError()
     }
     this.#waitingBytes += p.bytes
+  }
+
+  /**
+   * Throws what #admit would when the records waiting already hold buffer.memory, so a record
+   * that would wait can be refused before it is serialized.
+   */
+  refuseIfFull(): void {
+    if (this.#waitingBytes >= this.#host.bufferMemory) throw this.#overflowError()
+  }
+
+  #overflowError(): BufferExhaustedError {
+    this.#overflow ??= new BufferExhaustedError(
+      `${this.#waitingBytes} bytes of records already wait for metadata or memory, the bound of buffer.memory=${this.#host.bufferMemory}: ` +
+        "the send was refused at once. Wait for 'drain' when send() returns false or producer.needsDrain is true (or await sends) before sending more.",
+    )
+    return this.#overflow
   }
 
   /** The record stops waiting (appended, failed or taken back). */

@@ -416,6 +416,17 @@ export class Producer<
         throw notARecordError(record)
       if (signal?.aborted === true) throw abortError(signal)
       const topic = checkRecord(record)
+      const pending = this.#pending
+      const meta = this.#metadata.snapshot.topic(topic)
+      const known =
+        !pending.waitingForMetadata(topic) &&
+        meta !== undefined &&
+        meta.partitions.length > 0 &&
+        meta.errorCode === 0
+      const direct = known && !pending.waitingForMemory
+      // A record that would wait while the waiting ones hold buffer.memory is refused before it
+      // is serialized: a loop that ignores 'drain' then costs no memory per refused record.
+      if (!direct) pending.refuseIfFull()
       const key = serialize(this.#keySerializer, record.key ?? null, topic, 'key')
       const value = serialize(this.#valueSerializer, record.value ?? null, topic, 'value')
       const own = normalizeHeaders(record.headers, topic)
@@ -424,21 +435,8 @@ export class Producer<
       const now = Date.now()
       const timestamp = toTimestamp(record.timestamp, now)
       this.#checkSize(topic, key, value, headers)
-      const pending = this.#pending
-      const meta = this.#metadata.snapshot.topic(topic)
-      const known =
-        !pending.waitingForMetadata(topic) &&
-        meta !== undefined &&
-        meta.partitions.length > 0 &&
-        meta.errorCode === 0
       // The common case appends at once, with no record-sized object kept for a wait.
-      if (
-        known &&
-        !pending.waitingForMemory &&
-        this.#append(record, key, value, headers, timestamp, completion, meta, now)
-      ) {
-        return
-      }
+      if (direct && this.#append(record, key, value, headers, timestamp, completion, meta!, now)) return
       const entry: PendingSend = {
         record,
         key,

@@ -2,8 +2,11 @@
  * A caller that ignores backpressure (one synchronous loop of a million callback sends, no
  * 'drain') meets a bound: records waiting to enter buffer.memory hold at most as much again,
  * and the sends beyond fail at once with a retriable ERR_BUFFER_EXHAUSTED that says to wait for
- * 'drain'. Before the bound, the same loop held every record (549 MiB of RSS growth for 8 MiB of
- * buffer.memory); with it, about 37 MiB. The bound asserted, 16 x buffer.memory, is far from both.
+ * 'drain'. What the process holds after the loop, garbage collected, is what the producer keeps:
+ * about 17.5 MiB for 8 MiB of buffer.memory (the batches and the waiting records), on Node 20
+ * and 24 alike; before the bound it kept every record (549 MiB of RSS growth). The bound
+ * asserted is 4 x buffer.memory. Peak RSS is only reported: it also counts garbage V8 has not
+ * collected yet, which Node 24's heap sizing lets grow to a few hundred MiB in such a loop.
  * What was acknowledged is what Kafka's own consumer reads back.
  */
 import assert from 'node:assert/strict'
@@ -24,7 +27,7 @@ test('a million sends ignoring drain: RSS bounded by buffer.memory, the excess r
   const script = new URL('../helpers/flood-child.ts', import.meta.url).pathname
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', script, testBootstrap(), topic, '1000000', String(BUFFER_MEMORY)],
+    ['--expose-gc', '--import', 'tsx', script, testBootstrap(), topic, '1000000', String(BUFFER_MEMORY)],
     { maxBuffer: 1024 * 1024, timeout: 240_000 },
   )
   const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
@@ -33,16 +36,19 @@ test('a million sends ignoring drain: RSS bounded by buffer.memory, the excess r
     refused: number
     other: number
     refusal: string
+    heldMiB: number
     growthMiB: number
   }
-  t.diagnostic(`written ${r.written}, refused ${r.refused}, RSS growth ${r.growthMiB.toFixed(0)} MiB`)
+  t.diagnostic(
+    `written ${r.written}, refused ${r.refused}, held ${r.heldMiB.toFixed(1)} MiB, peak RSS growth ${r.growthMiB.toFixed(0)} MiB`,
+  )
   assert.equal(r.written + r.refused + r.other, r.n, 'every record settled')
   assert.equal(r.other, 0)
   assert.ok(r.refused > 0, 'the loop went past the bound')
   assert.ok(r.written > 0)
   assert.match(r.refusal, /already wait for metadata or memory, the bound of buffer.memory=8388608/)
   assert.match(r.refusal, /Wait for 'drain'/)
-  assert.ok(r.growthMiB < (16 * BUFFER_MEMORY) / 2 ** 20, `RSS grew ${r.growthMiB.toFixed(0)} MiB`)
+  assert.ok(r.heldMiB < (4 * BUFFER_MEMORY) / 2 ** 20, `the producer held ${r.heldMiB.toFixed(1)} MiB`)
   const read = await readTopicValues(testBootstrap(), topic, () => {})
   assert.equal(read, r.written, 'what was acknowledged is in the topic, once')
 })
