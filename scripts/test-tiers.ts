@@ -113,6 +113,7 @@ export const TIERS = {
   ],
   integration: [
     'test/package/tarball.test.ts',
+    'test/schema-registry/registry.test.ts', // starts its own Apicurio Registry (built with Maven once)
     'test/cli/payloads.test.ts',
     'test/cli/perf-metrics.test.ts',
     'test/cli/produce-e2e.test.ts',
@@ -181,6 +182,7 @@ export const UNIT_FORBIDDEN_IMPORTS = [
   'helpers/independent-reader.js',
   'local-kafka/cluster.js',
   'cli/support.js',
+  'helpers/schema-registry.js',
 ] as const
 
 /**

@@ -1,0 +1,26 @@
+/**
+ * sluice/schema-registry: a Confluent Schema Registry client and Confluent's wire framing.
+ */
+
+export type { CallOptions, SchemaRegistryAuth, SchemaRegistryOptions } from './client.js'
+export { SchemaRegistryClient } from './client.js'
+export { SchemaRegistryError } from './errors.js'
+export type { Unframed } from './framing.js'
+export {
+  encodeMessageIndexes,
+  frame,
+  frameProtobuf,
+  HEADER_SIZE,
+  MAGIC_BYTE,
+  SchemaFramingError,
+  unframe,
+  unframeProtobuf,
+} from './framing.js'
+export type {
+  CompatibilityResult,
+  RegisteredSchema,
+  Schema,
+  SchemaById,
+  SchemaReference,
+  SchemaType,
+} from './types.js'
