@@ -78,6 +78,7 @@ export const TIERS = {
     'test/producer/txn-coordinator-errors.test.ts',
     'test/public-surface.test.ts',
     'test/producer/serializers.test.ts',
+    'test/schema-registry/avro.test.ts',
     'test/schema-registry/client.test.ts', // a node:http server on loopback stands in for the registry
     'test/schema-registry/framing.test.ts',
     'test/producer/txn-sequences.test.ts',
