@@ -7,8 +7,12 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { KafkaError } from '../../src/errors.js'
+import { Producer } from '../../src/producer/producer.js'
+import { AvroDeserializer, AvroSerializer } from '../../src/schema-registry/avro.js'
 import { SchemaRegistryClient } from '../../src/schema-registry/client.js'
 import { SchemaRegistryError } from '../../src/schema-registry/errors.js'
+import { readTopic } from '../helpers/independent-reader.js'
+import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
 import { type RunningRegistry, startSchemaRegistry } from '../helpers/schema-registry.js'
 
 const TIMEOUT = 300_000
@@ -175,6 +179,46 @@ describe('SchemaRegistryClient against Apicurio Registry (ccompat v7)', { timeou
     const byId = await new SchemaRegistryClient({ url: registry.url }).getById(id)
     assert.equal(byId.schemaType, 'JSON')
     assert.deepEqual(byId.references, references)
+  })
+
+  test("Avro end to end: prepare registers under <topic>-value, the producer sends framed values, Kafka's consumer reads them back", async () => {
+    const topic = uniqueTopic('avro')
+    await createTopic(topic, 1)
+    const avro = new AvroSerializer({ registry: client, schema: userV2 })
+    await avro.prepare(topic)
+    const id = avro.schemaId(topic)
+    assert.equal((await client.getLatest(`${topic}-value`)).id, id)
+
+    const producer = new Producer({ bootstrapServers: testBootstrap(), valueSerializer: avro.serializer })
+    try {
+      await Promise.all([
+        producer.send({ topic, value: { name: 'Ann', age: 31 } }),
+        producer.send({ topic, value: { name: 'Bo', age: 4 } }),
+      ])
+      // A value the schema refuses fails that record only, before it is sent.
+      await assert.rejects(
+        producer.send({ topic, value: { name: 42, age: 1 } }),
+        (e: unknown) => e instanceof KafkaError && e.code === 'ERR_SERIALIZATION',
+      )
+    } finally {
+      await producer.close()
+    }
+
+    const read = await readTopic(testBootstrap(), topic)
+    assert.equal(read.length, 2)
+    // A fresh client: the writer schema comes from the registry by the id in the bytes.
+    const reader = new AvroDeserializer(new SchemaRegistryClient({ url: registry.url }))
+    const values = []
+    for (const r of read) {
+      assert.ok(r.value !== null)
+      assert.equal(r.value[0], 0)
+      assert.equal(r.value.readInt32BE(1), id)
+      values.push({ ...((await reader.deserialize(r.value)) as object) })
+    }
+    assert.deepEqual(values, [
+      { name: 'Ann', age: 31 },
+      { name: 'Bo', age: 4 },
+    ])
   })
 
   test('a stopped registry is ERR_SCHEMA_REGISTRY_UNREACHABLE, retriable, after the retries', async () => {
