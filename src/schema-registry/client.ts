@@ -8,6 +8,7 @@
  */
 import { ConfigError } from '../errors.js'
 import { Secret } from '../security/secret.js'
+import { SchemaRegistryError } from './errors.js'
 import { type HttpSettings, type JsonRequest, requestJson } from './http.js'
 import type {
   CompatibilityResult,
@@ -175,15 +176,20 @@ export class SchemaRegistryClient {
    */
   register(subject: string, schema: Schema, options: CallOptions = {}): Promise<number> {
     const req = body(schema)
-    return cached(this.#ids, cacheKey(subject, schema), async () => {
+    const shared = cached(this.#ids, cacheKey(subject, schema), async () => {
       const a = await this.#request<{ id: number }>({
         method: 'POST',
         path: `/subjects/${enc(subject)}/versions`,
         body: req,
-        signal: options.signal,
       })
+      if (!Number.isInteger(a?.id))
+        throw new SchemaRegistryError(
+          `POST /subjects/${enc(subject)}/versions: no id in the answer`,
+          'ERR_SCHEMA_REGISTRY',
+        )
       return a.id
     })
+    return untilAborted(shared, options.signal)
   }
 
   /**
@@ -192,28 +198,25 @@ export class SchemaRegistryClient {
    */
   lookup(subject: string, schema: Schema, options: CallOptions = {}): Promise<RegisteredSchema> {
     const req = body(schema)
-    return cached(this.#lookups, cacheKey(subject, schema), async () => {
+    const shared = cached(this.#lookups, cacheKey(subject, schema), async () => {
       const a = await this.#request<SchemaAnswer>({
         method: 'POST',
         path: `/subjects/${enc(subject)}`,
         body: req,
-        signal: options.signal,
       })
       return registered(subject, a)
     })
+    return untilAborted(shared, options.signal)
   }
 
   /** The schema with global id `id` (GET /schemas/ids/{id}). Cached: an id never changes. */
   getById(id: number, options: CallOptions = {}): Promise<SchemaById> {
     if (!Number.isInteger(id) || id < 0) return Promise.reject(new RangeError(`bad schema id ${id}`))
-    return cached(this.#byId, id, async () => {
-      const a = await this.#request<SchemaAnswer>({
-        method: 'GET',
-        path: `/schemas/ids/${id}`,
-        signal: options.signal,
-      })
+    const shared = cached(this.#byId, id, async () => {
+      const a = await this.#request<SchemaAnswer>({ method: 'GET', path: `/schemas/ids/${id}` })
       return { id, schema: a.schema, schemaType: a.schemaType ?? 'AVRO', references: a.references ?? [] }
     })
+    return untilAborted(shared, options.signal)
   }
 
   /**
@@ -243,6 +246,29 @@ export class SchemaRegistryClient {
       signal: options.signal,
     })
   }
+}
+
+/**
+ * A shared request goes on when one caller gives up: an aborted signal only ends that caller's
+ * wait, with the signal's reason.
+ */
+function untilAborted<V>(p: Promise<V>, signal: AbortSignal | undefined): Promise<V> {
+  if (signal === undefined) return p
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<V>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
 }
 
 function cached<K, V>(map: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> {

@@ -75,12 +75,13 @@ export async function requestJson<T>(settings: HttpSettings, req: JsonRequest): 
   const url = settings.baseUrl + req.path
   const what = `${req.method} ${req.path}`
   for (let attempt = 0; ; attempt++) {
+    // Outside the try: a token source that fails is its own error, not an unreachable registry.
+    const headers: Record<string, string> = {
+      accept: `${CONTENT_TYPE}, application/json`,
+      ...(await settings.headers()),
+    }
     let error: SchemaRegistryError
     try {
-      const headers: Record<string, string> = {
-        accept: `${CONTENT_TYPE}, application/json`,
-        ...(await settings.headers()),
-      }
       const init: RequestInit = { method: req.method, headers }
       if (req.body !== undefined) {
         headers['content-type'] = CONTENT_TYPE

@@ -280,6 +280,40 @@ describe('SchemaRegistryClient retries and errors', () => {
   })
 })
 
+describe('SchemaRegistryClient shared requests and signals', () => {
+  test('one caller aborting a shared registration ends only its own wait', async () => {
+    let release = () => {}
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    handler = async (_req, res) => {
+      await gate
+      json(res, 200, { id: 11 })
+    }
+    const c = client()
+    const ac = new AbortController()
+    const first = c.register('s', { schema: avro }, { signal: ac.signal })
+    const second = c.register('s', { schema: avro })
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 5))
+    ac.abort(new Error('first gave up'))
+    await assert.rejects(first, /first gave up/)
+    release()
+    assert.equal(await second, 11)
+    assert.equal(seen.length, 1)
+    // An already aborted signal rejects at once, without a request.
+    const done = new AbortController()
+    done.abort(new Error('already'))
+    await assert.rejects(c.getById(1, { signal: done.signal }), /already/)
+    assert.equal(seen.length, 1)
+  })
+
+  test('a registration answer without an id is an error, not undefined', async () => {
+    handler = (_req, res) => json(res, 200, {})
+    const err = await rejection(client().register('s', { schema: avro }))
+    assert.equal(err.code, 'ERR_SCHEMA_REGISTRY')
+  })
+})
+
 describe('SchemaRegistryClient auth', () => {
   test('basic auth from options, with a string or a Secret', async () => {
     handler = (_req, res) => json(res, 200, [])
@@ -309,6 +343,28 @@ describe('SchemaRegistryClient auth', () => {
       seen.map((s) => s.headers.authorization),
       ['Bearer abc', 'Bearer t1', 'Bearer t2'],
     )
+  })
+
+  test('a token function that fails rejects the call with its own error, unretried', async () => {
+    handler = (_req, res) => json(res, 200, [])
+    let calls = 0
+    const c = client({
+      retries: 3,
+      auth: {
+        token: () => {
+          calls++
+          throw new Error('token service down')
+        },
+      },
+    })
+    await assert.rejects(c.getSubjects(), /token service down/)
+    const empty = client({ auth: { token: () => '' } })
+    await assert.rejects(
+      empty.getSubjects(),
+      (e: unknown) => e instanceof ConfigError && e.option === 'auth.token',
+    )
+    assert.equal(calls, 1)
+    assert.equal(seen.length, 0)
   })
 
   test('extra headers are sent', async () => {
