@@ -128,6 +128,7 @@ export const TIERS = {
     'test/fakes-selftest/fault-proxy-kafka.test.ts',
     'test/faults/proxy-cut.test.ts',
     'test/helpers-selftest/java-classes.test.ts',
+    'test/helpers-selftest/schema-registry.test.ts',
     'test/helpers-selftest/read-topic-values.test.ts',
     'test/integration/abort-signal.test.ts',
     'test/integration/backpressure.test.ts',

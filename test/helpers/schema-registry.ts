@@ -163,7 +163,8 @@ export interface RunningRegistry {
   logFile: string
   /** Sets a subject's compatibility level (PUT /config/{subject}). */
   setCompatibility(subject: string, level: string): Promise<void>
-  stop(): Promise<void>
+  /** Stops the registry and removes its log unless `keepLog`. */
+  stop(keepLog?: boolean): Promise<void>
 }
 
 export class RegistryNotReadyError extends Error {
@@ -215,34 +216,42 @@ export async function startSchemaRegistry(
     closeSync(out)
   }
   let exited = false
-  child.on('error', () => {})
-  const exitedPromise = new Promise<void>((resolve) =>
+  let spawnError: Error | undefined
+  const exitedPromise = new Promise<void>((resolve) => {
     child.once('exit', () => {
       exited = true
       resolve()
-    }),
-  )
+    })
+    // No java on PATH: no 'exit' comes, only this.
+    child.once('error', (err) => {
+      spawnError = err
+      exited = true
+      resolve()
+    })
+  })
   const killAtExit = () => child.kill('SIGKILL')
   process.once('exit', killAtExit)
 
   const base = `http://127.0.0.1:${port}`
   const url = base + CCOMPAT_PATH
-  const stop = async () => {
+  const stop = async (keepLog = false) => {
     process.off('exit', killAtExit)
-    if (exited) return
-    child.kill('SIGTERM')
-    const t = setTimeout(() => child.kill('SIGKILL'), 15_000)
-    await exitedPromise
-    clearTimeout(t)
+    if (!exited) {
+      child.kill('SIGTERM')
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      await exitedPromise
+      clearTimeout(t)
+    }
+    if (!keepLog) await rm(logFile, { force: true })
   }
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 180_000)
   let last = ''
   for (;;) {
     if (exited) {
-      throw new RegistryNotReadyError(
-        `Apicurio Registry exited before it was ready; log ${logFile}:\n${await tailOf(logFile)}`,
-      )
+      const why =
+        spawnError === undefined ? 'exited before it was ready' : `could not start (${spawnError.message})`
+      throw new RegistryNotReadyError(`Apicurio Registry ${why}; log ${logFile}:\n${await tailOf(logFile)}`)
     }
     try {
       const res = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) })
@@ -252,7 +261,7 @@ export async function startSchemaRegistry(
       last = (err as Error).message
     }
     if (Date.now() > deadline) {
-      await stop()
+      await stop(true)
       throw new RegistryNotReadyError(
         `Apicurio Registry not ready on port ${port} (${last}); log ${logFile}:\n${await tailOf(logFile)}`,
       )
