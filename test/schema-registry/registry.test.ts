@@ -15,7 +15,8 @@ import { readTopic } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
 import { type RunningRegistry, startSchemaRegistry } from '../helpers/schema-registry.js'
 
-const TIMEOUT = 300_000
+// The first run on a machine builds the registry with Maven (about 130 MB of jars to download).
+const TIMEOUT = 900_000
 
 const userV1 = JSON.stringify({
   type: 'record',
