@@ -78,6 +78,9 @@ export const TIERS = {
     'test/producer/txn-coordinator-errors.test.ts',
     'test/public-surface.test.ts',
     'test/producer/serializers.test.ts',
+    'test/schema-registry/avro.test.ts',
+    'test/schema-registry/client.test.ts', // a node:http server on loopback stands in for the registry
+    'test/schema-registry/framing.test.ts',
     'test/producer/txn-sequences.test.ts',
     'test/producer/txn-idempotence.test.ts',
     'test/metrics/producer-metrics.test.ts',
@@ -113,6 +116,7 @@ export const TIERS = {
   ],
   integration: [
     'test/package/tarball.test.ts',
+    'test/schema-registry/registry.test.ts', // starts its own Apicurio Registry (built with Maven once)
     'test/cli/payloads.test.ts',
     'test/cli/perf-metrics.test.ts',
     'test/cli/produce-e2e.test.ts',
@@ -124,6 +128,7 @@ export const TIERS = {
     'test/fakes-selftest/fault-proxy-kafka.test.ts',
     'test/faults/proxy-cut.test.ts',
     'test/helpers-selftest/java-classes.test.ts',
+    'test/helpers-selftest/schema-registry.test.ts',
     'test/helpers-selftest/read-topic-values.test.ts',
     'test/integration/abort-signal.test.ts',
     'test/integration/backpressure.test.ts',
@@ -181,6 +186,7 @@ export const UNIT_FORBIDDEN_IMPORTS = [
   'helpers/independent-reader.js',
   'local-kafka/cluster.js',
   'cli/support.js',
+  'helpers/schema-registry.js',
 ] as const
 
 /**

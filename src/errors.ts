@@ -31,6 +31,18 @@ export type ClientErrorCode =
   | 'ERR_COMPRESSION_UNAVAILABLE'
   | 'ERR_INTERNAL'
   | 'RECORD_TOO_LARGE'
+  | SchemaRegistryErrorCode
+
+/** SchemaRegistryError's codes (sluice/schema-registry): what the registry said, or that it was not reached. */
+export type SchemaRegistryErrorCode =
+  | 'ERR_SCHEMA_REGISTRY'
+  | 'ERR_SCHEMA_REGISTRY_UNREACHABLE'
+  | 'ERR_SUBJECT_NOT_FOUND'
+  | 'ERR_VERSION_NOT_FOUND'
+  | 'ERR_SCHEMA_NOT_FOUND'
+  | 'ERR_INCOMPATIBLE_SCHEMA'
+  | 'ERR_INVALID_SCHEMA'
+  | 'ERR_SCHEMA_REGISTRY_AUTH'
 
 /** TimeoutError's codes: which bound passed. */
 export type TimeoutErrorCode =

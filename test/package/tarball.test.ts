@@ -269,7 +269,7 @@ describe('the packed tarball', () => {
     }
   })
 
-  test('sluice/prometheus and sluice/otel load from CommonJS too; without their optional peers they say what to install', {
+  test('sluice/prometheus, sluice/otel and sluice/schema-registry load from CommonJS too; without their optional peers they say what to install', {
     timeout: TIMEOUT,
   }, () => {
     const dir = project('cjs-entries', 'commonjs')
@@ -277,7 +277,7 @@ describe('the packed tarball', () => {
       join(dir, 'main.cjs'),
       [
         "const out = { core: typeof require('sluice').Producer }",
-        "for (const entry of ['sluice/prometheus', 'sluice/otel']) {",
+        "for (const entry of ['sluice/prometheus', 'sluice/otel', 'sluice/schema-registry']) {",
         '  try { require(entry); out[entry] = "loaded" } catch (e) { out[entry] = e.code + ": " + e.message.split("\\n")[0] }',
         '}',
         'console.log(JSON.stringify(out))',
@@ -288,5 +288,6 @@ describe('the packed tarball', () => {
     // Neither peer is installed in this project: the entry point fails to load, naming it.
     assert.match(out['sluice/prometheus']!, /prom-client/)
     assert.match(out['sluice/otel']!, /@opentelemetry\/api/)
+    assert.match(out['sluice/schema-registry']!, /avsc/)
   })
 })
