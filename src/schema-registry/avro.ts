@@ -11,11 +11,32 @@
  * up) for the subject the naming strategy gives for that topic. Sending to a topic that was not
  * prepared fails that record with ERR_SERIALIZATION saying so.
  */
-import avsc from 'avsc'
+import { createRequire } from 'node:module'
+import type avsc from 'avsc'
 import { ConfigError, SerializationError } from '../errors.js'
 import type { Serializer } from '../producer/serializers.js'
 import type { SchemaRegistryClient } from './client.js'
 import { frame, unframe } from './framing.js'
+
+type Avsc = typeof avsc
+let loaded: Avsc | undefined
+
+/**
+ * avsc, loaded when the first Avro serializer or deserializer is made: the registry client and
+ * the framing of this entry point work without the optional peer installed.
+ */
+function loadAvsc(): Avsc {
+  if (loaded !== undefined) return loaded
+  try {
+    loaded = createRequire(import.meta.url)('avsc') as Avsc
+  } catch {
+    throw new ConfigError(
+      'avsc',
+      "Avro needs the package 'avsc', an optional peer dependency of sluice/schema-registry that is not installed: npm install avsc",
+    )
+  }
+  return loaded
+}
 
 /**
  * Confluent's subject name strategies: `topic` (TopicNameStrategy, `<topic>-value` or
@@ -58,8 +79,9 @@ export class AvroSerializer<T = unknown> {
     let parsed: unknown
     try {
       parsed = typeof options.schema === 'string' ? JSON.parse(options.schema) : options.schema
-      this.#type = avsc.Type.forSchema(parsed as avsc.Schema)
+      this.#type = loadAvsc().Type.forSchema(parsed as avsc.Schema)
     } catch (err) {
+      if (err instanceof ConfigError) throw err
       throw new ConfigError('schema', `not an Avro schema: ${(err as Error).message}`)
     }
     this.#schemaText = typeof options.schema === 'string' ? options.schema : JSON.stringify(options.schema)
@@ -156,7 +178,7 @@ export class AvroDeserializer {
       type = this.#registry.getById(schemaId).then((s) => {
         if (s.schemaType !== 'AVRO')
           throw new SerializationError(`schema ${schemaId} is ${s.schemaType}, not AVRO`)
-        return avsc.Type.forSchema(JSON.parse(s.schema) as avsc.Schema)
+        return loadAvsc().Type.forSchema(JSON.parse(s.schema) as avsc.Schema)
       })
       this.#types.set(schemaId, type)
       type.catch(() => this.#types.delete(schemaId))

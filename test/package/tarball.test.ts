@@ -280,6 +280,9 @@ describe('the packed tarball', () => {
         "for (const entry of ['sluice/prometheus', 'sluice/otel', 'sluice/schema-registry']) {",
         '  try { require(entry); out[entry] = "loaded" } catch (e) { out[entry] = e.code + ": " + e.message.split("\\n")[0] }',
         '}',
+        "const sr = require('sluice/schema-registry')",
+        "out.client = typeof new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' }).register",
+        "try { new sr.AvroSerializer({ registry: new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' }), schema: '\"string\"' }); out.avro = 'made' } catch (e) { out.avro = e.code + ': ' + e.message }",
         'console.log(JSON.stringify(out))',
       ].join('\n'),
     )
@@ -288,6 +291,9 @@ describe('the packed tarball', () => {
     // Neither peer is installed in this project: the entry point fails to load, naming it.
     assert.match(out['sluice/prometheus']!, /prom-client/)
     assert.match(out['sluice/otel']!, /@opentelemetry\/api/)
-    assert.match(out['sluice/schema-registry']!, /avsc/)
+    // The registry client needs no peer; only Avro needs avsc, and says so when made.
+    assert.equal(out['sluice/schema-registry'], 'loaded')
+    assert.equal(out.client, 'function')
+    assert.match(out.avro!, /^ERR_CONFIG: .*'avsc'.*npm install avsc/)
   })
 })
