@@ -100,8 +100,14 @@ export function validateTopicMessages(topicMessages: readonly TopicMessages[]): 
 /** Topics given twice are merged, in first-seen order, as kafkajs does. */
 export function mergeTopicMessages(topicMessages: readonly TopicMessages[]): TopicMessages[] {
   const merged = new Map<string, Message[]>()
-  for (const { topic, messages } of topicMessages)
-    merged.set(topic, [...(merged.get(topic) ?? []), ...messages])
+  for (const { topic, messages } of topicMessages) {
+    let list = merged.get(topic)
+    if (list === undefined) {
+      list = []
+      merged.set(topic, list)
+    }
+    for (const m of messages) list.push(m)
+  }
   return [...merged].map(([topic, messages]) => ({ topic, messages }))
 }
 

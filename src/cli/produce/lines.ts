@@ -105,12 +105,13 @@ export function readerConfig(props: ReadonlyMap<string, string>): LineReaderConf
         throw new LineError(`unknown property '${name}'${didYouMean(name, READER_PROPERTIES)}`)
     }
   }
-  for (const [name, v] of [
+  const separators = [
     ['key.separator', c.keySeparator],
     ['headers.delimiter', c.headersDelimiter],
     ['headers.separator', c.headersSeparator],
     ['headers.key.separator', c.headersKeySeparator],
-  ] as const) {
+  ] as const
+  for (const [name, v] of separators) {
     if (v === '') throw new LineError(`${name} must not be empty`)
   }
   if (c.headersDelimiter === c.headersSeparator)
@@ -121,12 +122,7 @@ export function readerConfig(props: ReadonlyMap<string, string>): LineReaderConf
     throw new LineError('headers.separator and headers.key.separator may not be equal')
   if (c.nullMarker !== null) {
     if (c.nullMarker === '') throw new LineError('null.marker must not be empty')
-    for (const [name, v] of [
-      ['key.separator', c.keySeparator],
-      ['headers.delimiter', c.headersDelimiter],
-      ['headers.separator', c.headersSeparator],
-      ['headers.key.separator', c.headersKeySeparator],
-    ] as const) {
+    for (const [name, v] of separators) {
       if (c.nullMarker === v) throw new LineError(`null.marker and ${name} may not be equal`)
     }
   }
