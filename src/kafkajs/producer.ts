@@ -7,7 +7,9 @@
  * transaction() uses (kafkajs also sends producer.send() outside the transaction then). Every one
  * of them shares this producer's kafkajs partitioner, as kafkajs's send and transactions do.
  */
-import { Producer as SluiceProducer } from '../producer/producer.js'
+
+import type { ProducerConfigInput } from '../producer/config/index.js'
+import { type SerializerChoice, Producer as SluiceProducer } from '../producer/producer.js'
 import type { RecordMetadata as SluiceRecordMetadata } from '../producer/record.js'
 import { compressionName } from './compression.js'
 import {
@@ -214,11 +216,11 @@ export class Producer {
 
   #create(variant: Variant): Sluice {
     try {
-      return new SluiceProducer({
+      return new SluiceProducer<typeof serializeKey, typeof serializeValue>({
         ...this.#settings(this.#brokers ?? [], variant),
         keySerializer: serializeKey,
         valueSerializer: serializeValue,
-      }) as Sluice
+      } as ProducerConfigInput & SerializerChoice<typeof serializeKey, typeof serializeValue>)
     } catch (err) {
       throw toKafkaJSError(err)
     }

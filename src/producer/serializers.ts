@@ -1,7 +1,19 @@
 import { SerializationError } from '../errors.js'
 
-/** Turns a key or value into bytes; null stays null (a null key or a tombstone value). */
-export type Serializer<T = unknown> = (data: T, topic: string) => Uint8Array | null
+/**
+ * Turns a key or value into bytes; null stays null (a null key or a tombstone value). Called
+ * synchronously in send().
+ */
+export type Serializer<T = unknown> = ((data: T, topic: string) => Uint8Array | null) & {
+  /**
+   * Asynchronous set-up a serializer needs once per topic before it can serialize for it (a
+   * schema registry lookup): null when ready, the case checked per record, otherwise a promise
+   * settled once ready. The producer holds the topic's records, in send order and unserialized,
+   * until it settles (within max.block.ms); a rejection fails the records that waited with its
+   * error, and the next send to the topic calls prepare again.
+   */
+  prepare?: ((topic: string) => Promise<void> | null) | undefined
+}
 
 export type SerializerName = 'buffer' | 'string' | 'json' | 'int' | 'long'
 
