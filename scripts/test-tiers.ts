@@ -79,6 +79,7 @@ export const TIERS = {
     'test/public-surface.test.ts',
     'test/producer/serializers.test.ts',
     'test/schema-registry/avro.test.ts',
+    'test/schema-registry/avro-logical-types.test.ts',
     'test/schema-registry/client.test.ts', // a node:http server on loopback stands in for the registry
     'test/schema-registry/framing.test.ts',
     'test/producer/txn-sequences.test.ts',
@@ -117,6 +118,7 @@ export const TIERS = {
   integration: [
     'test/package/tarball.test.ts',
     'test/schema-registry/registry.test.ts', // starts its own Apicurio Registry (built with Maven once)
+    'test/schema-registry/avro-producer.test.ts', // its own registry, and Apicurio's Java serdes
     'test/cli/payloads.test.ts',
     'test/cli/perf-metrics.test.ts',
     'test/cli/produce-e2e.test.ts',
@@ -187,6 +189,7 @@ export const UNIT_FORBIDDEN_IMPORTS = [
   'local-kafka/cluster.js',
   'cli/support.js',
   'helpers/schema-registry.js',
+  'helpers/registry-serdes.js',
 ] as const
 
 /**

@@ -6,9 +6,14 @@ import { timerDelay } from '../timers.js'
 import { type Completion, safeCall } from './producer-batch.js'
 import type { ProducerRecord } from './record.js'
 
-/** A serialized record not yet in a batch: waiting for its topic's metadata or for memory. */
+/** A record not yet in a batch: waiting for its topic's metadata (or serializers) or for memory. */
 export interface PendingSend {
   record: ProducerRecord
+  /**
+   * False while it waits for a serializer's prepare(topic): key and value are null until the
+   * wait ends and it is serialized then. Records for memory are always serialized.
+   */
+  serialized: boolean
   key: Uint8Array | null
   value: Uint8Array | null
   headers: readonly RecordHeader[]
@@ -56,8 +61,10 @@ export function pendingBytes(
 export interface PendingSendsHost {
   readonly bufferMemory: number
   readonly maxBlockMs: number
-  /** The topic's metadata once known (rejects at `deadline`). */
+  /** The topic's metadata once known and its serializers prepared (rejects at `deadline`). */
   waitForTopic(topic: string, deadline: number): Promise<TopicMetadata>
+  /** Serializes a record that waited unserialized: sets key and value, returns its bytes. May throw. */
+  serialize(p: PendingSend): number
   /** The topic's metadata as known now. */
   topic(topic: string): TopicMetadata | undefined
   /** Appends the record to its partition's batch; false when memory is short. May throw. */
@@ -190,7 +197,10 @@ export class PendingSends {
         (meta) => {
           this.#forMetadata.delete(topic)
           this.#metadataWaited(records)
-          for (const r of records) this.#appendOrQueue(r, meta)
+          for (const r of records) {
+            if (!r.serialized && !this.#serialize(r)) continue
+            this.#appendOrQueue(r, meta)
+          }
           this.serve()
         },
         (err: Error) => {
@@ -291,6 +301,22 @@ export class PendingSends {
       if (this.waitingForMemory) {
         await new Promise<void>((resolve) => this.#memoryEmptied.push(resolve))
       }
+    }
+  }
+
+  /** Serializes a record that waited for its serializers; false when that failed it. */
+  #serialize(p: PendingSend): boolean {
+    try {
+      const bytes = this.#host.serialize(p)
+      p.serialized = true
+      if (p.bytes !== 0) {
+        this.#waitingBytes += bytes - p.bytes
+        p.bytes = bytes
+      }
+      return true
+    } catch (err) {
+      this.#fail(p, err as Error)
+      return false
     }
   }
 

@@ -96,6 +96,8 @@ export class Producer<
   readonly #custom: CustomPartitioner | null
   readonly #keySerializer: Serializer
   readonly #valueSerializer: Serializer
+  /** A serializer has prepare(topic): records may wait for it (a schema registry lookup). */
+  readonly #preparing: boolean
   #closed = false
   #closing: Promise<void> | null = null
   /** Gives up close()'s waits early: a close() signal fired. */
@@ -149,7 +151,8 @@ export class Producer<
     this.#pending = new PendingSends({
       bufferMemory: c.bufferMemory,
       maxBlockMs: c.maxBlockMs,
-      waitForTopic: (topic, deadline) => this.#metadata.waitForTopic(topic, deadline),
+      waitForTopic: (topic, deadline) => this.#waitForTopic(topic, deadline),
+      serialize: (w) => this.#serializeWaiting(w),
       topic: (topic) => this.#metadata.snapshot.topic(topic),
       append: (w, meta, now) =>
         this.#append(w.record, w.key, w.value, w.headers, w.timestamp, w.completion, meta, now),
@@ -219,6 +222,8 @@ export class Producer<
     this.#custom = c.partitionerClass
     this.#keySerializer = resolveSerializer(c.keySerializer)
     this.#valueSerializer = resolveSerializer(c.valueSerializer)
+    this.#preparing =
+      typeof this.#keySerializer.prepare === 'function' || typeof this.#valueSerializer.prepare === 'function'
   }
 
   /**
@@ -427,6 +432,10 @@ export class Producer<
       // A record that would wait while the waiting ones hold buffer.memory is refused before it
       // is serialized: a loop that ignores 'drain' then costs no memory per refused record.
       if (!direct) pending.refuseIfFull()
+      if (this.#preparing && !this.#serializersReady(topic)) {
+        this.#waitForSerializers(record, topic, completion, signal, extraHeaders)
+        return
+      }
       const key = serialize(this.#keySerializer, record.key ?? null, topic, 'key')
       const value = serialize(this.#valueSerializer, record.value ?? null, topic, 'value')
       const own = normalizeHeaders(record.headers, topic)
@@ -439,6 +448,7 @@ export class Producer<
       if (direct && this.#append(record, key, value, headers, timestamp, completion, meta!, now)) return
       const entry: PendingSend = {
         record,
+        serialized: true,
         key,
         value,
         headers,
@@ -454,6 +464,91 @@ export class Producer<
       else pending.enqueueForMetadata(topic, entry)
     } catch (err) {
       this.#failRecord(completion, err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  /**
+   * A record for a topic whose serializers are not prepared yet (a schema registry lookup under
+   * way): it waits, unserialized, in send order with the topic's other records, and is
+   * serialized when the wait ends. Its size is not known yet, so it counts the overhead only.
+   */
+  #waitForSerializers(
+    record: ProducerRecord,
+    topic: string,
+    completion: Exclude<Completion, null>,
+    signal: AbortSignal | undefined,
+    extraHeaders: readonly RecordHeader[] | null,
+  ): void {
+    const own = normalizeHeaders(record.headers, topic)
+    const headers = extraHeaders === null || extraHeaders.length === 0 ? own : [...own, ...extraHeaders]
+    const now = Date.now()
+    this.#pending.enqueueForMetadata(topic, {
+      record,
+      serialized: false,
+      key: null,
+      value: null,
+      headers,
+      timestamp: toTimestamp(record.timestamp, now),
+      completion,
+      deadline: now + this.config.maxBlockMs,
+      signal,
+      onAbort: null,
+      waitStart: now,
+      bytes: pendingBytes(null, null, headers),
+    })
+  }
+
+  /** Serializes a record that waited for its topic's serializers; returns its waiting bytes. */
+  #serializeWaiting(w: PendingSend): number {
+    const topic = w.record.topic
+    w.key = serialize(this.#keySerializer, w.record.key ?? null, topic, 'key')
+    w.value = serialize(this.#valueSerializer, w.record.value ?? null, topic, 'value')
+    this.#checkSize(topic, w.key, w.value, w.headers)
+    return pendingBytes(w.key, w.value, w.headers)
+  }
+
+  /** Neither serializer needs preparing for `topic` now (checked per record when one can). */
+  #serializersReady(topic: string): boolean {
+    return (
+      (this.#keySerializer.prepare?.(topic) ?? null) === null &&
+      (this.#valueSerializer.prepare?.(topic) ?? null) === null
+    )
+  }
+
+  /** The topic's metadata, once known and once its serializers are prepared. */
+  async #waitForTopic(topic: string, deadline: number): Promise<TopicMetadata> {
+    if (!this.#preparing) return this.#metadata.waitForTopic(topic, deadline)
+    const [meta] = await Promise.all([
+      this.#metadata.waitForTopic(topic, deadline),
+      this.#prepareSerializers(topic, deadline),
+    ])
+    return meta
+  }
+
+  /** Runs the serializers' prepare(topic), bounded by `deadline` (send() + max.block.ms). */
+  async #prepareSerializers(topic: string, deadline: number): Promise<void> {
+    const waits: Promise<void>[] = []
+    for (const s of [this.#keySerializer, this.#valueSerializer]) {
+      const p = s.prepare?.(topic)
+      if (p !== undefined && p !== null) waits.push(p)
+    }
+    if (waits.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new TimeoutError(
+              `the serializers for topic '${topic}' were not ready within max.block.ms=${this.config.maxBlockMs} (a schema registry lookup that did not answer?)`,
+            ),
+          ),
+        timerDelay(deadline - Date.now()),
+      )
+    })
+    try {
+      await Promise.race([Promise.all(waits), timeout])
+    } finally {
+      clearTimeout(timer)
     }
   }
 

@@ -7,14 +7,17 @@
  *   new Producer({ ..., valueSerializer: avro.serializer })
  *
  * The producer's serializers are synchronous, so the schema id of each subject is settled before
- * the first send: `prepare(topic)` registers the schema (or, with `autoRegister: false`, looks it
- * up) for the subject the naming strategy gives for that topic. Sending to a topic that was not
- * prepared fails that record with ERR_SERIALIZATION saying so.
+ * a topic's first record is serialized: the serializer's `prepare(topic)` registers the schema
+ * (or, with `autoRegister: false`, looks it up; with `useLatestVersion`, fetches the latest) for
+ * the subject the naming strategy gives for that topic. The producer calls it on the topic's
+ * first send and holds that topic's records, in order, until it settles; a registry error fails
+ * the records that waited with that SchemaRegistryError, and the next send tries again.
  */
 import { createRequire } from 'node:module'
 import type avsc from 'avsc'
 import { ConfigError, SerializationError } from '../errors.js'
 import type { Serializer } from '../producer/serializers.js'
+import { logicalTypes } from './avro-logical-types.js'
 import type { SchemaRegistryClient } from './client.js'
 import { frame, unframe } from './framing.js'
 
@@ -38,6 +41,15 @@ function loadAvsc(): Avsc {
   return loaded
 }
 
+let builtInLogical: ReturnType<typeof logicalTypes> | undefined
+
+/** An avsc type for `schema`, with Avro's logical types (avro-logical-types.ts). */
+function avroType(schema: unknown): avsc.Type {
+  const a = loadAvsc()
+  builtInLogical ??= logicalTypes(a)
+  return a.Type.forSchema(schema as avsc.Schema, { logicalTypes: builtInLogical })
+}
+
 /**
  * Confluent's subject name strategies: `topic` (TopicNameStrategy, `<topic>-value` or
  * `<topic>-key`, the default), `record` (RecordNameStrategy, the record's full name) and
@@ -58,6 +70,17 @@ export interface AvroSerializerOptions {
   subjectNameStrategy?: SubjectNameStrategy
   /** Register the schema (true, the default) or only look up its id (false). */
   autoRegister?: boolean
+  /**
+   * Write with the subject's latest registered schema, as Confluent's `use.latest.version`,
+   * instead of `schema` (which then only has to parse). Needs `autoRegister: false`.
+   */
+  useLatestVersion?: boolean
+}
+
+/** What a topic is written with once prepared: the schema id and the Avro type. */
+interface Prepared {
+  id: number
+  type: avsc.Type
 }
 
 export class AvroSerializer<T = unknown> {
@@ -67,8 +90,16 @@ export class AvroSerializer<T = unknown> {
   readonly #isKey: boolean
   readonly #subjectOf: (topic: string) => string
   readonly #autoRegister: boolean
-  readonly #ids = new Map<string, number>()
-  /** Pass as `valueSerializer` (or `keySerializer`); encodes synchronously once prepared. */
+  readonly #useLatest: boolean
+  /** Per topic (not subject: no string is built per record). */
+  readonly #ready = new Map<string, Prepared>()
+  /** Preparations under way, per topic; a failed one is forgotten so the next send tries again. */
+  readonly #preparing = new Map<string, Promise<void>>()
+  /**
+   * Pass as `valueSerializer` (or `keySerializer`). Its `prepare(topic)` lets the producer
+   * register or look up the schema before a topic's first record (the records wait for it, in
+   * order); after that, encoding is synchronous.
+   */
   readonly serializer: Serializer<T>
 
   constructor(options: AvroSerializerOptions) {
@@ -79,16 +110,25 @@ export class AvroSerializer<T = unknown> {
     let parsed: unknown
     try {
       parsed = typeof options.schema === 'string' ? JSON.parse(options.schema) : options.schema
-      this.#type = loadAvsc().Type.forSchema(parsed as avsc.Schema)
+      this.#type = avroType(parsed)
     } catch (err) {
       if (err instanceof ConfigError) throw err
       throw new ConfigError('schema', `not an Avro schema: ${(err as Error).message}`)
     }
     this.#schemaText = typeof options.schema === 'string' ? options.schema : JSON.stringify(options.schema)
     this.#isKey = options.isKey ?? false
-    this.#autoRegister = options.autoRegister ?? true
+    this.#useLatest = options.useLatestVersion ?? false
+    if (this.#useLatest && options.autoRegister === true) {
+      throw new ConfigError(
+        'useLatestVersion',
+        'writes with the registered latest schema, so it cannot also register its own: set autoRegister: false',
+      )
+    }
+    this.#autoRegister = this.#useLatest ? false : (options.autoRegister ?? true)
     this.#subjectOf = subjectNamer(options.subjectNameStrategy ?? 'topic', this.#isKey, this.#type.name)
-    this.serializer = (data, topic) => this.#serialize(data, topic)
+    const serializer: Serializer<T> = (data, topic) => this.#serialize(data, topic)
+    serializer.prepare = (topic) => (this.#ready.has(topic) ? null : this.#prepareTopic(topic))
+    this.serializer = serializer
   }
 
   /** The subject this serializer uses for `topic`. */
@@ -98,35 +138,75 @@ export class AvroSerializer<T = unknown> {
 
   /** The schema id for `topic`'s subject, once prepared. */
   schemaId(topic: string): number | undefined {
-    return this.#ids.get(this.#subjectOf(topic))
+    return this.#ready.get(topic)?.id
   }
 
-  /** Registers (or looks up) the schema for each topic's subject; the registry client caches it. */
+  /**
+   * Registers (or looks up) the schema for each topic's subject ahead of the first send. The
+   * producer does this itself on a topic's first record; calling it first moves the registry's
+   * round trip (and its errors) out of the send path.
+   */
   async prepare(...topics: string[]): Promise<void> {
-    await Promise.all(
-      topics.map(async (topic) => {
-        const subject = this.#subjectOf(topic)
-        const schema = { schema: this.#schemaText }
-        const id = this.#autoRegister
-          ? await this.#registry.register(subject, schema)
-          : (await this.#registry.lookup(subject, schema)).id
-        this.#ids.set(subject, id)
-      }),
-    )
+    await Promise.all(topics.map((topic) => (this.#ready.has(topic) ? undefined : this.#prepareTopic(topic))))
+  }
+
+  #prepareTopic(topic: string): Promise<void> {
+    let p = this.#preparing.get(topic)
+    if (p === undefined) {
+      p = this.#resolve(topic).then(
+        (prepared) => {
+          this.#ready.set(topic, prepared)
+          this.#preparing.delete(topic)
+        },
+        (err: unknown) => {
+          this.#preparing.delete(topic)
+          throw err
+        },
+      )
+      this.#preparing.set(topic, p)
+    }
+    return p
+  }
+
+  async #resolve(topic: string): Promise<Prepared> {
+    const subject = this.#subjectOf(topic)
+    if (this.#useLatest) {
+      const latest = await this.#registry.getLatest(subject)
+      if (latest.schemaType !== 'AVRO') {
+        throw new SerializationError(
+          `the latest schema of subject '${subject}' is ${latest.schemaType}, not AVRO`,
+        )
+      }
+      let type: avsc.Type
+      try {
+        type = avroType(JSON.parse(latest.schema))
+      } catch (err) {
+        throw new SerializationError(
+          `the latest schema of subject '${subject}' (id ${latest.id}) does not parse as Avro: ${(err as Error).message}`,
+          err,
+        )
+      }
+      return { id: latest.id, type }
+    }
+    const schema = { schema: this.#schemaText }
+    const id = this.#autoRegister
+      ? await this.#registry.register(subject, schema)
+      : (await this.#registry.lookup(subject, schema)).id
+    return { id, type: this.#type }
   }
 
   #serialize(data: T, topic: string): Uint8Array | null {
     if (data === null || data === undefined) return null
-    const subject = this.#subjectOf(topic)
-    const id = this.#ids.get(subject)
-    if (id === undefined) {
+    const prepared = this.#ready.get(topic)
+    if (prepared === undefined) {
       throw new SerializationError(
-        `no schema id for subject '${subject}': await prepare('${topic}') before sending to topic '${topic}'`,
+        `no schema id for subject '${this.#subjectOf(topic)}': await prepare('${topic}') before sending to topic '${topic}', or let the producer prepare it`,
       )
     }
+    const id = prepared.id
     let payload: Buffer
     try {
-      payload = this.#type.toBuffer(data)
+      payload = prepared.type.toBuffer(data)
     } catch (err) {
       throw new SerializationError(
         `${this.#isKey ? 'key' : 'value'} for topic '${topic}' does not match the Avro schema: ${(err as Error).message}`,
@@ -178,7 +258,7 @@ export class AvroDeserializer {
       type = this.#registry.getById(schemaId).then((s) => {
         if (s.schemaType !== 'AVRO')
           throw new SerializationError(`schema ${schemaId} is ${s.schemaType}, not AVRO`)
-        return loadAvsc().Type.forSchema(JSON.parse(s.schema) as avsc.Schema)
+        return avroType(JSON.parse(s.schema))
       })
       this.#types.set(schemaId, type)
       type.catch(() => this.#types.delete(schemaId))

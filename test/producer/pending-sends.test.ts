@@ -44,6 +44,13 @@ class FakeHost implements PendingSendsHost {
   topic(topic: string): TopicMetadata | undefined {
     return this.known.get(topic)
   }
+  /** Serializes a record that waited unserialized: the value "bad" throws. */
+  serialize(p: PendingSend): number {
+    const v = p.record.value as string
+    if (v.startsWith('bad')) throw new Error(`cannot serialize ${v}`)
+    p.value = Buffer.from(v)
+    return 10
+  }
   append(p: PendingSend): boolean {
     if (this.room <= 0) return false
     this.room--
@@ -71,7 +78,7 @@ const settled = new Map<string, Error | RecordMetadata>()
 function entry(
   topic: string,
   value: string,
-  opts: { deadline?: number; signal?: AbortSignal; bytes?: number } = {},
+  opts: { deadline?: number; signal?: AbortSignal; bytes?: number; serialized?: boolean } = {},
 ): PendingSend {
   const completion = Object.assign(
     (err: Error | null, md: RecordMetadata | null) => settled.set(value, err ?? md!),
@@ -79,8 +86,9 @@ function entry(
   )
   return {
     record: { topic, value },
+    serialized: opts.serialized ?? true,
     key: null,
-    value: Buffer.from(value),
+    value: opts.serialized === false ? null : Buffer.from(value),
     headers: [],
     timestamp: 0,
     completion,
@@ -118,6 +126,39 @@ describe('records waiting for metadata', () => {
     await whenEmpty
     assert.deepEqual(host.appended, ['a1', 'a2', 'b1'])
     assert.ok(q.isEmpty)
+  })
+
+  test('records that waited unserialized (for a serializer) are serialized in order when the wait ends; one that fails fails alone', async () => {
+    const host = new FakeHost()
+    const q = new PendingSends(host)
+    q.enqueueForMetadata('a', entry('a', 'u1', { serialized: false, bytes: 4 }))
+    q.enqueueForMetadata('a', entry('a', 'bad2', { serialized: false, bytes: 4 }))
+    q.enqueueForMetadata('a', entry('a', 's3'))
+    q.enqueueForMetadata('a', entry('a', 'u4', { serialized: false, bytes: 4 }))
+    assert.equal(q.waitingBytes, 4 + 4 + 1 + 4)
+    host.arrive('a')
+    await q.whenEmpty()
+    assert.deepEqual(host.appended, ['u1', 's3', 'u4'])
+    assert.deepEqual(
+      host.failed.map((f) => [f.value, f.error?.message]),
+      [['bad2', 'cannot serialize bad2']],
+    )
+    assert.equal(q.waitingBytes, 0)
+  })
+
+  test('a record serialized after its wait counts its real size while it then waits for memory', async () => {
+    const host = new FakeHost()
+    host.room = 0
+    const q = new PendingSends(host)
+    q.enqueueForMetadata('a', entry('a', 'u1', { serialized: false, bytes: 4 }))
+    host.arrive('a')
+    await tick()
+    assert.ok(q.waitingForMemory)
+    assert.equal(q.waitingBytes, 10, 'the size FakeHost.serialize gave')
+    host.room = 1
+    q.serve()
+    assert.deepEqual(host.appended, ['u1'])
+    assert.equal(q.waitingBytes, 0)
   })
 
   test("fail with the metadata wait's error when the topic never comes (told to the host)", async () => {
