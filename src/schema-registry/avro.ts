@@ -137,7 +137,7 @@ export class AvroSerializer<T = unknown> {
   }
 }
 
-function subjectNamer(
+export function subjectNamer(
   strategy: SubjectNameStrategy,
   isKey: boolean,
   recordName: string | undefined,
