@@ -118,6 +118,7 @@ export const TIERS = {
   integration: [
     'test/package/tarball.test.ts',
     'test/schema-registry/registry.test.ts', // starts its own Apicurio Registry (built with Maven once)
+    'test/schema-registry/json-registry.test.ts', // starts its own Apicurio Registry
     'test/cli/payloads.test.ts',
     'test/cli/perf-metrics.test.ts',
     'test/cli/produce-e2e.test.ts',
