@@ -308,9 +308,11 @@ export class JsonSchemaSerializer<T = unknown> {
       )
     }
     this.#subjectOf = subjectNamer(strategy, this.#isKey, title)
-    // Without references the schema compiles now, so a bad one (or a missing ajv) fails here.
-    if (this.#validate && this.#references.length === 0) {
-      this.#own = compile(this.#root, [], this.#formats, schemaFail)
+    // Without references the schema compiles now, so a bad one fails here; with them it compiles
+    // once they are fetched, but a missing ajv or an unknown $schema still fails here.
+    if (this.#validate) {
+      if (this.#references.length === 0) this.#own = compile(this.#root, [], this.#formats, schemaFail)
+      else loadAjv(draftOf(this.#root, schemaFail))
     }
     const serializer = ((data: T, topic: string) => this.#serialize(data, topic)) as Serializer<T> & {
       prepare: (topic: string) => Promise<void> | null

@@ -348,6 +348,66 @@ describe('JsonSchemaSerializer', () => {
     )
   })
 
+  test('references of references are fetched too, each once', async () => {
+    const zip = { $id: 'zip.json', type: 'string', pattern: '^[0-9]{5}$' }
+    const addr = { $id: 'addr.json', type: 'object', properties: { zip: { $ref: 'zip.json' } } }
+    answers['GET /subjects/zip/versions/1'] = {
+      body: { subject: 'zip', version: 1, id: 1, schema: JSON.stringify(zip), schemaType: 'JSON' },
+    }
+    answers['GET /subjects/addr/versions/1'] = {
+      body: {
+        subject: 'addr',
+        version: 1,
+        id: 2,
+        schema: JSON.stringify(addr),
+        schemaType: 'JSON',
+        references: [{ name: 'zip.json', subject: 'zip', version: 1 }],
+      },
+    }
+    const json = new JsonSchemaSerializer({
+      registry: registry(),
+      schema: { type: 'object', properties: { home: { $ref: 'addr.json' }, zip: { $ref: 'zip.json' } } },
+      references: [
+        { name: 'addr.json', subject: 'addr', version: 1 },
+        { name: 'zip.json', subject: 'zip', version: 1 },
+      ],
+    })
+    await json.prepare('t')
+    assert.equal(requests.filter((r) => r.url === '/subjects/zip/versions/1').length, 1)
+    assert.ok(json.serializer({ home: { zip: '12345' }, zip: '54321' }, 't'))
+    assert.match(
+      serializationError(() => json.serializer({ home: { zip: '1' } }, 't')).message,
+      /\/home\/zip must match pattern/,
+    )
+  })
+
+  test('a reference that is not a JSON schema rejects prepare; the next prepare tries again', async () => {
+    answers['GET /subjects/proto/versions/1'] = {
+      body: { subject: 'proto', version: 1, id: 3, schema: 'syntax = "proto3";', schemaType: 'PROTOBUF' },
+    }
+    const json = new JsonSchemaSerializer({
+      registry: registry(),
+      schema: { type: 'object' },
+      references: [{ name: 'p.json', subject: 'proto', version: 1 }],
+    })
+    await assert.rejects(json.prepare('t'), /reference 'p.json' \(proto version 1\) is PROTOBUF, not JSON/)
+    answers['GET /subjects/proto/versions/1'] = {
+      body: { subject: 'proto', version: 1, id: 3, schema: '{"type":"string"}', schemaType: 'JSON' },
+    }
+    await json.prepare('t')
+    assert.ok(json.serializer({}, 't'))
+  })
+
+  test('keys: subject <topic>-key, errors say key', async () => {
+    const json = new JsonSchemaSerializer({ registry: registry(), schema: { type: 'string' }, isKey: true })
+    await json.prepare('t')
+    assert.equal(requests[0]?.url, '/subjects/t-key/versions')
+    assert.match(
+      serializationError(() => json.serializer(1, 't')).message,
+      /^key for topic 't'.*\/ must be string/,
+    )
+  })
+
   test('useLatestVersion takes the id and the schema of the subject latest version', async () => {
     answers['GET /subjects/t-value/versions/latest'] = {
       body: {
@@ -500,10 +560,15 @@ describe('without the optional peers', () => {
     const out = inChild(
       [
         "try { new JsonSchemaSerializer({ registry, schema: { type: 'object' } }); console.log('made') } catch (e) { console.log(e.code + ' ' + e.option + ': ' + e.message) }",
+        "try { new JsonSchemaSerializer({ registry, schema: { type: 'object' }, references: [{ name: 'a.json', subject: 'a', version: 1 }] }); console.log('made') } catch (e) { console.log(e.code + ' ' + e.option + ': ' + e.message) }",
         "new JsonSchemaSerializer({ registry, schema: { type: 'object' }, validate: false }); console.log('unvalidated made')",
       ].join('\n'),
     )
-    assert.match(out, /^ERR_CONFIG ajv: .*'ajv'.*npm install ajv/m)
+    const lines = out.trim().split('\n')
+    assert.equal(lines.length, 3, out)
+    // With references or without, the serializer says so when it is made.
+    assert.match(lines[0]!, /^ERR_CONFIG ajv: .*'ajv'.*npm install ajv/)
+    assert.match(lines[1]!, /^ERR_CONFIG ajv: .*'ajv'.*npm install ajv/)
     assert.match(out, /^unvalidated made$/m)
   })
 
