@@ -207,6 +207,43 @@ describe('JsonSchemaSerializer against Apicurio Registry and Apache Kafka', { ti
     }
   })
 
+  test('keys under <topic>-key with a draft 2020-12 schema: framed key and value read back', async () => {
+    const topic = uniqueTopic('json-key')
+    await createTopic(topic, 1)
+    const keySchema = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'array',
+      prefixItems: [{ type: 'string' }, { type: 'integer' }],
+      items: false,
+    }
+    const keys = new JsonSchemaSerializer<unknown[]>({ registry: client, schema: keySchema, isKey: true })
+    const values = new JsonSchemaSerializer<Person>({ registry: client, schema: person('Person') })
+    await Promise.all([keys.prepare(topic), values.prepare(topic)])
+    assert.equal((await client.getLatest(`${topic}-key`)).id, keys.schemaId(topic))
+    const producer = new Producer({
+      bootstrapServers: testBootstrap(),
+      keySerializer: keys.serializer,
+      valueSerializer: values.serializer,
+    })
+    try {
+      await assert.rejects(
+        producer.send({ topic, key: ['a', 'b'], value: people[0] }),
+        (e: unknown) => e instanceof SerializationError && /key .*\/1 must be integer/.test(e.message),
+      )
+      await producer.send({ topic, key: ['order', 7], value: people[0] })
+    } finally {
+      await producer.close()
+    }
+    const read = await readTopic(testBootstrap(), topic)
+    assert.equal(read.length, 1)
+    const r = read[0] as ReadRecord
+    const key = framingOf({ ...r, value: r.key })
+    assert.equal(key.id, keys.schemaId(topic))
+    assert.deepEqual(key.json, ['order', 7])
+    assert.equal(framingOf(r).id, values.schemaId(topic))
+    assertSameFields(framingOf(r).json, people[0])
+  })
+
   test('a schema with a reference: registered with it, the referred schema validates nested values, read back', async () => {
     const addressSubject = `address-${randomUUID()}`
     const address = {
