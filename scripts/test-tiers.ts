@@ -82,6 +82,7 @@ export const TIERS = {
     'test/schema-registry/avro-logical-types.test.ts',
     'test/schema-registry/client.test.ts', // a node:http server on loopback stands in for the registry
     'test/schema-registry/framing.test.ts',
+    'test/schema-registry/json-schema.test.ts', // a node:http server on loopback stands in for the registry
     'test/producer/txn-sequences.test.ts',
     'test/producer/txn-idempotence.test.ts',
     'test/metrics/producer-metrics.test.ts',
@@ -119,6 +120,7 @@ export const TIERS = {
     'test/package/tarball.test.ts',
     'test/schema-registry/registry.test.ts', // starts its own Apicurio Registry (built with Maven once)
     'test/schema-registry/avro-producer.test.ts', // its own registry, and Apicurio's Java serdes
+    'test/schema-registry/json-registry.test.ts', // starts its own Apicurio Registry
     'test/cli/payloads.test.ts',
     'test/cli/perf-metrics.test.ts',
     'test/cli/produce-e2e.test.ts',

@@ -217,7 +217,7 @@ export class AvroSerializer<T = unknown> {
   }
 }
 
-function subjectNamer(
+export function subjectNamer(
   strategy: SubjectNameStrategy,
   isKey: boolean,
   recordName: string | undefined,

@@ -1,6 +1,7 @@
 /**
- * sluice/schema-registry: a Confluent Schema Registry client, Confluent's wire framing, and an
- * Avro serializer on `avsc` (an optional peer dependency, imported only here).
+ * sluice/schema-registry: a Confluent Schema Registry client, Confluent's wire framing, an Avro
+ * serializer on `avsc` and a JSON Schema serializer on `ajv` (optional peer dependencies, loaded
+ * only when a serializer is made).
  */
 
 export type { AvroSerializerOptions, SubjectNameStrategy } from './avro.js'
@@ -19,6 +20,12 @@ export {
   unframe,
   unframeProtobuf,
 } from './framing.js'
+export type {
+  JsonSchemaDeserializerOptions,
+  JsonSchemaFormat,
+  JsonSchemaSerializerOptions,
+} from './json-schema.js'
+export { JsonSchemaDeserializer, JsonSchemaSerializer } from './json-schema.js'
 export type {
   CompatibilityResult,
   RegisteredSchema,

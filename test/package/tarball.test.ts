@@ -283,6 +283,9 @@ describe('the packed tarball', () => {
         "const sr = require('sluice/schema-registry')",
         "out.client = typeof new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' }).register",
         "try { new sr.AvroSerializer({ registry: new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' }), schema: '\"string\"' }); out.avro = 'made' } catch (e) { out.avro = e.code + ': ' + e.message }",
+        "const registry = new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' })",
+        "try { new sr.JsonSchemaSerializer({ registry, schema: { type: 'object' } }); out.json = 'made' } catch (e) { out.json = e.code + ': ' + e.message }",
+        "try { new sr.JsonSchemaSerializer({ registry, schema: { type: 'object' }, validate: false }); out.jsonUnvalidated = 'made' } catch (e) { out.jsonUnvalidated = e.code + ': ' + e.message }",
         'console.log(JSON.stringify(out))',
       ].join('\n'),
     )
@@ -295,5 +298,8 @@ describe('the packed tarball', () => {
     assert.equal(out['sluice/schema-registry'], 'loaded')
     assert.equal(out.client, 'function')
     assert.match(out.avro!, /^ERR_CONFIG: .*'avsc'.*npm install avsc/)
+    // JSON Schema validation needs ajv, and says so; without validation it needs nothing.
+    assert.match(out.json!, /^ERR_CONFIG: .*'ajv'.*npm install ajv/)
+    assert.equal(out.jsonUnvalidated, 'made')
   })
 })
