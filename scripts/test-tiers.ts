@@ -61,6 +61,7 @@ export const TIERS = {
     'test/kafkajs/security.test.ts', // openssl makes the certificates, as in test/security/tls.test.ts
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
+    'test/producer/circuit-breaker.test.ts',
     'test/producer/streams/send-all.test.ts',
     'test/producer/streams/writable.test.ts',
     'test/producer/outcomes.test.ts',

@@ -13,6 +13,7 @@ export {
   AuthenticationError,
   BrokerError,
   BufferExhaustedError,
+  CircuitOpenError,
   type ClientErrorCode,
   ConfigError,
   FatalProducerError,
