@@ -134,6 +134,7 @@ export const TIERS = {
     'test/integration/abort-signal.test.ts',
     'test/integration/backpressure.test.ts',
     'test/integration/bad-input.test.ts',
+    'test/integration/circuit-breaker.test.ts', // its own broker, stopped and restarted
     'test/integration/close.test.ts',
     'test/integration/compression.test.ts', // its own broker, to read the log segments on disk
     'test/integration/flood.test.ts', // a child process measures its own RSS

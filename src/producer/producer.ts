@@ -5,6 +5,7 @@ import { MetadataManager } from '../cluster/metadata-manager.js'
 import { type SendContext, sendChannel } from '../diagnostics.js'
 import {
   InvalidRecordError,
+  isConnectionSetupRefusal,
   type KafkaError,
   PartitionerError,
   ProducerClosedError,
@@ -24,6 +25,13 @@ import { type ResolvedSecurity, resolveSecurity } from '../security/settings.js'
 import { timerDelay } from '../timers.js'
 import { RecordAccumulator } from './accumulator.js'
 import {
+  CircuitBreaker,
+  type CircuitEvent,
+  type CircuitState,
+  countsAsFailure,
+  describeFailure,
+} from './circuit-breaker.js'
+import {
   type ProducerConfig,
   type ProducerConfigInput,
   type ProducerProperties,
@@ -31,6 +39,7 @@ import {
   type SerializerSetting,
 } from './config/index.js'
 import { normalizeHeaders } from './headers.js'
+import { assess, type ProducerHealth } from './health.js'
 import { ProducerInterceptors, setInterceptedPartition } from './interceptors.js'
 import { MemoryBudget } from './memory.js'
 import { BuiltInPartitioner, type CustomPartitioner, callCustomPartitioner } from './partitioner.js'
@@ -45,7 +54,7 @@ import type {
   SendOptions,
 } from './record.js'
 import { checkRecord, describeValue, notABatchError, notARecordError } from './record-fields.js'
-import { Sender } from './sender.js'
+import { type DeliveryObserver, Sender } from './sender.js'
 import { resolveSerializer, type Serializer, type SerializerInput, serialize } from './serializers.js'
 import type { DefaultTopicChunk } from './streams/chunks.js'
 import { type SendAllOptions, type SendAllResult, sendAll } from './streams/send-all.js'
@@ -96,6 +105,14 @@ export class Producer<
   readonly #custom: CustomPartitioner | null
   readonly #keySerializer: Serializer
   readonly #valueSerializer: Serializer
+  /** The circuit breaker; null unless `circuitBreaker` is set (send() then costs one comparison). */
+  readonly #breaker: CircuitBreaker | null
+  /** When a batch of each topic was last acknowledged (health()). */
+  readonly #lastProduced = new Map<string, number>()
+  /** When a connection attempt last succeeded / failed, and the failure (health()). */
+  #lastConnectedAt = 0
+  #lastConnectFailedAt = 0
+  #lastConnectError: string | null = null
   #closed = false
   #closing: Promise<void> | null = null
   /** Gives up close()'s waits early: a close() signal fired. */
@@ -121,6 +138,7 @@ export class Producer<
         connectionCount: () => this.#pool.openCount,
       },
     )
+    this.#breaker = c.circuitBreaker === null ? null : this.#makeBreaker(c)
     this.#pool = new ConnectionPool({
       metrics: this.#metrics,
       log: this.#log,
@@ -135,6 +153,7 @@ export class Producer<
       receiveBufferBytes: c.receiveBufferBytes,
       reconnectBackoffMs: c.reconnectBackoffMs,
       reconnectBackoffMaxMs: c.reconnectBackoffMaxMs,
+      onConnectAttempt: (addr, err) => this.#onConnectAttempt(addr, err),
     })
     this.#metadata = new MetadataManager(this.#pool, {
       bootstrapServers: c.bootstrapServers,
@@ -214,6 +233,7 @@ export class Producer<
       this.#tm,
       this.#metrics,
       this.#log,
+      this.#deliveryObserver(),
     )
     this.#interceptors = new ProducerInterceptors(c.interceptorClasses, this.#log.warning)
     this.#custom = c.partitionerClass
@@ -416,6 +436,9 @@ export class Producer<
         throw notARecordError(record)
       if (signal?.aborted === true) throw abortError(signal)
       const topic = checkRecord(record)
+      // Refused at once while open: nothing is serialized or queued. A probe's completion reports
+      // its outcome to the breaker.
+      if (this.#breaker !== null) completion = this.#breaker.admit(completion)
       const pending = this.#pending
       const meta = this.#metadata.snapshot.topic(topic)
       const known =
@@ -730,8 +753,97 @@ export class Producer<
    */
   #failRecord(completion: Completion, err: Error): void {
     this.#metrics.failedBeforeBatch(Date.now())
+    // A metadata wait that ran out counts for the breaker; the breaker's own refusals do not.
+    if (this.#breaker !== null && countsAsFailure(err))
+      this.#breaker.failure(`a record failed before a batch: ${describeFailure(err)}`)
     this.#tm?.onRecordFailed(err)
     settle(completion, err, this.#log.warning)
+  }
+
+  /**
+   * The producer's health, read now: connected brokers, metadata age, buffer use, the last
+   * acknowledged batch per topic, partitions in use without a leader, the circuit breaker, and
+   * a verdict (ok / degraded / down) with its reasons. See docs/DELIVERY.md; `sluice/health`
+   * serves it to liveness and readiness probes.
+   */
+  health(): ProducerHealth {
+    const snapshot = this.#metadata.snapshot
+    const leaderless: string[] = []
+    for (const [name, t] of snapshot.topics)
+      for (const p of t.partitions) if (p.leader < 0) leaderless.push(`${name}-${p.partition}`)
+    const fatal = this.#sender.fatalError
+    return assess({
+      now: Date.now(),
+      clientId: this.config.clientId,
+      closed: this.#closed,
+      fatalError: fatal === null || this.#closed ? null : fatal.message,
+      knownBrokers: snapshot.brokers.size,
+      connected: this.#pool.openAddresses(),
+      lastConnectedAt: this.#lastConnectedAt,
+      lastConnectFailedAt: this.#lastConnectFailedAt,
+      lastConnectError: this.#lastConnectError,
+      metadataUpdatedAt: snapshot.updatedAt,
+      metadataMaxAgeMs: this.config.metadataMaxAgeMs,
+      topicsInUse: snapshot.topics.size,
+      bufferTotalBytes: this.#memory.capacity,
+      bufferAvailableBytes: this.#memory.available,
+      waitingForMemory: this.#pending.memoryWaiters,
+      lastProduced: this.#lastProduced,
+      partitionsWithoutLeader: leaderless,
+      circuit: this.#breaker?.status() ?? null,
+    })
+  }
+
+  #makeBreaker(c: ProducerConfig): CircuitBreaker {
+    let metrics: ReturnType<ProducerMetrics['circuitBreaker']> | null = null
+    const breaker = new CircuitBreaker(c.circuitBreaker!, {
+      changed: (e) => {
+        if (e.state === 'open') metrics?.opened(e.at)
+        if (e.state === 'closed')
+          this.#log.info({ previous: e.previous }, `circuit breaker closed: ${e.reason}`)
+        else this.#log.warn({ previous: e.previous }, `circuit breaker ${e.state}: ${e.reason}`)
+        try {
+          this.emit('circuit', e)
+        } catch (err) {
+          this.#log.warning(`a 'circuit' listener threw: ${(err as Error)?.stack ?? err}`, {
+            type: 'SluiceListenerWarning',
+          })
+        }
+      },
+      rejected: (now) => metrics?.rejected(now),
+    })
+    metrics = this.#metrics.circuitBreaker({
+      state: () => CIRCUIT_STATE_VALUE[breaker.state],
+      consecutiveFailures: () => breaker.consecutiveFailures,
+    })
+    return breaker
+  }
+
+  #deliveryObserver(): DeliveryObserver {
+    const lastProduced = this.#lastProduced
+    return {
+      delivered: (topic) => {
+        lastProduced.set(topic, Date.now())
+        this.#breaker?.success()
+      },
+      failed: (err, what) => {
+        if (this.#breaker !== null && countsAsFailure(err))
+          this.#breaker.failure(`${what}: ${describeFailure(err)}`)
+      },
+    }
+  }
+
+  #onConnectAttempt(addr: { host: string; port: number }, err: unknown): void {
+    const now = Date.now()
+    if (err === null) {
+      this.#lastConnectedAt = now
+      return
+    }
+    this.#lastConnectFailedAt = now
+    this.#lastConnectError = `${addr.host}:${addr.port}: ${describeFailure(err)}`
+    // A refused TLS handshake or credentials fail their records at once; they are not outages.
+    if (this.#breaker !== null && !isConnectionSetupRefusal(err))
+      this.#breaker.failure(`a connection attempt failed: ${describeFailure(err)}`)
   }
 
   /**
@@ -766,6 +878,7 @@ export class Producer<
 
   async #close(timeoutMs: number, gaveUp: Promise<CloseAborted>): Promise<void> {
     this.#closed = true
+    this.#breaker?.close()
     // Records waiting for their topic's metadata get the answer under way (or one more), not
     // max.block.ms of retries: a topic still unknown then fails them with ERR_PRODUCER_CLOSED.
     this.#metadata.closing()
@@ -863,10 +976,18 @@ function toTimestamp(t: number | Date | undefined, now: number): number {
   )
 }
 
-/** The producer's events: 'drain' once a caller that was told to wait may send again. */
+/**
+ * The producer's events: 'drain' once a caller that was told to wait may send again; 'circuit'
+ * when the circuit breaker (`circuitBreaker`) changes state, with the new and previous state
+ * and why.
+ */
 export interface ProducerEvents {
   drain: []
+  circuit: [CircuitEvent]
 }
+
+/** circuit-state's values. */
+const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 }
 
 /**
  * The serializers chosen in the object form, so that records are typed by what they take:
