@@ -62,6 +62,7 @@ export const TIERS = {
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
     'test/producer/circuit-breaker.test.ts',
+    'test/producer/health.test.ts', // node:http servers on loopback stand in for probes
     'test/producer/streams/send-all.test.ts',
     'test/producer/streams/writable.test.ts',
     'test/producer/outcomes.test.ts',
