@@ -44,6 +44,7 @@ export const TIERS = {
     'test/fakes-selftest/transactions.test.ts',
     'test/fakes-selftest/txn-offsets.test.ts',
     'test/faults/acks-zero.test.ts',
+    'test/faults/circuit-breaker.test.ts',
     'test/faults/connections.test.ts',
     'test/faults/errors.test.ts',
     'test/faults/idempotence.test.ts',
