@@ -5,7 +5,6 @@ import { MetadataManager } from '../cluster/metadata-manager.js'
 import { type SendContext, sendChannel } from '../diagnostics.js'
 import {
   InvalidRecordError,
-  isConnectionSetupRefusal,
   type KafkaError,
   PartitionerError,
   ProducerClosedError,
@@ -24,13 +23,7 @@ import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-b
 import { type ResolvedSecurity, resolveSecurity } from '../security/settings.js'
 import { timerDelay } from '../timers.js'
 import { RecordAccumulator } from './accumulator.js'
-import {
-  CircuitBreaker,
-  type CircuitEvent,
-  type CircuitState,
-  countsAsFailure,
-  describeFailure,
-} from './circuit-breaker.js'
+import type { CircuitBreaker, CircuitEvent } from './circuit-breaker.js'
 import {
   type ProducerConfig,
   type ProducerConfigInput,
@@ -38,6 +31,7 @@ import {
   resolveConfig,
   type SerializerSetting,
 } from './config/index.js'
+import { DeliveryMonitor } from './delivery-monitor.js'
 import { normalizeHeaders } from './headers.js'
 import { assess, type ProducerHealth } from './health.js'
 import { ProducerInterceptors, setInterceptedPartition } from './interceptors.js'
@@ -54,7 +48,7 @@ import type {
   SendOptions,
 } from './record.js'
 import { checkRecord, describeValue, notABatchError, notARecordError } from './record-fields.js'
-import { type DeliveryObserver, Sender } from './sender.js'
+import { Sender } from './sender.js'
 import { resolveSerializer, type Serializer, type SerializerInput, serialize } from './serializers.js'
 import type { DefaultTopicChunk } from './streams/chunks.js'
 import { type SendAllOptions, type SendAllResult, sendAll } from './streams/send-all.js'
@@ -105,14 +99,10 @@ export class Producer<
   readonly #custom: CustomPartitioner | null
   readonly #keySerializer: Serializer
   readonly #valueSerializer: Serializer
+  /** Delivery outcomes for health() and the circuit breaker. */
+  readonly #monitor: DeliveryMonitor
   /** The circuit breaker; null unless `circuitBreaker` is set (send() then costs one comparison). */
   readonly #breaker: CircuitBreaker | null
-  /** When a batch of each topic was last acknowledged (health()). */
-  readonly #lastProduced = new Map<string, number>()
-  /** When a connection attempt last succeeded / failed, and the failure (health()). */
-  #lastConnectedAt = 0
-  #lastConnectFailedAt = 0
-  #lastConnectError: string | null = null
   #closed = false
   #closing: Promise<void> | null = null
   /** Gives up close()'s waits early: a close() signal fired. */
@@ -138,7 +128,13 @@ export class Producer<
         connectionCount: () => this.#pool.openCount,
       },
     )
-    this.#breaker = c.circuitBreaker === null ? null : this.#makeBreaker(c)
+    this.#monitor = new DeliveryMonitor({
+      circuitBreaker: c.circuitBreaker,
+      metrics: this.#metrics,
+      log: this.#log,
+      emit: (e) => this.emit('circuit', e),
+    })
+    this.#breaker = this.#monitor.breaker
     this.#pool = new ConnectionPool({
       metrics: this.#metrics,
       log: this.#log,
@@ -153,7 +149,7 @@ export class Producer<
       receiveBufferBytes: c.receiveBufferBytes,
       reconnectBackoffMs: c.reconnectBackoffMs,
       reconnectBackoffMaxMs: c.reconnectBackoffMaxMs,
-      onConnectAttempt: (addr, err) => this.#onConnectAttempt(addr, err),
+      onConnectAttempt: (addr, err) => this.#monitor.connectAttempt(addr, err),
     })
     this.#metadata = new MetadataManager(this.#pool, {
       bootstrapServers: c.bootstrapServers,
@@ -233,7 +229,7 @@ export class Producer<
       this.#tm,
       this.#metrics,
       this.#log,
-      this.#deliveryObserver(),
+      this.#monitor,
     )
     this.#interceptors = new ProducerInterceptors(c.interceptorClasses, this.#log.warning)
     this.#custom = c.partitionerClass
@@ -754,8 +750,7 @@ export class Producer<
   #failRecord(completion: Completion, err: Error): void {
     this.#metrics.failedBeforeBatch(Date.now())
     // A metadata wait that ran out counts for the breaker; the breaker's own refusals do not.
-    if (this.#breaker !== null && countsAsFailure(err))
-      this.#breaker.failure(`a record failed before a batch: ${describeFailure(err)}`)
+    if (this.#breaker !== null) this.#monitor.recordFailed(err)
     this.#tm?.onRecordFailed(err)
     settle(completion, err, this.#log.warning)
   }
@@ -779,71 +774,15 @@ export class Producer<
       fatalError: fatal === null || this.#closed ? null : fatal.message,
       knownBrokers: snapshot.brokers.size,
       connected: this.#pool.openAddresses(),
-      lastConnectedAt: this.#lastConnectedAt,
-      lastConnectFailedAt: this.#lastConnectFailedAt,
-      lastConnectError: this.#lastConnectError,
+      ...this.#monitor.inputs(),
       metadataUpdatedAt: snapshot.updatedAt,
       metadataMaxAgeMs: this.config.metadataMaxAgeMs,
       topicsInUse: snapshot.topics.size,
       bufferTotalBytes: this.#memory.capacity,
       bufferAvailableBytes: this.#memory.available,
       waitingForMemory: this.#pending.memoryWaiters,
-      lastProduced: this.#lastProduced,
       partitionsWithoutLeader: leaderless,
-      circuit: this.#breaker?.status() ?? null,
     })
-  }
-
-  #makeBreaker(c: ProducerConfig): CircuitBreaker {
-    let metrics: ReturnType<ProducerMetrics['circuitBreaker']> | null = null
-    const breaker = new CircuitBreaker(c.circuitBreaker!, {
-      changed: (e) => {
-        if (e.state === 'open') metrics?.opened(e.at)
-        if (e.state === 'closed')
-          this.#log.info({ previous: e.previous }, `circuit breaker closed: ${e.reason}`)
-        else this.#log.warn({ previous: e.previous }, `circuit breaker ${e.state}: ${e.reason}`)
-        try {
-          this.emit('circuit', e)
-        } catch (err) {
-          this.#log.warning(`a 'circuit' listener threw: ${(err as Error)?.stack ?? err}`, {
-            type: 'SluiceListenerWarning',
-          })
-        }
-      },
-      rejected: (now) => metrics?.rejected(now),
-    })
-    metrics = this.#metrics.circuitBreaker({
-      state: () => CIRCUIT_STATE_VALUE[breaker.state],
-      consecutiveFailures: () => breaker.consecutiveFailures,
-    })
-    return breaker
-  }
-
-  #deliveryObserver(): DeliveryObserver {
-    const lastProduced = this.#lastProduced
-    return {
-      delivered: (topic) => {
-        lastProduced.set(topic, Date.now())
-        this.#breaker?.success()
-      },
-      failed: (err, what) => {
-        if (this.#breaker !== null && countsAsFailure(err))
-          this.#breaker.failure(`${what}: ${describeFailure(err)}`)
-      },
-    }
-  }
-
-  #onConnectAttempt(addr: { host: string; port: number }, err: unknown): void {
-    const now = Date.now()
-    if (err === null) {
-      this.#lastConnectedAt = now
-      return
-    }
-    this.#lastConnectFailedAt = now
-    this.#lastConnectError = `${addr.host}:${addr.port}: ${describeFailure(err)}`
-    // A refused TLS handshake or credentials fail their records at once; they are not outages.
-    if (this.#breaker !== null && !isConnectionSetupRefusal(err))
-      this.#breaker.failure(`a connection attempt failed: ${describeFailure(err)}`)
   }
 
   /**
@@ -878,7 +817,7 @@ export class Producer<
 
   async #close(timeoutMs: number, gaveUp: Promise<CloseAborted>): Promise<void> {
     this.#closed = true
-    this.#breaker?.close()
+    this.#monitor.close()
     // Records waiting for their topic's metadata get the answer under way (or one more), not
     // max.block.ms of retries: a topic still unknown then fails them with ERR_PRODUCER_CLOSED.
     this.#metadata.closing()
@@ -985,9 +924,6 @@ export interface ProducerEvents {
   drain: []
   circuit: [CircuitEvent]
 }
-
-/** circuit-state's values. */
-const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 }
 
 /**
  * The serializers chosen in the object form, so that records are typed by what they take:
