@@ -197,7 +197,8 @@ export class BufferExhaustedError extends KafkaError {
  * the record was refused at send(), never serialized or queued, so it was not written
  * (`maybeWritten` false). Retriable: send it again once the breaker lets sends through (its
  * 'circuit' event, or `health().circuit`), or send it elsewhere. `state` is the breaker's state
- * when the record was refused; `retryAt` the epoch ms when the cooldown ends (for 'open').
+ * when the record was refused; `retryAt` the epoch ms when the cooldown ends ('open'), or when
+ * the half-open period began. The records refused in one period share one error object.
  */
 export class CircuitOpenError extends KafkaError {
   readonly state: 'open' | 'half-open'

@@ -129,6 +129,8 @@ export class CircuitBreaker {
   #openedTotal = 0
   #rejectedTotal = 0
   #closed = false
+  /** The refusal of this open or half-open period: one error for a run of refused sends. */
+  #refusalError: CircuitOpenError | null = null
 
   constructor(
     settings: CircuitBreakerSettings,
@@ -186,7 +188,8 @@ export class CircuitBreaker {
     }
     this.#rejectedTotal++
     this.#listener.rejected(now)
-    throw this.#refusal(now)
+    this.#refusalError ??= this.#refusal()
+    throw this.#refusalError
   }
 
   /** A counted failure (see countsAsFailure); `what` says what failed. */
@@ -273,20 +276,22 @@ export class CircuitBreaker {
     this.#generation++
     this.#probesOut = 0
     this.#probesOk = 0
+    this.#refusalError = null
     if (state === 'closed') this.#failures = 0
     this.#listener.changed({ state, previous, reason, at: now })
   }
 
-  #refusal(now: number): CircuitOpenError {
+  /** Made once per period and shared by its refusals: a refused send allocates no error. */
+  #refusal(): CircuitOpenError {
     const s = this.#state as 'open' | 'half-open'
     const why =
       s === 'open'
-        ? `the circuit breaker is open (${this.#reason}); probes go through in ${Math.max(0, this.#retryAt - now)} ms`
+        ? `the circuit breaker is open (${this.#reason}); probes go through from ${new Date(this.#retryAt).toISOString()}`
         : `the circuit breaker is half-open and its ${this.settings.halfOpenProbes} probe(s) are under way`
     return new CircuitOpenError(
       `${why}: the record was not sent (not written); send it again later or elsewhere`,
       s,
-      s === 'open' ? this.#retryAt : now,
+      s === 'open' ? this.#retryAt : this.#since,
     )
   }
 }
