@@ -269,7 +269,7 @@ describe('the packed tarball', () => {
     }
   })
 
-  test('sluice/prometheus, sluice/otel and sluice/schema-registry load from CommonJS too; without their optional peers they say what to install', {
+  test('sluice/prometheus, sluice/otel, sluice/schema-registry and sluice/health load from CommonJS too; without their optional peers they say what to install', {
     timeout: TIMEOUT,
   }, () => {
     const dir = project('cjs-entries', 'commonjs')
@@ -283,6 +283,7 @@ describe('the packed tarball', () => {
         "const sr = require('sluice/schema-registry')",
         "out.client = typeof new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' }).register",
         "try { new sr.AvroSerializer({ registry: new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' }), schema: '\"string\"' }); out.avro = 'made' } catch (e) { out.avro = e.code + ': ' + e.message }",
+        "out.health = typeof require('sluice/health').healthHandler",
         'console.log(JSON.stringify(out))',
       ].join('\n'),
     )
@@ -295,5 +296,6 @@ describe('the packed tarball', () => {
     assert.equal(out['sluice/schema-registry'], 'loaded')
     assert.equal(out.client, 'function')
     assert.match(out.avro!, /^ERR_CONFIG: .*'avsc'.*npm install avsc/)
+    assert.equal(out.health, 'function', 'sluice/health needs no peer')
   })
 })
