@@ -334,6 +334,8 @@ export class Sender {
       if (fate === 'unknown' && batch.baseSequence >= 0) tm.onUnknownFate(batch, err)
       else tm.onFailed(batch, err, fate === 'unwritten' && batch.attempts < this.#config.retries)
     }
+    // Before the records' callbacks run, so they see the breaker and health() as they now are.
+    this.#observer?.failed(err, `a batch for ${batch.topic}-${batch.partition} failed`)
     this.#acc.fail(batch, err)
   }
 
@@ -588,8 +590,8 @@ export class Sender {
   }
 
   #complete(batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: number): void {
-    this.#acc.complete(batch, baseOffset, logAppendTimeMs)
     this.#observer?.delivered(batch.topic)
+    this.#acc.complete(batch, baseOffset, logAppendTimeMs)
   }
 
   /** Fails queued batches that waited longer than delivery.timeout.ms (those not in flight). */

@@ -62,6 +62,38 @@ describe('circuit breaker against the fake broker', () => {
     }
   })
 
+  test('a batch that fails for good with a retriable error counts (no retry left), and the record sees the breaker open in its callback', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1 }] })
+    cluster.failPartition('t', 0, FakeError.NOT_ENOUGH_REPLICAS, { times: 10 })
+    const producer = new Producer({
+      ...QUICK,
+      enableIdempotence: false,
+      retries: 0,
+      bootstrapServers: cluster.bootstrapServers,
+      circuitBreaker: { failureThreshold: 2, cooldownMs: 600_000 },
+    })
+    const events = onCircuit(producer)
+    try {
+      const first = await producer.send({ topic: 't', value: 'a' }).catch((e: unknown) => e)
+      assert.ok(first instanceof BrokerError && first.code === 'NOT_ENOUGH_REPLICAS' && first.retriable)
+      assert.equal(producer.metrics()['circuit-consecutive-failures'], 1)
+      let stateInCallback: string | undefined
+      await new Promise<void>((resolve) =>
+        producer.send({ topic: 't', value: 'b' }, () => {
+          stateInCallback = producer.health().circuit?.state
+          resolve()
+        }),
+      )
+      assert.equal(stateInCallback, 'open', 'the breaker counted the batch before its records settled')
+      assert.match(events[0]!.reason, /2 consecutive .*a batch for t-0 failed: NOT_ENOUGH_REPLICAS/)
+    } finally {
+      await producer.close()
+      await cluster.close()
+    }
+  })
+
   test('unanswered requests count only when consecutive: an acknowledged batch starts over', {
     timeout: TEST_TIMEOUT,
   }, async () => {
