@@ -44,6 +44,7 @@ export const TIERS = {
     'test/fakes-selftest/transactions.test.ts',
     'test/fakes-selftest/txn-offsets.test.ts',
     'test/faults/acks-zero.test.ts',
+    'test/faults/circuit-breaker.test.ts',
     'test/faults/connections.test.ts',
     'test/faults/errors.test.ts',
     'test/faults/idempotence.test.ts',
@@ -61,6 +62,8 @@ export const TIERS = {
     'test/kafkajs/security.test.ts', // openssl makes the certificates, as in test/security/tls.test.ts
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
+    'test/producer/circuit-breaker.test.ts',
+    'test/producer/health.test.ts', // node:http servers on loopback stand in for probes
     'test/producer/streams/send-all.test.ts',
     'test/producer/streams/writable.test.ts',
     'test/producer/outcomes.test.ts',
@@ -137,6 +140,7 @@ export const TIERS = {
     'test/integration/abort-signal.test.ts',
     'test/integration/backpressure.test.ts',
     'test/integration/bad-input.test.ts',
+    'test/integration/circuit-breaker.test.ts', // its own broker, stopped and restarted
     'test/integration/close.test.ts',
     'test/integration/compression.test.ts', // its own broker, to read the log segments on disk
     'test/integration/flood.test.ts', // a child process measures its own RSS

@@ -19,6 +19,7 @@ export type ClientErrorCode =
   | 'ERR_INVALID_PARTITION'
   | 'ERR_PARTITIONER'
   | 'ERR_BUFFER_EXHAUSTED'
+  | 'ERR_CIRCUIT_OPEN'
   | 'ERR_PRODUCER_CLOSED'
   | 'ERR_PRODUCER_FENCED'
   | 'ERR_TRANSACTION_ABORTABLE'
@@ -188,6 +189,29 @@ export class RecordTooLargeError extends KafkaError {
 export class BufferExhaustedError extends KafkaError {
   constructor(message: string) {
     super(message, 'ERR_BUFFER_EXHAUSTED', { retriable: true })
+  }
+}
+
+/**
+ * The producer's circuit breaker (`circuitBreaker`) is open, or half-open with its probes taken:
+ * the record was refused at send(), never serialized or queued, so it was not written
+ * (`maybeWritten` false). Retriable: send it again once the breaker lets sends through (its
+ * 'circuit' event, or `health().circuit`), or send it elsewhere. `state` is the breaker's state
+ * when the record was refused; `retryAt` the epoch ms when the cooldown ends ('open'), or when
+ * the half-open period began. The records refused in one period share one error object.
+ */
+export class CircuitOpenError extends KafkaError {
+  readonly state: 'open' | 'half-open'
+  readonly retryAt: number
+  constructor(
+    message: string,
+    state: 'open' | 'half-open',
+    retryAt: number,
+    options: KafkaErrorOptions = {},
+  ) {
+    super(message, 'ERR_CIRCUIT_OPEN', { retriable: true, ...options })
+    this.state = state
+    this.retryAt = retryAt
   }
 }
 

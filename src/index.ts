@@ -13,6 +13,7 @@ export {
   AuthenticationError,
   BrokerError,
   BufferExhaustedError,
+  CircuitOpenError,
   type ClientErrorCode,
   ConfigError,
   FatalProducerError,
@@ -37,6 +38,12 @@ export {
 } from './errors.js'
 export { OPENMETRICS_CONTENT_TYPE } from './metrics/openmetrics.js'
 export type { Metric, MetricName, MetricTags } from './metrics/registry.js'
+export type {
+  CircuitBreakerSettings,
+  CircuitEvent,
+  CircuitState,
+  CircuitStatus,
+} from './producer/circuit-breaker.js'
 export {
   type Acks,
   CONFIG_DEFINITIONS,
@@ -49,11 +56,13 @@ export {
   resolveConfig,
 } from './producer/config/index.js'
 export type {
+  CircuitBreakerInput,
   OAuthBearerTokenCallback,
   OAuthBearerTokenInput,
   SaslInput,
   SecurityProtocol,
 } from './producer/config/types.js'
+export type { HealthVerdict, ProducerHealth } from './producer/health.js'
 export type { CustomPartitioner, PartitionArgs, PartitionerFn } from './producer/partitioner.js'
 export { Producer, type ProducerEvents, type RecordFor, type SerializerChoice } from './producer/producer.js'
 export { loadPropertiesFile, parseProperties } from './producer/properties.js'

@@ -98,6 +98,22 @@ const CONFIG_CASES: [string, ConfigCase][] = [
     },
   ],
   [
+    'a circuit breaker threshold of 0',
+    {
+      config: { circuitBreaker: { failureThreshold: 0 } },
+      option: 'circuitBreaker.failureThreshold',
+      message: /an integer >= 1/,
+    },
+  ],
+  [
+    'a circuit breaker field misspelt',
+    {
+      config: { circuitBreaker: { cooldown: 5000 } },
+      option: 'circuitBreaker.cooldown',
+      message: /unknown field\. The fields are failureThreshold, cooldownMs, halfOpenProbes/,
+    },
+  ],
+  [
     'no bootstrap servers',
     { config: { bootstrapServers: undefined }, option: 'bootstrap.servers', message: /required/ },
   ],

@@ -120,3 +120,20 @@ describe("import 'sluice/kafkajs'", () => {
     )
   })
 })
+
+describe("import 'sluice/health'", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-surface-health-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+  const { urls, exports, resolved } = loadedBy('sluice/health', join(dir, 'loaded.txt'))
+
+  test('resolves to dist/health/index.js, exports healthHandler and loads nothing but itself', () => {
+    assert.equal(fileURLToPath(resolved), join(ROOT, 'dist', 'health', 'index.js'))
+    for (const name of ['healthHandler', 'isLive', 'isReady']) assert.ok(exports.includes(name), name)
+    assert.deepEqual(
+      urls.filter((u) => u.includes('/node_modules/')),
+      [],
+    )
+    const ours = urls.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u).slice(ROOT.length))
+    assert.deepEqual(ours, ['dist/health/index.js'], 'types only from the producer: no library code')
+  })
+})

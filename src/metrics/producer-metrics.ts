@@ -381,6 +381,7 @@ export class ProducerMetrics {
         connectionCount: zero,
       },
     )
+    m.circuitBreaker({ state: zero, consecutiveFailures: zero })
     m.#topic('catalog')
     m.#node({ nodeId: 'node-0' })
     return m.snapshot()
@@ -396,6 +397,48 @@ export class ProducerMetrics {
     const out: Record<string, number> = {}
     for (const m of this.registry.snapshot(PRODUCER_GROUP)) out[m.name] = m.value
     return out
+  }
+
+  /**
+   * The circuit breaker's metrics (Sluice's own, in producer-metrics), registered only when the
+   * producer has a breaker: its state and consecutive failures read when asked, openings and
+   * refused sends counted per event.
+   */
+  circuitBreaker(read: { state(): number; consecutiveFailures(): number }): CircuitMetrics {
+    const r = this.registry
+    const tags = this.#tags
+    const gauge = (name: string, description: string, measure: () => number) =>
+      r.register({ name, group: PRODUCER_GROUP, tags, description }, measure)
+    gauge(
+      'circuit-state',
+      "Sluice: the circuit breaker's state: 0 closed, 1 half-open, 2 open; not a Java metric",
+      () => read.state(),
+    )
+    gauge(
+      'circuit-consecutive-failures',
+      'Sluice: delivery failures in a row counted by the circuit breaker; not a Java metric',
+      () => read.consecutiveFailures(),
+    )
+    const opened = r
+      .sensor(PRODUCER_GROUP, tags)
+      .meter(
+        'circuit-open',
+        'Sluice: the number of times per second the circuit breaker opened; not a Java metric',
+        'Sluice: the total number of times the circuit breaker opened; not a Java metric',
+        { count: true },
+      )
+    const rejected = r
+      .sensor(PRODUCER_GROUP, tags)
+      .meter(
+        'circuit-rejected',
+        'Sluice: the number of sends per second the circuit breaker refused (CircuitOpenError); not a Java metric',
+        'Sluice: the total number of sends the circuit breaker refused (CircuitOpenError); not a Java metric',
+        { count: true },
+      )
+    return {
+      opened: (now) => opened.record(1, now),
+      rejected: (now) => rejected.record(1, now),
+    }
   }
 
   #topic(topic: string): TopicSensors {
@@ -474,6 +517,12 @@ export class ProducerMetrics {
     this.#nodes.set(id, n)
     return n
   }
+}
+
+/** Where the circuit breaker counts its events. */
+export interface CircuitMetrics {
+  opened(nowMs: number): void
+  rejected(nowMs: number): void
 }
 
 /** A broker as the node-id tag names it. */

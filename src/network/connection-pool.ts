@@ -37,6 +37,8 @@ export interface ConnectionPoolOptions
    * doubles (+-20% jitter) from `connectTimeoutMs` up to this. Absent: it stays `connectTimeoutMs`.
    */
   connectTimeoutMaxMs?: number
+  /** Each connection attempt's outcome (the producer's health and circuit breaker). */
+  onConnectAttempt?: (addr: BrokerAddress, error: unknown) => void
 }
 
 interface Slot {
@@ -154,6 +156,7 @@ export class ConnectionPool {
       slot.handshakeClosures = 0
       slot.nextAttemptAt = 0
       metrics?.connectionCreated(Date.now())
+      o.onConnectAttempt?.(addr, null)
       const log = o.log
       log?.debug({ broker: conn.connection.address, nodeId: slot.nodeId }, 'connected')
       conn.connection.onClose((reason) => {
@@ -177,6 +180,7 @@ export class ConnectionPool {
           'cannot connect to broker',
         )
       this.#onFailure(slot)
+      if (!this.#closed) this.#options.onConnectAttempt?.(addr, err)
       if (!isHandshakeClosure(err)) slot.handshakeClosures = 0
       else if (++slot.handshakeClosures >= HANDSHAKE_CLOSURES_BEFORE_REFUSAL) {
         slot.handshakeClosures = 0
@@ -205,6 +209,13 @@ export class ConnectionPool {
     let open = 0
     for (const slot of this.#slots.values()) if (slot.connection?.isOpen === true) open++
     return open
+  }
+
+  /** The addresses (host:port) of the connections open now. */
+  openAddresses(): string[] {
+    const out: string[] = []
+    for (const [k, slot] of this.#slots) if (slot.connection?.isOpen === true) out.push(k)
+    return out
   }
 
   /** Requests sent and not yet answered, over every connection (requests-in-flight). */

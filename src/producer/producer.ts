@@ -23,6 +23,7 @@ import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-b
 import { type ResolvedSecurity, resolveSecurity } from '../security/settings.js'
 import { timerDelay } from '../timers.js'
 import { RecordAccumulator } from './accumulator.js'
+import type { CircuitBreaker, CircuitEvent } from './circuit-breaker.js'
 import {
   type ProducerConfig,
   type ProducerConfigInput,
@@ -30,7 +31,9 @@ import {
   resolveConfig,
   type SerializerSetting,
 } from './config/index.js'
+import { DeliveryMonitor } from './delivery-monitor.js'
 import { normalizeHeaders } from './headers.js'
+import { assess, type ProducerHealth } from './health.js'
 import { ProducerInterceptors, setInterceptedPartition } from './interceptors.js'
 import { MemoryBudget } from './memory.js'
 import { BuiltInPartitioner, type CustomPartitioner, callCustomPartitioner } from './partitioner.js'
@@ -98,6 +101,10 @@ export class Producer<
   readonly #valueSerializer: Serializer
   /** A serializer has prepare(topic): records may wait for it (a schema registry lookup). */
   readonly #preparing: boolean
+  /** Delivery outcomes for health() and the circuit breaker. */
+  readonly #monitor: DeliveryMonitor
+  /** The circuit breaker; null unless `circuitBreaker` is set (send() then costs one comparison). */
+  readonly #breaker: CircuitBreaker | null
   #closed = false
   #closing: Promise<void> | null = null
   /** Gives up close()'s waits early: a close() signal fired. */
@@ -123,6 +130,13 @@ export class Producer<
         connectionCount: () => this.#pool.openCount,
       },
     )
+    this.#monitor = new DeliveryMonitor({
+      circuitBreaker: c.circuitBreaker,
+      metrics: this.#metrics,
+      log: this.#log,
+      emit: (e) => this.emit('circuit', e),
+    })
+    this.#breaker = this.#monitor.breaker
     this.#pool = new ConnectionPool({
       metrics: this.#metrics,
       log: this.#log,
@@ -137,6 +151,7 @@ export class Producer<
       receiveBufferBytes: c.receiveBufferBytes,
       reconnectBackoffMs: c.reconnectBackoffMs,
       reconnectBackoffMaxMs: c.reconnectBackoffMaxMs,
+      onConnectAttempt: (addr, err) => this.#monitor.connectAttempt(addr, err),
     })
     this.#metadata = new MetadataManager(this.#pool, {
       bootstrapServers: c.bootstrapServers,
@@ -217,6 +232,7 @@ export class Producer<
       this.#tm,
       this.#metrics,
       this.#log,
+      this.#monitor,
     )
     this.#interceptors = new ProducerInterceptors(c.interceptorClasses, this.#log.warning)
     this.#custom = c.partitionerClass
@@ -421,6 +437,9 @@ export class Producer<
         throw notARecordError(record)
       if (signal?.aborted === true) throw abortError(signal)
       const topic = checkRecord(record)
+      // Refused at once while open: nothing is serialized or queued. A probe's completion reports
+      // its outcome to the breaker.
+      if (this.#breaker !== null) completion = this.#breaker.admit(completion)
       const pending = this.#pending
       const meta = this.#metadata.snapshot.topic(topic)
       const known =
@@ -825,8 +844,40 @@ export class Producer<
    */
   #failRecord(completion: Completion, err: Error): void {
     this.#metrics.failedBeforeBatch(Date.now())
+    // A metadata wait that ran out counts for the breaker; the breaker's own refusals do not.
+    if (this.#breaker !== null) this.#monitor.recordFailed(err)
     this.#tm?.onRecordFailed(err)
     settle(completion, err, this.#log.warning)
+  }
+
+  /**
+   * The producer's health, read now: connected brokers, metadata age, buffer use, the last
+   * acknowledged batch per topic, partitions in use without a leader, the circuit breaker, and
+   * a verdict (ok / degraded / down) with its reasons. See docs/DELIVERY.md; `sluice/health`
+   * serves it to liveness and readiness probes.
+   */
+  health(): ProducerHealth {
+    const snapshot = this.#metadata.snapshot
+    const leaderless: string[] = []
+    for (const [name, t] of snapshot.topics)
+      for (const p of t.partitions) if (p.leader < 0) leaderless.push(`${name}-${p.partition}`)
+    const fatal = this.#sender.fatalError
+    return assess({
+      now: Date.now(),
+      clientId: this.config.clientId,
+      closed: this.#closed,
+      fatalError: fatal === null || this.#closed ? null : fatal.message,
+      knownBrokers: snapshot.brokers.size,
+      connected: this.#pool.openAddresses(),
+      ...this.#monitor.inputs(),
+      metadataUpdatedAt: snapshot.updatedAt,
+      metadataMaxAgeMs: this.config.metadataMaxAgeMs,
+      topicsInUse: snapshot.topics.size,
+      bufferTotalBytes: this.#memory.capacity,
+      bufferAvailableBytes: this.#memory.available,
+      waitingForMemory: this.#pending.memoryWaiters,
+      partitionsWithoutLeader: leaderless,
+    })
   }
 
   /**
@@ -861,6 +912,7 @@ export class Producer<
 
   async #close(timeoutMs: number, gaveUp: Promise<CloseAborted>): Promise<void> {
     this.#closed = true
+    this.#monitor.close()
     // Records waiting for their topic's metadata get the answer under way (or one more), not
     // max.block.ms of retries: a topic still unknown then fails them with ERR_PRODUCER_CLOSED.
     this.#metadata.closing()
@@ -958,9 +1010,14 @@ function toTimestamp(t: number | Date | undefined, now: number): number {
   )
 }
 
-/** The producer's events: 'drain' once a caller that was told to wait may send again. */
+/**
+ * The producer's events: 'drain' once a caller that was told to wait may send again; 'circuit'
+ * when the circuit breaker (`circuitBreaker`) changes state, with the new and previous state
+ * and why.
+ */
 export interface ProducerEvents {
   drain: []
+  circuit: [CircuitEvent]
 }
 
 /**

@@ -40,6 +40,17 @@ export type SenderMetrics = Pick<
   'batchDrained' | 'requestSent' | 'produceAnswered' | 'retried' | 'failed' | 'batchSplit'
 >
 
+/**
+ * Who hears of each delivery outcome (the producer's health and circuit breaker): per batch
+ * acknowledged or failed for good, per request failed unanswered; never per record.
+ */
+export interface DeliveryObserver {
+  /** A batch of `topic` was acknowledged (or written, with acks=0). */
+  delivered(topic: string): void
+  /** A batch failed for good, or a Produce request failed unanswered (`what` says which). */
+  failed(err: Error, what: string): void
+}
+
 /** Errors after which the partition's leader may have moved: refresh metadata before retrying. */
 const STALE_METADATA_ERRORS = new Set<number>([
   ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
@@ -85,6 +96,7 @@ export class Sender {
   readonly #log: Log
   /** The node-id tag of each leader, made once. */
   readonly #nodeKeys = new Map<number, NodeKey>()
+  readonly #observer: DeliveryObserver | null
 
   constructor(
     acc: RecordAccumulator,
@@ -95,7 +107,9 @@ export class Sender {
     tm: Idempotence | null,
     metrics: SenderMetrics,
     log: Log = Log.silent,
+    observer: DeliveryObserver | null = null,
   ) {
+    this.#observer = observer
     this.#metrics = metrics
     this.#log = log
     this.#tm = tm
@@ -320,6 +334,8 @@ export class Sender {
       if (fate === 'unknown' && batch.baseSequence >= 0) tm.onUnknownFate(batch, err)
       else tm.onFailed(batch, err, fate === 'unwritten' && batch.attempts < this.#config.retries)
     }
+    // Before the records' callbacks run, so they see the breaker and health() as they now are.
+    this.#observer?.failed(err, `a batch for ${batch.topic}-${batch.partition} failed`)
     this.#acc.fail(batch, err)
   }
 
@@ -409,6 +425,7 @@ export class Sender {
       },
       (err: Error) => {
         try {
+          if (this.#fatal === null) this.#observer?.failed(err, `a Produce request to ${node.nodeId} failed`)
           // The request left (encoding failures throw above): its batches' fate is unknown.
           for (const b of batches) this.#retryOrFail(b, err, true)
         } catch (e) {
@@ -573,6 +590,7 @@ export class Sender {
   }
 
   #complete(batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: number): void {
+    this.#observer?.delivered(batch.topic)
     this.#acc.complete(batch, baseOffset, logAppendTimeMs)
   }
 

@@ -269,7 +269,7 @@ describe('the packed tarball', () => {
     }
   })
 
-  test('sluice/prometheus, sluice/otel and sluice/schema-registry load from CommonJS too; without their optional peers they say what to install', {
+  test('sluice/prometheus, sluice/otel, sluice/schema-registry and sluice/health load from CommonJS too; without their optional peers they say what to install', {
     timeout: TIMEOUT,
   }, () => {
     const dir = project('cjs-entries', 'commonjs')
@@ -286,6 +286,7 @@ describe('the packed tarball', () => {
         "const registry = new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' })",
         "try { new sr.JsonSchemaSerializer({ registry, schema: { type: 'object' } }); out.json = 'made' } catch (e) { out.json = e.code + ': ' + e.message }",
         "try { new sr.JsonSchemaSerializer({ registry, schema: { type: 'object' }, validate: false }); out.jsonUnvalidated = 'made' } catch (e) { out.jsonUnvalidated = e.code + ': ' + e.message }",
+        "out.health = typeof require('sluice/health').healthHandler",
         'console.log(JSON.stringify(out))',
       ].join('\n'),
     )
@@ -301,5 +302,6 @@ describe('the packed tarball', () => {
     // JSON Schema validation needs ajv, and says so; without validation it needs nothing.
     assert.match(out.json!, /^ERR_CONFIG: .*'ajv'.*npm install ajv/)
     assert.equal(out.jsonUnvalidated, 'made')
+    assert.equal(out.health, 'function', 'sluice/health needs no peer')
   })
 })

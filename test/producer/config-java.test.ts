@@ -83,6 +83,7 @@ describe("against Kafka's Java ProducerConfig", () => {
     // Sluice's own: the kafkajs-style credentials object, the logger.
     'sasl',
     'logger',
+    'circuitBreaker',
   ])
   const scenarios: Record<string, string>[] = [
     {},

@@ -6,6 +6,7 @@
 
 import { ConfigError } from '../../errors.js'
 import type { Logger } from '../../logging.js'
+import type { CircuitBreakerSettings } from '../circuit-breaker.js'
 import type { SerializerName } from '../serializers.js'
 import type { Acks, BootstrapServer, Partitioner, ProducerInterceptor, SerializerSetting } from './types.js'
 
@@ -294,4 +295,37 @@ export const logger: Parser<Logger | null> = (value, key) => {
     )
   }
   return value as Logger
+}
+
+const BREAKER_FIELDS = {
+  failureThreshold: { default: 5, parse: integer({ min: 1, max: INT_MAX }) },
+  cooldownMs: { default: 30_000, parse: integer({ min: 1, max: Number.MAX_SAFE_INTEGER, unit: 'ms' }) },
+  halfOpenProbes: { default: 1, parse: integer({ min: 1, max: 10_000 }) },
+} as const
+
+/**
+ * `circuitBreaker`: `{ failureThreshold?, cooldownMs?, halfOpenProbes? }` (a missing field takes
+ * its default; `true` takes them all), or null/false for none. Each field's error names it
+ * (`circuitBreaker.cooldownMs`).
+ */
+export const circuitBreaker: Parser<CircuitBreakerSettings | null> = (value, key) => {
+  if (value === null || value === false || value === 'false') return null
+  if (value === true || value === 'true') value = {}
+  if (typeof value !== 'object' || Array.isArray(value))
+    return fail(
+      key,
+      value,
+      'an object { failureThreshold, cooldownMs, halfOpenProbes }, or null for no breaker',
+      "Pass e.g. { failureThreshold: 5, cooldownMs: 30000, halfOpenProbes: 1 } from code (it can't be set in a .properties file).",
+    )
+  const o = value as Record<string, unknown>
+  const names = Object.keys(BREAKER_FIELDS)
+  for (const k of Object.keys(o)) {
+    if (!(k in BREAKER_FIELDS))
+      throw new ConfigError(`${key}.${k}`, `unknown field. The fields are ${names.join(', ')}.`)
+  }
+  const out: Record<string, number> = {}
+  for (const [k, f] of Object.entries(BREAKER_FIELDS))
+    out[k] = o[k] === undefined ? f.default : f.parse(o[k], `${key}.${k}`)
+  return Object.freeze(out as unknown as CircuitBreakerSettings)
 }

@@ -257,6 +257,15 @@ export const SPECS: { readonly [K in ConfigKey]: Spec<ProducerConfig[K]> } = {
     parse: p.oneOf(['none', 'rebootstrap'], { ignoreCase: true }),
   },
   allowAutoCreateTopics: bool(true, 'Let the broker create a missing topic when the producer asks for it.'),
+  circuitBreaker: {
+    type: 'object',
+    default: null,
+    defaultText: 'null (no breaker)',
+    doc: "Sluice's own: after failureThreshold consecutive delivery failures (retriable errors, lost requests, failed connections) send() fails fast with CircuitOpenError for cooldownMs, then halfOpenProbes records probe the cluster; see docs/DELIVERY.md.",
+    valid:
+      '{ failureThreshold?: >= 1 (5), cooldownMs?: >= 1 (30000), halfOpenProbes?: 1..10000 (1) }, true, or null',
+    parse: p.circuitBreaker,
+  },
   logger: {
     type: 'object',
     default: null,

@@ -1,6 +1,7 @@
 import type { Logger } from '../../logging.js'
 import type { SaslMechanism } from '../../security/sasl/mechanism.js'
 import type { Secret } from '../../security/secret.js'
+import type { CircuitBreakerSettings } from '../circuit-breaker.js'
 import type { CustomPartitioner } from '../partitioner.js'
 import type { ProducerRecord, RecordMetadata } from '../record.js'
 import type { Serializer, SerializerName } from '../serializers.js'
@@ -35,6 +36,16 @@ export interface SaslOptions {
   readonly username?: string
   readonly password?: Secret
   readonly oauthBearerProvider?: OAuthBearerTokenCallback
+}
+
+/** What the user may pass as `circuitBreaker`; a missing field takes its default. */
+export interface CircuitBreakerInput {
+  /** Consecutive delivery failures that open the breaker; default 5. */
+  failureThreshold?: number | undefined
+  /** Milliseconds the breaker stays open before probes go through; default 30000. */
+  cooldownMs?: number | undefined
+  /** Records let through while half-open; all delivered closes it; default 1. */
+  halfOpenProbes?: number | undefined
 }
 
 /** What the user may pass as `sasl`. */
@@ -114,6 +125,8 @@ export interface ProducerConfig {
   readonly interceptorClasses: readonly ProducerInterceptor[]
   readonly metadataRecoveryStrategy: MetadataRecoveryStrategy
   readonly allowAutoCreateTopics: boolean
+  /** Sluice's own: the circuit breaker's settings; null (default): no breaker. */
+  readonly circuitBreaker: CircuitBreakerSettings | null
   readonly securityProtocol: SecurityProtocol
   readonly sslProtocol: string
   readonly sslEnabledProtocols: readonly string[]
@@ -197,6 +210,7 @@ export const DOTTED_NAMES = {
   interceptorClasses: 'interceptor.classes',
   metadataRecoveryStrategy: 'metadata.recovery.strategy',
   allowAutoCreateTopics: 'allow.auto.create.topics',
+  circuitBreaker: 'circuitBreaker',
   securityProtocol: 'security.protocol',
   sslProtocol: 'ssl.protocol',
   sslEnabledProtocols: 'ssl.enabled.protocols',
@@ -288,6 +302,11 @@ export interface ConfigInputValues {
   interceptorClasses: readonly ProducerInterceptor[]
   metadataRecoveryStrategy: MetadataRecoveryStrategy | 'NONE' | 'REBOOTSTRAP'
   allowAutoCreateTopics: Bool
+  /**
+   * A circuit breaker: `{ failureThreshold?, cooldownMs?, halfOpenProbes? }` (defaults 5, 30000,
+   * 1); null, false or unset: none. See docs/DELIVERY.md.
+   */
+  circuitBreaker: CircuitBreakerInput | boolean | null
   /** PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL (any case). */
   securityProtocol: SecurityProtocol | Lowercase<SecurityProtocol>
   sslProtocol: string
