@@ -131,6 +131,7 @@ async function runOnce(mode: Mode, rep: number): Promise<number> {
   let acked = 0
   let failed = 0
   let first = ''
+  const t0 = performance.now()
   const done = new Promise<void>((resolve) => {
     const cb = (err: Error | null) => {
       if (err === null) acked++
@@ -140,7 +141,6 @@ async function runOnce(mode: Mode, rep: number): Promise<number> {
       }
       if (acked + failed === RECORDS) resolve()
     }
-    const started = performance.now()
     let i = 0
     const pump = () => {
       while (i < RECORDS) {
@@ -153,9 +153,7 @@ async function runOnce(mode: Mode, rep: number): Promise<number> {
       }
     }
     pump()
-    ;(done as unknown as { started: number }).started = started
   })
-  const t0 = performance.now()
   await done
   const secs = (performance.now() - t0) / 1000
   await producer.close()
