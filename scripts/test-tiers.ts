@@ -81,6 +81,8 @@ export const TIERS = {
     'test/schema-registry/avro.test.ts',
     'test/schema-registry/client.test.ts', // a node:http server on loopback stands in for the registry
     'test/schema-registry/framing.test.ts',
+    'test/schema-registry/protobuf.test.ts', // a node:http server on loopback stands in for the registry
+    'test/schema-registry/proto-printer.test.ts', // runs the buf CLI (node_modules/.bin/buf)
     'test/producer/txn-sequences.test.ts',
     'test/producer/txn-idempotence.test.ts',
     'test/metrics/producer-metrics.test.ts',

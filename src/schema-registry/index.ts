@@ -1,9 +1,10 @@
 /**
- * sluice/schema-registry: a Confluent Schema Registry client, Confluent's wire framing, and an
- * Avro serializer on `avsc` (an optional peer dependency, imported only here).
+ * sluice/schema-registry: a Confluent Schema Registry client, Confluent's wire framing, an Avro
+ * serializer on `avsc` and a Protobuf serializer on `@bufbuild/protobuf` (optional peer
+ * dependencies, each loaded when its first serializer is made).
  */
 
-export type { AvroSerializerOptions, SubjectNameStrategy } from './avro.js'
+export type { AvroSerializerOptions } from './avro.js'
 export { AvroDeserializer, AvroSerializer } from './avro.js'
 export type { CallOptions, SchemaRegistryAuth, SchemaRegistryOptions } from './client.js'
 export { SchemaRegistryClient } from './client.js'
@@ -19,6 +20,9 @@ export {
   unframe,
   unframeProtobuf,
 } from './framing.js'
+export type { ProtobufSerializerOptions, ProtobufValue } from './protobuf.js'
+export { ProtobufDeserializer, ProtobufSerializer } from './protobuf.js'
+export type { SubjectNameStrategy } from './subject-name.js'
 export type {
   CompatibilityResult,
   RegisteredSchema,
