@@ -119,6 +119,7 @@ export const TIERS = {
   integration: [
     'test/package/tarball.test.ts',
     'test/schema-registry/registry.test.ts', // starts its own Apicurio Registry (built with Maven once)
+    'test/schema-registry/protobuf-registry.test.ts', // its own Apicurio Registry; decodes with the buf CLI
     'test/cli/payloads.test.ts',
     'test/cli/perf-metrics.test.ts',
     'test/cli/produce-e2e.test.ts',
