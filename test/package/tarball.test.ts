@@ -283,6 +283,7 @@ describe('the packed tarball', () => {
         "const sr = require('sluice/schema-registry')",
         "out.client = typeof new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' }).register",
         "try { new sr.AvroSerializer({ registry: new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' }), schema: '\"string\"' }); out.avro = 'made' } catch (e) { out.avro = e.code + ': ' + e.message }",
+        "try { new sr.ProtobufSerializer({ registry: new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' }), schema: { kind: 'message', typeName: 'a.B' } }); out.protobuf = 'made' } catch (e) { out.protobuf = e.code + ': ' + e.message }",
         'console.log(JSON.stringify(out))',
       ].join('\n'),
     )
@@ -291,9 +292,11 @@ describe('the packed tarball', () => {
     // Neither peer is installed in this project: the entry point fails to load, naming it.
     assert.match(out['sluice/prometheus']!, /prom-client/)
     assert.match(out['sluice/otel']!, /@opentelemetry\/api/)
-    // The registry client needs no peer; only Avro needs avsc, and says so when made.
+    // The registry client needs no peer; Avro needs avsc and Protobuf @bufbuild/protobuf, and
+    // each says so when made.
     assert.equal(out['sluice/schema-registry'], 'loaded')
     assert.equal(out.client, 'function')
     assert.match(out.avro!, /^ERR_CONFIG: .*'avsc'.*npm install avsc/)
+    assert.match(out.protobuf!, /^ERR_CONFIG: .*'@bufbuild\/protobuf'.*npm install @bufbuild\/protobuf/)
   })
 })
