@@ -5,19 +5,21 @@
  * so the text is what we register.
  *
  * Printed: syntax (proto2, proto3), package, imports (public, weak), the built-in options of the
- * file, messages, fields, enums, values, oneofs and services (scalar and enum options only; custom
- * options, extensions of the options messages, are not kept), messages with their nesting, map
- * fields, proto3 `optional`, labels and defaults of proto2, groups, extension ranges, `extend`
- * blocks, reserved numbers and names. Nested messages keep their order (map entries are written as
- * `map<K, V>` fields, not messages), so a message's indexes are the same in the text as in the
- * descriptor. Type names are written fully qualified (`.pkg.Msg`). Comments are not kept. Files in
- * editions syntax are refused.
+ * file, messages, fields, enums, values, oneofs, services and methods (repeated ones once per
+ * item, message-valued ones as aggregates; custom options, extensions of the options messages,
+ * are not kept), messages with their nesting, map fields, proto3 `optional`, labels and defaults
+ * of proto2, groups, extension ranges, `extend` blocks, services, reserved numbers and names.
+ * Nested messages keep their descriptor order (a map entry or group is written with its field,
+ * interleaved with the nested messages), so a message's indexes are the same in the text as in
+ * the descriptor. Type names are written fully qualified (`.pkg.Msg`). Comments are not kept.
+ * Files in editions syntax are refused. Google's well-known type files, descriptor.proto among
+ * them, print and compile back to their own descriptors (test/schema-registry/proto-printer.test.ts).
  *
  * The descriptor's option messages are read with @bufbuild/protobuf's reflection (`isFieldSet`
  * and each options message's descriptor), given by the caller, so that this module imports the
  * optional peer for types only.
  */
-import type { DescMessage } from '@bufbuild/protobuf'
+import type { DescEnum, DescField, DescMessage } from '@bufbuild/protobuf'
 import type {
   DescriptorProto,
   EnumDescriptorProto,
@@ -150,22 +152,45 @@ class Printer {
     this.#lines.push('')
   }
 
-  /** `name = value` for each built-in scalar or enum option that is set. */
+  /**
+   * `name = value` for each built-in option that is set: scalars and enums as literals, a
+   * repeated option once per item, a message-valued one (`feature_support`) as an aggregate
+   * `{ field: value ... }`. Not `features` (editions only) nor `uninterpreted_option`.
+   */
   options(opts: object | undefined, schema: DescMessage): string[] {
     if (opts === undefined) return []
     const out: string[] = []
     for (const f of schema.fields) {
-      if (f.fieldKind !== 'scalar' && f.fieldKind !== 'enum') continue
-      if (!this.#rt.isFieldSet(opts as never, f)) continue
+      if (f.name === 'features' || f.name === 'uninterpreted_option') continue
+      if (f.fieldKind === 'map' || !this.#rt.isFieldSet(opts as never, f)) continue
       const v = (opts as Record<string, unknown>)[f.localName]
-      if (f.fieldKind === 'enum') {
-        const name = f.enum.values.find((e) => e.number === v)?.name
-        if (name !== undefined) out.push(`${f.name} = ${name}`)
-      } else {
-        out.push(`${f.name} = ${literal(v)}`)
+      for (const item of f.fieldKind === 'list' ? (v as unknown[]) : [v]) {
+        out.push(`${f.name} = ${this.#value(f, item)}`)
       }
     }
     return out
+  }
+
+  /** One option value: a literal, an enum value's name, or a message in text format. */
+  #value(f: DescField, v: unknown): string {
+    const kind = f.fieldKind === 'list' ? f.listKind : f.fieldKind
+    if (kind === 'enum') {
+      const e = (f as { enum: DescEnum }).enum
+      return e.values.find((x) => x.number === v)?.name ?? String(v)
+    }
+    if (kind === 'message') {
+      const desc = (f as { message: DescMessage }).message
+      const parts: string[] = []
+      for (const g of desc.fields) {
+        if (g.fieldKind === 'map' || !this.#rt.isFieldSet(v as never, g)) continue
+        const x = (v as Record<string, unknown>)[g.localName]
+        for (const item of g.fieldKind === 'list' ? (x as unknown[]) : [x]) {
+          parts.push(`${g.name}: ${this.#value(g, item)}`)
+        }
+      }
+      return `{ ${parts.join(' ')} }`
+    }
+    return literal(v)
   }
 
   message(depth: number, m: DescriptorProto, keyword = 'message', header?: string): void {

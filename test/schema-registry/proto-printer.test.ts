@@ -10,8 +10,13 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { create, fromBinary, toJson } from '@bufbuild/protobuf'
-import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt'
+import { create, type DescFile, fromBinary, toJson } from '@bufbuild/protobuf'
+import * as wkt from '@bufbuild/protobuf/wkt'
+import {
+  type FileDescriptorProto,
+  FileDescriptorProtoSchema,
+  FileDescriptorSetSchema,
+} from '@bufbuild/protobuf/wkt'
 import { ProtoPrintError, quote } from '../../src/schema-registry/proto-printer.js'
 import { protoSchemaText } from '../../src/schema-registry/protobuf.js'
 import { file_sluice_test_common_money } from '../fixtures/protobuf/gen/sluice/test/common/money_pb.js'
@@ -49,6 +54,31 @@ describe('printProto', () => {
     const expected = build(FIXTURES, join(work, 'expected.binpb'))
     const actual = build(printed, join(work, 'actual.binpb'))
     assert.deepEqual(actual, expected)
+  })
+
+  test("Google's well-known type files, descriptor.proto among them, compile back to their descriptors", () => {
+    const files = Object.entries(wkt)
+      .filter(([name]) => name.startsWith('file_google_protobuf_'))
+      .map(([, f]) => f as DescFile)
+    assert.ok(files.some((f) => f.proto.name === 'google/protobuf/descriptor.proto'))
+    const printed = join(work, 'wkt')
+    for (const f of files) {
+      const path = join(printed, f.proto.name)
+      mkdirSync(dirname(path), { recursive: true })
+      writeFileSync(path, protoSchemaText(f))
+    }
+    execFileSync(BUF, ['build', printed, '--exclude-source-info', '-o', join(work, 'wkt.binpb')])
+    const built = fromBinary(FileDescriptorSetSchema, readFileSync(join(work, 'wkt.binpb')))
+    // The embedded descriptors keep an options message whose only contents protoc-gen-es dropped.
+    const json = (f: FileDescriptorProto) =>
+      JSON.parse(JSON.stringify(toJson(FileDescriptorProtoSchema, f)), (key, v) =>
+        key === 'options' && Object.keys(v).length === 0 ? undefined : v,
+      )
+    for (const f of files) {
+      const back = built.file.find((b) => b.name === f.proto.name)
+      assert.ok(back !== undefined, f.proto.name)
+      assert.deepEqual(json(back), json(f.proto), f.proto.name)
+    }
   })
 
   test('the text: fully qualified type names, map fields, proto3 optional, oneofs, reserved', () => {
