@@ -146,6 +146,8 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
   readonly #ids = new Map<string, number>()
   /** Registrations (or lookups) under way, by subject. */
   readonly #pending = new Map<string, Promise<void>>()
+  /** The .proto text of the message's file and of each file it imports, by file name. */
+  readonly #texts = new Map<string, string>()
   /** The file's schema with its references, made on the first prepare. */
   #schema: Promise<Schema> | undefined
   /**
@@ -178,6 +180,8 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
     this.#referenceSubject = refStrategy
     this.#subjectOf = subjectNamer(options.subjectNameStrategy ?? 'topic', this.#isKey, desc.typeName)
     this.#indexes = messageIndexes(desc)
+    // Printed now, so that a file the printer refuses (editions) fails here, not at the first send.
+    if (!this.#useLatest) this.#print(desc.file)
     const serializer = ((data: ProtobufValue<Desc> | null | undefined, topic: string) =>
       this.#serialize(data, topic)) as Serializer<ProtobufValue<Desc> | null | undefined>
     serializer.prepare = (topic: string) => this.#prepareTopic(topic)
@@ -249,6 +253,17 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
       : (await this.#registry.lookup(subject, schema)).id
   }
 
+  /** Prints `file` and the files it imports (not the well-known types) into #texts. */
+  #print(file: DescFile): void {
+    if (this.#texts.has(file.proto.name)) return
+    try {
+      this.#texts.set(file.proto.name, protoSchemaText(file))
+    } catch (err) {
+      throw new ConfigError('schema', (err as Error).message)
+    }
+    for (const dep of file.dependencies) if (!isWellKnown(dep)) this.#print(dep)
+  }
+
   /** The file's text and references, its imports registered (or looked up) first. */
   async #schemaOf(file: DescFile): Promise<Schema> {
     const references: SchemaReference[] = []
@@ -260,12 +275,7 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
       const { version } = await this.#registry.lookup(subject, schema)
       references.push({ name: dep.proto.name, subject, version })
     }
-    let text: string
-    try {
-      text = protoSchemaText(file)
-    } catch (err) {
-      throw new ConfigError('schema', (err as Error).message)
-    }
+    const text = this.#texts.get(file.proto.name) as string
     return references.length > 0
       ? { schema: text, schemaType: 'PROTOBUF', references }
       : { schema: text, schemaType: 'PROTOBUF' }

@@ -35,9 +35,11 @@ const FILES = [
 ]
 
 /** The FileDescriptorSet buf builds from a folder of .proto files, as JSON. */
-function build(dir: string, out: string): unknown {
+function build(dir: string, out: string): { file: { name?: string }[] } {
   execFileSync(BUF, ['build', dir, '--exclude-source-info', '-o', out], { encoding: 'utf8' })
-  return toJson(FileDescriptorSetSchema, fromBinary(FileDescriptorSetSchema, readFileSync(out)))
+  return toJson(FileDescriptorSetSchema, fromBinary(FileDescriptorSetSchema, readFileSync(out))) as {
+    file: { name?: string }[]
+  }
 }
 
 describe('printProto', () => {
@@ -53,7 +55,11 @@ describe('printProto', () => {
     }
     const expected = build(FIXTURES, join(work, 'expected.binpb'))
     const actual = build(printed, join(work, 'actual.binpb'))
-    assert.deepEqual(actual, expected)
+    // The fixtures' files (editions.proto is not printed: editions are refused), not their imports.
+    const names = new Set(FILES.map((f) => f.proto.name))
+    const ours = (set: { file: { name?: string }[] }) => set.file.filter((f) => names.has(f.name as string))
+    assert.equal(ours(actual).length, FILES.length)
+    assert.deepEqual(ours(actual), ours(expected))
   })
 
   test("Google's well-known type files, descriptor.proto among them, compile back to their descriptors", () => {

@@ -23,6 +23,7 @@ import {
   protoSchemaText,
 } from '../../src/schema-registry/protobuf.js'
 import { MoneySchema } from '../fixtures/protobuf/gen/sluice/test/common/money_pb.js'
+import { GaugeSchema } from '../fixtures/protobuf/gen/sluice/test/editions_pb.js'
 import { Reading_Kind, ReadingSchema } from '../fixtures/protobuf/gen/sluice/test/legacy_pb.js'
 import {
   CustomerSchema,
@@ -346,6 +347,8 @@ describe('ProtobufSerializer', () => {
         'subjectNameStrategy',
       ],
       [() => new ProtobufSerializer({ registry: undefined as never, schema: OrderSchema }), 'registry'],
+      // The .proto printer writes proto2 and proto3, not editions.
+      [() => new ProtobufSerializer({ registry: r, schema: GaugeSchema }), 'schema'],
       [
         () =>
           new ProtobufSerializer({
