@@ -241,13 +241,16 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
       }
       return latest.id
     }
-    if (this.#schema === undefined) {
-      this.#schema = this.#schemaOf(this.#desc.file)
-      this.#schema.catch(() => {
-        this.#schema = undefined
+    let made = this.#schema
+    if (made === undefined) {
+      const p = this.#schemaOf(this.#desc.file)
+      // A failure is not kept: the next prepare registers the imports again.
+      p.catch(() => {
+        if (this.#schema === p) this.#schema = undefined
       })
+      this.#schema = made = p
     }
-    const schema = await this.#schema
+    const schema = await made
     return this.#autoRegister
       ? this.#registry.register(subject, schema)
       : (await this.#registry.lookup(subject, schema)).id

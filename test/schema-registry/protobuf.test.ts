@@ -267,6 +267,22 @@ describe('ProtobufSerializer', () => {
     assert.equal(ser.schemaId('t'), 7)
   })
 
+  test("an import's failed registration is not kept: the next prepare registers it again", async () => {
+    const path = `POST /subjects/${encodeURIComponent(MONEY_SUBJECT)}/versions`
+    overrides.set(path, { status: 500, body: { error_code: 50001, message: 'storage down' } })
+    const ser = new ProtobufSerializer({ registry: registry(), schema: OrderSchema })
+    await assert.rejects(
+      ser.prepare('t'),
+      (e: unknown) => e instanceof SchemaRegistryError && e.retriable && /storage down/.test(e.message),
+    )
+    assert.equal(ser.schemaId('t'), undefined)
+    overrides.clear()
+    requests = []
+    await ser.prepare('t')
+    assert.equal(requests[0] && `${requests[0].method} ${requests[0].url}`, path)
+    assert.ok(ser.schemaId('t') !== undefined)
+  })
+
   test('a message and the same value as a plain object encode to the same bytes, which decode back', async () => {
     const ser = new ProtobufSerializer({ registry: registry(), schema: OrderSchema })
     await ser.prepare('t')
