@@ -15,15 +15,26 @@ import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { create } from '@bufbuild/protobuf'
+import { create, type DescFile } from '@bufbuild/protobuf'
 import { timestampFromMs } from '@bufbuild/protobuf/wkt'
 import { KafkaError } from '../../src/errors.js'
 import { Producer } from '../../src/producer/producer.js'
 import { SchemaRegistryClient } from '../../src/schema-registry/client.js'
 import { SchemaRegistryError } from '../../src/schema-registry/errors.js'
-import { ProtobufDeserializer, ProtobufSerializer } from '../../src/schema-registry/protobuf.js'
-import { ReadingSchema } from '../fixtures/protobuf/gen/sluice/test/legacy_pb.js'
-import { CustomerSchema, Order_Status, OrderSchema } from '../fixtures/protobuf/gen/sluice/test/order_pb.js'
+import {
+  ProtobufDeserializer,
+  ProtobufSerializer,
+  protoSchemaText,
+} from '../../src/schema-registry/protobuf.js'
+import { file_sluice_test_common_money } from '../fixtures/protobuf/gen/sluice/test/common/money_pb.js'
+import { file_sluice_test_kitchen } from '../fixtures/protobuf/gen/sluice/test/kitchen_pb.js'
+import { file_sluice_test_legacy, ReadingSchema } from '../fixtures/protobuf/gen/sluice/test/legacy_pb.js'
+import {
+  CustomerSchema,
+  file_sluice_test_order,
+  Order_Status,
+  OrderSchema,
+} from '../fixtures/protobuf/gen/sluice/test/order_pb.js'
 import { readTopic } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
 import { type RunningRegistry, startSchemaRegistry } from '../helpers/schema-registry.js'
@@ -212,6 +223,36 @@ describe('ProtobufSerializer against Apicurio Registry and Kafka', { timeout: TI
     // Our own reader agrees, from a fresh client.
     const reader = new ProtobufDeserializer(new SchemaRegistryClient({ url: registry.url }), OrderSchema)
     assert.deepEqual(await reader.deserialize(read[0]?.value as Buffer), full)
+  })
+
+  test('the registry parses the printed text of every fixture file: its compatibility check tells a changed field type', async () => {
+    const money = `money-${randomUUID()}`
+    const references = [{ name: MONEY, subject: money, version: 1 }]
+    await client.register(money, {
+      schemaType: 'PROTOBUF',
+      schema: protoSchemaText(file_sluice_test_common_money),
+    })
+    const cases: [DescFile, string, string][] = [
+      [file_sluice_test_order, 'string id = 1;', 'int64 id = 1;'],
+      [file_sluice_test_legacy, 'required string sensor = 1;', 'required int64 sensor = 1;'],
+      // Groups, extend blocks, services, a public import.
+      [file_sluice_test_kitchen, 'optional string a = 1;', 'optional int64 a = 1;'],
+    ]
+    for (const [file, from, to] of cases) {
+      const subject = `${file.proto.name}-${randomUUID()}`
+      const text = protoSchemaText(file)
+      assert.ok(text.includes(from), `${from} in ${file.proto.name}`)
+      await client.register(subject, { schemaType: 'PROTOBUF', schema: text, references })
+      await registry.setCompatibility(subject, 'BACKWARD')
+      const same = await client.checkCompatibility(subject, {
+        schemaType: 'PROTOBUF',
+        schema: text,
+        references,
+      })
+      assert.equal(same.compatible, true, file.proto.name)
+      const changed = { schemaType: 'PROTOBUF' as const, schema: text.replace(from, to), references }
+      assert.equal((await client.checkCompatibility(subject, changed)).compatible, false, file.proto.name)
+    }
   })
 
   test('record and topic-record subject names; a key in the first message is framed with the byte 0', async () => {
