@@ -86,6 +86,8 @@ export const TIERS = {
     'test/schema-registry/client.test.ts', // a node:http server on loopback stands in for the registry
     'test/schema-registry/framing.test.ts',
     'test/schema-registry/json-schema.test.ts', // a node:http server on loopback stands in for the registry
+    'test/schema-registry/protobuf.test.ts', // a node:http server on loopback stands in for the registry
+    'test/schema-registry/proto-printer.test.ts', // runs the buf CLI (node_modules/.bin/buf)
     'test/producer/txn-sequences.test.ts',
     'test/producer/txn-idempotence.test.ts',
     'test/metrics/producer-metrics.test.ts',
@@ -124,6 +126,7 @@ export const TIERS = {
     'test/schema-registry/registry.test.ts', // starts its own Apicurio Registry (built with Maven once)
     'test/schema-registry/avro-producer.test.ts', // its own registry, and Apicurio's Java serdes
     'test/schema-registry/json-registry.test.ts', // starts its own Apicurio Registry
+    'test/schema-registry/protobuf-registry.test.ts', // its own Apicurio Registry; decodes with the buf CLI
     'test/cli/payloads.test.ts',
     'test/cli/perf-metrics.test.ts',
     'test/cli/produce-e2e.test.ts',

@@ -137,3 +137,36 @@ describe("import 'sluice/health'", () => {
     assert.deepEqual(ours, ['dist/health/index.js'], 'types only from the producer: no library code')
   })
 })
+
+describe("import 'sluice/schema-registry'", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-surface-registry-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+  const { urls, exports, resolved } = loadedBy('sluice/schema-registry', join(dir, 'loaded.txt'))
+
+  test('resolves to dist/schema-registry/index.js and exports the client and the serializers', () => {
+    assert.equal(fileURLToPath(resolved), join(ROOT, 'dist', 'schema-registry', 'index.js'))
+    for (const name of [
+      'SchemaRegistryClient',
+      'SchemaRegistryError',
+      'AvroSerializer',
+      'AvroDeserializer',
+      'ProtobufSerializer',
+      'ProtobufDeserializer',
+      'JsonSchemaSerializer',
+      'JsonSchemaDeserializer',
+      'frameProtobuf',
+    ]) {
+      assert.ok(exports.includes(name), name)
+    }
+  })
+
+  test('loads none of avsc, @bufbuild/protobuf and ajv (each when its first serializer is made)', () => {
+    assert.deepEqual(
+      urls.filter((u) => u.includes('/node_modules/')),
+      [],
+    )
+    const ours = urls.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u).slice(ROOT.length))
+    assert.ok(ours.includes('dist/schema-registry/protobuf.js'), ours.join(', '))
+    for (const path of ours) assert.match(path, /^dist\//, `${path} is outside dist/`)
+  })
+})

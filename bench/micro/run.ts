@@ -6,7 +6,7 @@
  *                                        [--clock cpu|wall]
  *
  * A filter keeps the benchmarks whose name contains it (`records`, `crc32c`, `murmur2`, `codec`,
- * `accumulator`, `lz4`...). Each result is the median of several timed samples after a warmup;
+ * `accumulator`, `lz4`, `protobuf`...). Each result is the median of several timed samples after a warmup;
  * ± is the samples' spread. `--save` writes the results as JSON; `--compare` prints each rate
  * as a ratio to a saved run (above 1 is faster), e.g. saved before a change and compared after.
  * Time is the process's CPU time by default (steady on a shared machine); `--clock wall` for
@@ -20,6 +20,7 @@ import { compressionBenches } from './compression.js'
 import { DEFAULT_MEASURE, formatRow, type MicroBench, type MicroResult, measure } from './harness.js'
 import { metricsBenches } from './metrics.js'
 import { recordBenches } from './records.js'
+import { schemaRegistryBenches } from './schema-registry.js'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -48,6 +49,7 @@ const all: MicroBench[] = [
   ...murmur2Benches(),
   ...metricsBenches(),
   ...(await compressionBenches()),
+  ...(await schemaRegistryBenches()),
 ]
 const selected = all.filter((b) => wanted(b.name))
 if (selected.length === 0) {

@@ -20,6 +20,9 @@ import type { Serializer } from '../producer/serializers.js'
 import { logicalTypes } from './avro-logical-types.js'
 import type { SchemaRegistryClient } from './client.js'
 import { frame, unframe } from './framing.js'
+import { type SubjectNameStrategy, subjectNamer } from './subject-name.js'
+
+export type { SubjectNameStrategy } from './subject-name.js'
 
 type Avsc = typeof avsc
 let loaded: Avsc | undefined
@@ -49,17 +52,6 @@ function avroType(schema: unknown): avsc.Type {
   builtInLogical ??= logicalTypes(a)
   return a.Type.forSchema(schema as avsc.Schema, { logicalTypes: builtInLogical })
 }
-
-/**
- * Confluent's subject name strategies: `topic` (TopicNameStrategy, `<topic>-value` or
- * `<topic>-key`, the default), `record` (RecordNameStrategy, the record's full name) and
- * `topic-record` (TopicRecordNameStrategy, `<topic>-<full name>`), or a function.
- */
-export type SubjectNameStrategy =
-  | 'topic'
-  | 'record'
-  | 'topic-record'
-  | ((topic: string, isKey: boolean, recordName: string | undefined) => string)
 
 export interface AvroSerializerOptions {
   registry: SchemaRegistryClient
@@ -215,28 +207,6 @@ export class AvroSerializer<T = unknown> {
     }
     return frame(id, payload)
   }
-}
-
-export function subjectNamer(
-  strategy: SubjectNameStrategy,
-  isKey: boolean,
-  recordName: string | undefined,
-): (topic: string) => string {
-  if (typeof strategy === 'function') return (topic) => strategy(topic, isKey, recordName)
-  if (strategy === 'topic') return (topic) => `${topic}-${isKey ? 'key' : 'value'}`
-  if (strategy !== 'record' && strategy !== 'topic-record') {
-    throw new ConfigError(
-      'subjectNameStrategy',
-      `must be 'topic', 'record', 'topic-record' or a function, got ${String(strategy)}`,
-    )
-  }
-  if (recordName === undefined) {
-    throw new ConfigError(
-      'subjectNameStrategy',
-      `'${strategy}' needs a named schema (a record, enum or fixed)`,
-    )
-  }
-  return strategy === 'record' ? () => recordName : (topic) => `${topic}-${recordName}`
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
  * sluice/schema-registry: a Confluent Schema Registry client, Confluent's wire framing, an Avro
- * serializer on `avsc` and a JSON Schema serializer on `ajv` (optional peer dependencies, loaded
- * only when a serializer is made).
+ * serializer on `avsc`, a Protobuf serializer on `@bufbuild/protobuf` and a JSON Schema serializer
+ * on `ajv` (optional peer dependencies, each loaded when its first serializer is made).
  */
 
-export type { AvroSerializerOptions, SubjectNameStrategy } from './avro.js'
+export type { AvroSerializerOptions } from './avro.js'
 export { AvroDeserializer, AvroSerializer } from './avro.js'
 export type { CallOptions, SchemaRegistryAuth, SchemaRegistryOptions } from './client.js'
 export { SchemaRegistryClient } from './client.js'
@@ -26,6 +26,9 @@ export type {
   JsonSchemaSerializerOptions,
 } from './json-schema.js'
 export { JsonSchemaDeserializer, JsonSchemaSerializer } from './json-schema.js'
+export type { ProtobufSerializerOptions, ProtobufValue } from './protobuf.js'
+export { ProtobufDeserializer, ProtobufSerializer } from './protobuf.js'
+export type { SubjectNameStrategy } from './subject-name.js'
 export type {
   CompatibilityResult,
   RegisteredSchema,

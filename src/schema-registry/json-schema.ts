@@ -21,9 +21,9 @@ import { createRequire } from 'node:module'
 import type { Options as AjvOptions, ErrorObject, ValidateFunction } from 'ajv'
 import { ConfigError, SerializationError } from '../errors.js'
 import type { Serializer } from '../producer/serializers.js'
-import { type SubjectNameStrategy, subjectNamer } from './avro.js'
 import type { SchemaRegistryClient } from './client.js'
 import { frame, unframe } from './framing.js'
+import { type SubjectNameStrategy, subjectNamer } from './subject-name.js'
 import type { SchemaReference } from './types.js'
 
 const require = createRequire(import.meta.url)

@@ -287,6 +287,7 @@ describe('the packed tarball', () => {
         "try { new sr.JsonSchemaSerializer({ registry, schema: { type: 'object' } }); out.json = 'made' } catch (e) { out.json = e.code + ': ' + e.message }",
         "try { new sr.JsonSchemaSerializer({ registry, schema: { type: 'object' }, validate: false }); out.jsonUnvalidated = 'made' } catch (e) { out.jsonUnvalidated = e.code + ': ' + e.message }",
         "out.health = typeof require('sluice/health').healthHandler",
+        "try { new sr.ProtobufSerializer({ registry: new sr.SchemaRegistryClient({ url: 'http://127.0.0.1:1' }), schema: { kind: 'message', typeName: 'a.B' } }); out.protobuf = 'made' } catch (e) { out.protobuf = e.code + ': ' + e.message }",
         'console.log(JSON.stringify(out))',
       ].join('\n'),
     )
@@ -295,7 +296,8 @@ describe('the packed tarball', () => {
     // Neither peer is installed in this project: the entry point fails to load, naming it.
     assert.match(out['sluice/prometheus']!, /prom-client/)
     assert.match(out['sluice/otel']!, /@opentelemetry\/api/)
-    // The registry client needs no peer; only Avro needs avsc, and says so when made.
+    // The registry client needs no peer; Avro needs avsc and Protobuf @bufbuild/protobuf, and
+    // each says so when made.
     assert.equal(out['sluice/schema-registry'], 'loaded')
     assert.equal(out.client, 'function')
     assert.match(out.avro!, /^ERR_CONFIG: .*'avsc'.*npm install avsc/)
@@ -303,5 +305,6 @@ describe('the packed tarball', () => {
     assert.match(out.json!, /^ERR_CONFIG: .*'ajv'.*npm install ajv/)
     assert.equal(out.jsonUnvalidated, 'made')
     assert.equal(out.health, 'function', 'sluice/health needs no peer')
+    assert.match(out.protobuf!, /^ERR_CONFIG: .*'@bufbuild\/protobuf'.*npm install @bufbuild\/protobuf/)
   })
 })
