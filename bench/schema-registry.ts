@@ -12,6 +12,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { create } from '@bufbuild/protobuf'
 import { createTopics, parseBrokerList } from '../src/cluster/admin.js'
 import { startKafka } from '../src/local-kafka/cluster.js'
 import { ensureKafka } from '../src/local-kafka/distribution.js'
@@ -20,6 +21,8 @@ import type { Serializer } from '../src/producer/serializers.js'
 import { AvroSerializer } from '../src/schema-registry/avro.js'
 import { SchemaRegistryClient } from '../src/schema-registry/client.js'
 import { JsonSchemaSerializer } from '../src/schema-registry/json-schema.js'
+import { ProtobufSerializer } from '../src/schema-registry/protobuf.js'
+import { Order_Status, OrderSchema } from '../test/fixtures/protobuf/gen/sluice/test/order_pb.js'
 import { startSchemaRegistry } from '../test/helpers/schema-registry.js'
 import { endOffsetTotals } from './end-offsets.js'
 
@@ -106,6 +109,16 @@ interface Mode {
 }
 const avro = new AvroSerializer<Order>({ registry: client, schema: avroSchema })
 const json = new JsonSchemaSerializer<Order>({ registry: client, schema: jsonSchema })
+const proto = new ProtobufSerializer({ registry: client, schema: OrderSchema })
+/** The same orders as Protobuf messages (test/fixtures/protobuf's Order), made beforehand. */
+const protoOrders = orders.map((o) =>
+  create(OrderSchema, {
+    id: o.id,
+    customer: { name: o.customer.name, email: o.note },
+    status: o.status === 'NEW' ? Order_Status.OPEN : Order_Status.SHIPPED,
+    discountPercent: o.amount % 100,
+  }),
+)
 // Plain bytes: the Avro-framed bytes of the same orders, made beforehand (same size on the wire).
 const bytesTopic = 'sr-bench-prepare'
 await avro.prepare(bytesTopic)
@@ -114,6 +127,11 @@ const modes: Mode[] = [
   { name: 'bytes', serializer: 'buffer', value: (i) => plain[i % 1000] },
   { name: 'avro', serializer: avro.serializer as Serializer<unknown>, value: (i) => orders[i % 1000] },
   { name: 'json-schema', serializer: json.serializer as Serializer<unknown>, value: (i) => orders[i % 1000] },
+  {
+    name: 'protobuf',
+    serializer: proto.serializer as Serializer<unknown>,
+    value: (i) => protoOrders[i % 1000],
+  },
 ]
 
 /** One run: RECORDS callback sends, paced by 'drain'; records/s from first send to last ack. */
@@ -177,7 +195,17 @@ function serializerMicros(mode: Mode): number {
 }
 
 await json.prepare(bytesTopic)
+await proto.prepare(bytesTopic)
 const micros: Record<string, number> = {}
+const sizes: Record<string, number> = {}
+for (const m of modes) {
+  let total = 0
+  for (let i = 0; i < 1000; i++) {
+    const v = m.value(i)
+    total += m.serializer === 'buffer' ? (v as Buffer).length : m.serializer(v, bytesTopic)!.length
+  }
+  sizes[m.name] = total / 1000
+}
 for (const m of modes) micros[m.name] = serializerMicros(m)
 
 const runs: Record<string, number[]> = Object.fromEntries(modes.map((m) => [m.name, []]))
@@ -198,6 +226,7 @@ const rows = modes.map((m) => ({
   recordsPerSec: Math.round(median(runs[m.name]!)),
   ratioToBytes: Number((median(runs[m.name]!) / base).toFixed(3)),
   serializerMicrosPerRecord: Number(micros[m.name]!.toFixed(2)),
+  valueBytes: Number(sizes[m.name]!.toFixed(1)),
   runs: runs[m.name]!.map(Math.round),
 }))
 const valueBytes = plain.reduce((a, b) => a + b.length, 0) / plain.length
@@ -207,13 +236,13 @@ writeFileSync(`${out}.json`, `${JSON.stringify(result, null, 2)}\n`)
 const md = [
   '# Schema Registry serializers: records/s against plain bytes',
   '',
-  `${RECORDS.toLocaleString('en')} records per run, values of ${valueBytes.toFixed(0)} bytes on average (the same orders, Avro-framed, as plain bytes), 8 partitions, acks=1, linger.ms=5, callback path paced by 'drain'; ${REPS} alternating repetitions, median; one local broker and Apicurio Registry on this machine. The serializer column is the serializer alone, without the producer.`,
+  `${RECORDS.toLocaleString('en')} records per run, the same 1,000 orders round-robin (bytes: their Avro-framed bytes, made beforehand; Protobuf: test/fixtures' Order message with the same fields' data, made beforehand with create()), 8 partitions, acks=1, linger.ms=5, callback path paced by 'drain'; ${REPS} alternating repetitions, median; one local broker and Apicurio Registry on this machine. The serializer column is the serializer alone, without the producer.`,
   '',
-  '| mode | records/s | vs bytes | serializer µs/record | runs |',
-  '|---|---:|---:|---:|---|',
+  '| mode | value bytes | records/s | vs bytes | serializer µs/record | runs |',
+  '|---|---:|---:|---:|---:|---|',
   ...rows.map(
     (r) =>
-      `| ${r.mode} | ${r.recordsPerSec.toLocaleString('en')} | ${r.ratioToBytes.toFixed(2)}x | ${r.serializerMicrosPerRecord.toFixed(2)} | ${r.runs.map((x) => x.toLocaleString('en')).join(', ')} |`,
+      `| ${r.mode} | ${r.valueBytes.toFixed(0)} | ${r.recordsPerSec.toLocaleString('en')} | ${r.ratioToBytes.toFixed(2)}x | ${r.serializerMicrosPerRecord.toFixed(2)} | ${r.runs.map((x) => x.toLocaleString('en')).join(', ')} |`,
   ),
   '',
 ]

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -320,7 +320,10 @@ describe('Avro through the producer, on Apicurio Registry and Kafka', { timeout:
 
   test('a registry that never answers: the records fail at max.block.ms with a TimeoutError', async () => {
     // A socket that accepts and stays silent (a real registry cannot be made to hang).
-    const silent: Server = createServer(() => {})
+    const sockets: Socket[] = []
+    const silent: Server = createServer((socket) => {
+      sockets.push(socket)
+    })
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
     const port = (silent.address() as { port: number }).port
     const hung = new SchemaRegistryClient({
@@ -342,6 +345,8 @@ describe('Avro through the producer, on Apicurio Registry and Kafka', { timeout:
       assert.match(err.message, /max\.block\.ms=300/)
     } finally {
       await producer.close()
+      // The serializer's request is still waiting (its own requestTimeoutMs): cut it.
+      for (const socket of sockets) socket.destroy()
       silent.close()
     }
   })

@@ -75,6 +75,35 @@ async function rejection(p: Promise<unknown>): Promise<SchemaRegistryError> {
 }
 
 describe('SchemaRegistryClient requests', () => {
+  test('registrations of different subjects go one at a time; a failed one does not stop the next', async () => {
+    let open = 0
+    let most = 0
+    handler = (req, res) => {
+      open++
+      most = Math.max(most, open)
+      setTimeout(() => {
+        open--
+        if (req.url.includes('bad')) json(res, 422, { error_code: 42201, message: 'invalid' })
+        else json(res, 200, { id: req.url.length })
+      }, 5)
+    }
+    const c = client()
+    const results = await Promise.allSettled([
+      c.register('a-key', { schema: avro }),
+      c.register('bad-value', { schema: avro }),
+      c.register('a-value', { schema: avro }),
+    ])
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    )
+    assert.equal(most, 1, 'never two registrations at once')
+    assert.deepEqual(
+      seen.map((r) => r.url),
+      ['/subjects/a-key/versions', '/subjects/bad-value/versions', '/subjects/a-value/versions'],
+    )
+  })
+
   test('register: POST /subjects/{subject}/versions, Confluent content type, no schemaType for Avro', async () => {
     handler = (_req, res) => json(res, 200, { id: 42 })
     assert.equal(await client().register('a/b value', { schema: avro }), 42)
