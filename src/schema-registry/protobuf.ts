@@ -144,6 +144,9 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
   readonly #indexes: readonly number[]
   /** The schema id of each prepared subject. */
   readonly #ids = new Map<string, number>()
+  /** The ids by topic, for the per-record path. */
+  readonly #topicIds = new Map<string, number>()
+  readonly #topicPending = new Map<string, Promise<void>>()
   /** Registrations (or lookups) under way, by subject. */
   readonly #pending = new Map<string, Promise<void>>()
   /** The .proto text of the message's file and of each file it imports, by file name. */
@@ -195,7 +198,7 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
 
   /** The schema id for `topic`'s subject, once prepared. */
   schemaId(topic: string): number | undefined {
-    return this.#ids.get(this.#subjectOf(topic))
+    return this.#topicIds.get(topic) ?? this.#ids.get(this.#subjectOf(topic))
   }
 
   /** The message's indexes in its file, as framed before each payload. */
@@ -211,9 +214,18 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
     await Promise.all(topics.map((t) => this.#prepareTopic(t)))
   }
 
+  #what(topic: string): string {
+    return `${this.#isKey ? 'key' : 'value'} for topic '${topic}'`
+  }
+
   #prepareTopic(topic: string): Promise<void> | null {
+    if (this.#topicIds.has(topic)) return null
     const subject = this.#subjectOf(topic)
-    if (this.#ids.has(subject)) return null
+    const known = this.#ids.get(subject)
+    if (known !== undefined) {
+      this.#topicIds.set(topic, known)
+      return null
+    }
     let p = this.#pending.get(subject)
     if (p === undefined) {
       p = this.#resolveId(subject).then(
@@ -228,7 +240,21 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
       )
       this.#pending.set(subject, p)
     }
-    return p
+    let forTopic = this.#topicPending.get(topic)
+    if (forTopic === undefined) {
+      forTopic = p.then(
+        () => {
+          this.#topicIds.set(topic, this.#ids.get(subject)!)
+          this.#topicPending.delete(topic)
+        },
+        (err: unknown) => {
+          this.#topicPending.delete(topic)
+          throw err
+        },
+      )
+      this.#topicPending.set(topic, forTopic)
+    }
+    return forTopic
   }
 
   async #resolveId(subject: string): Promise<number> {
@@ -286,17 +312,16 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
 
   #serialize(data: ProtobufValue<Desc> | null | undefined, topic: string): Uint8Array | null {
     if (data === null || data === undefined) return null
-    const subject = this.#subjectOf(topic)
-    const id = this.#ids.get(subject)
+    // Per topic, not subject: no string is built per record.
+    const id = this.#topicIds.get(topic)
     if (id === undefined) {
       throw new SerializationError(
-        `no schema id for subject '${subject}': await prepare('${topic}') before sending to topic '${topic}'`,
+        `no schema id for subject '${this.#subjectOf(topic)}': await prepare('${topic}') before sending to topic '${topic}', or let the producer prepare it`,
       )
     }
-    const what = `${this.#isKey ? 'key' : 'value'} for topic '${topic}'`
     const problem = checkMessage(this.#desc, data, '')
     if (problem !== undefined) {
-      throw new SerializationError(`${what} does not match ${this.#desc.typeName}: ${problem}`)
+      throw new SerializationError(`${this.#what(topic)} does not match ${this.#desc.typeName}: ${problem}`)
     }
     let payload: Uint8Array
     try {
@@ -304,7 +329,7 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
       payload = this.#pb.toBinary(this.#desc, message as Message)
     } catch (err) {
       throw new SerializationError(
-        `${what} does not encode as ${this.#desc.typeName}: ${(err as Error).message}`,
+        `${this.#what(topic)} does not encode as ${this.#desc.typeName}: ${(err as Error).message}`,
         err,
       )
     }
