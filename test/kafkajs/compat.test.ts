@@ -152,7 +152,7 @@ function normalize(entries: Record<string, unknown>[], n: Names): Record<string,
       logStartOffset: typeof e.logStartOffset,
       logAppendTime: typeof e.logAppendTime,
     }))
-    .sort((x, y) => x.topicName.localeCompare(y.topicName) || Number(x['partition']) - Number(y['partition']))
+    .sort((x, y) => x.topicName.localeCompare(y.topicName) || Number(x.partition) - Number(y.partition))
 }
 
 function names(prefix: string): Names {
