@@ -21,6 +21,7 @@ import { logicalTypes } from './avro-logical-types.js'
 import type { SchemaRegistryClient } from './client.js'
 import { frame, unframe } from './framing.js'
 import { type SubjectNameStrategy, subjectNamer } from './subject-name.js'
+import { TopicSchemas } from './topic-schemas.js'
 
 export type { SubjectNameStrategy } from './subject-name.js'
 
@@ -84,9 +85,7 @@ export class AvroSerializer<T = unknown> {
   readonly #autoRegister: boolean
   readonly #useLatest: boolean
   /** Per topic (not subject: no string is built per record). */
-  readonly #ready = new Map<string, Prepared>()
-  /** Preparations under way, per topic; a failed one is forgotten so the next send tries again. */
-  readonly #preparing = new Map<string, Promise<void>>()
+  readonly #topics = new TopicSchemas<Prepared>((topic) => this.#resolve(topic))
   /**
    * Pass as `valueSerializer` (or `keySerializer`). Its `prepare(topic)` lets the producer
    * register or look up the schema before a topic's first record (the records wait for it, in
@@ -119,7 +118,7 @@ export class AvroSerializer<T = unknown> {
     this.#autoRegister = this.#useLatest ? false : (options.autoRegister ?? true)
     this.#subjectOf = subjectNamer(options.subjectNameStrategy ?? 'topic', this.#isKey, this.#type.name)
     const serializer: Serializer<T> = (data, topic) => this.#serialize(data, topic)
-    serializer.prepare = (topic) => (this.#ready.has(topic) ? null : this.#prepareTopic(topic))
+    serializer.prepare = (topic) => this.#topics.prepare(topic)
     this.serializer = serializer
   }
 
@@ -130,7 +129,7 @@ export class AvroSerializer<T = unknown> {
 
   /** The schema id for `topic`'s subject, once prepared. */
   schemaId(topic: string): number | undefined {
-    return this.#ready.get(topic)?.id
+    return this.#topics.get(topic)?.id
   }
 
   /**
@@ -139,25 +138,7 @@ export class AvroSerializer<T = unknown> {
    * round trip (and its errors) out of the send path.
    */
   async prepare(...topics: string[]): Promise<void> {
-    await Promise.all(topics.map((topic) => (this.#ready.has(topic) ? undefined : this.#prepareTopic(topic))))
-  }
-
-  #prepareTopic(topic: string): Promise<void> {
-    let p = this.#preparing.get(topic)
-    if (p === undefined) {
-      p = this.#resolve(topic).then(
-        (prepared) => {
-          this.#ready.set(topic, prepared)
-          this.#preparing.delete(topic)
-        },
-        (err: unknown) => {
-          this.#preparing.delete(topic)
-          throw err
-        },
-      )
-      this.#preparing.set(topic, p)
-    }
-    return p
+    await this.#topics.prepareAll(topics)
   }
 
   async #resolve(topic: string): Promise<Prepared> {
@@ -189,12 +170,8 @@ export class AvroSerializer<T = unknown> {
 
   #serialize(data: T, topic: string): Uint8Array | null {
     if (data === null || data === undefined) return null
-    const prepared = this.#ready.get(topic)
-    if (prepared === undefined) {
-      throw new SerializationError(
-        `no schema id for subject '${this.#subjectOf(topic)}': await prepare('${topic}') before sending to topic '${topic}', or let the producer prepare it`,
-      )
-    }
+    const prepared = this.#topics.get(topic)
+    if (prepared === undefined) throw this.#topics.notReady(topic, this.#subjectOf(topic))
     const id = prepared.id
     let payload: Buffer
     try {

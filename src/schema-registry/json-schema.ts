@@ -24,6 +24,7 @@ import type { Serializer } from '../producer/serializers.js'
 import type { SchemaRegistryClient } from './client.js'
 import { frame, unframe } from './framing.js'
 import { type SubjectNameStrategy, subjectNamer } from './subject-name.js'
+import { TopicSchemas } from './topic-schemas.js'
 import type { SchemaReference } from './types.js'
 
 const require = createRequire(import.meta.url)
@@ -259,10 +260,7 @@ export class JsonSchemaSerializer<T = unknown> {
   readonly #formats: Readonly<Record<string, JsonSchemaFormat>>
   /** The given schema's validator: compiled at construction, or once its references are fetched. */
   #own: ValidateFunction | Promise<ValidateFunction> | null = null
-  readonly #ready = new Map<string, Ready>()
-  readonly #pending = new Map<string, Promise<void>>()
-  /** Each topic's last failed preparation, reported by a send to it. */
-  readonly #failed = new Map<string, unknown>()
+  readonly #topics = new TopicSchemas<Ready>((topic) => this.#load(topic))
   /**
    * Pass as `valueSerializer` (or `keySerializer`); serializes synchronously once the topic is
    * prepared. Its `prepare(topic)` is null when ready, else a promise settled once ready.
@@ -317,7 +315,7 @@ export class JsonSchemaSerializer<T = unknown> {
     const serializer = ((data: T, topic: string) => this.#serialize(data, topic)) as Serializer<T> & {
       prepare: (topic: string) => Promise<void> | null
     }
-    serializer.prepare = (topic: string) => (this.#ready.has(topic) ? null : this.#prepare(topic))
+    serializer.prepare = (topic: string) => this.#topics.prepare(topic)
     this.serializer = serializer
   }
 
@@ -328,7 +326,7 @@ export class JsonSchemaSerializer<T = unknown> {
 
   /** The schema id for `topic`'s subject, once prepared. */
   schemaId(topic: string): number | undefined {
-    return this.#ready.get(topic)?.id
+    return this.#topics.get(topic)?.id
   }
 
   /**
@@ -338,27 +336,7 @@ export class JsonSchemaSerializer<T = unknown> {
    * ERR_SCHEMA_REGISTRY_UNREACHABLE, ...).
    */
   async prepare(...topics: string[]): Promise<void> {
-    await Promise.all(topics.map((t) => (this.#ready.has(t) ? undefined : this.#prepare(t))))
-  }
-
-  #prepare(topic: string): Promise<void> {
-    let p = this.#pending.get(topic)
-    if (p === undefined) {
-      p = this.#load(topic)
-        .then(
-          (ready) => {
-            this.#ready.set(topic, ready)
-            this.#failed.delete(topic)
-          },
-          (err: unknown) => {
-            this.#failed.set(topic, err)
-            throw err
-          },
-        )
-        .finally(() => this.#pending.delete(topic))
-      this.#pending.set(topic, p)
-    }
-    return p
+    await this.#topics.prepareAll(topics)
   }
 
   async #load(topic: string): Promise<Ready> {
@@ -406,8 +384,8 @@ export class JsonSchemaSerializer<T = unknown> {
 
   #serialize(data: T, topic: string): Uint8Array | null {
     if (data === null) return null
-    const ready = this.#ready.get(topic)
-    if (ready === undefined) throw this.#notReady(topic)
+    const ready = this.#topics.get(topic)
+    if (ready === undefined) throw this.#topics.notReady(topic, this.#subjectOf(topic))
     const what = this.#isKey ? 'key' : 'value'
     let text: string | undefined
     try {
@@ -430,20 +408,6 @@ export class JsonSchemaSerializer<T = unknown> {
       )
     }
     return frame(ready.id, Buffer.from(text, 'utf8'))
-  }
-
-  #notReady(topic: string): SerializationError {
-    const subject = this.#subjectOf(topic)
-    const failed = this.#failed.get(topic)
-    if (failed !== undefined) {
-      return new SerializationError(
-        `no schema id for subject '${subject}': preparing topic '${topic}' failed: ${(failed as Error)?.message ?? String(failed)}`,
-        failed,
-      )
-    }
-    return new SerializationError(
-      `no schema id for subject '${subject}': await prepare('${topic}') before sending to topic '${topic}'`,
-    )
   }
 }
 

@@ -27,6 +27,7 @@ import { frameProtobuf, unframeProtobuf } from './framing.js'
 import { type PrinterRuntime, printProto } from './proto-printer.js'
 import { checkMessage } from './protobuf-check.js'
 import { type SubjectNameStrategy, subjectNamer } from './subject-name.js'
+import { TopicSchemas } from './topic-schemas.js'
 import type { Schema, SchemaReference } from './types.js'
 
 interface Runtime {
@@ -145,10 +146,9 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
   /** The schema id of each prepared subject. */
   readonly #ids = new Map<string, number>()
   /** The ids by topic, for the per-record path. */
-  readonly #topicIds = new Map<string, number>()
-  readonly #topicPending = new Map<string, Promise<void>>()
+  readonly #topics = new TopicSchemas<number>((topic) => this.#subjectId(this.#subjectOf(topic)))
   /** Registrations (or lookups) under way, by subject. */
-  readonly #pending = new Map<string, Promise<void>>()
+  readonly #pending = new Map<string, Promise<number>>()
   /** The .proto text of the message's file and of each file it imports, by file name. */
   readonly #texts = new Map<string, string>()
   /** The file's schema with its references, made on the first prepare. */
@@ -187,7 +187,7 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
     if (!this.#useLatest) this.#print(desc.file)
     const serializer = ((data: ProtobufValue<Desc> | null | undefined, topic: string) =>
       this.#serialize(data, topic)) as Serializer<ProtobufValue<Desc> | null | undefined>
-    serializer.prepare = (topic: string) => this.#prepareTopic(topic)
+    serializer.prepare = (topic: string) => this.#topics.prepare(topic)
     this.serializer = serializer
   }
 
@@ -198,7 +198,7 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
 
   /** The schema id for `topic`'s subject, once prepared. */
   schemaId(topic: string): number | undefined {
-    return this.#topicIds.get(topic) ?? this.#ids.get(this.#subjectOf(topic))
+    return this.#topics.get(topic) ?? this.#ids.get(this.#subjectOf(topic))
   }
 
   /** The message's indexes in its file, as framed before each payload. */
@@ -211,50 +211,28 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
    * file under its reference subject. Rejects with the registry's SchemaRegistryError.
    */
   async prepare(...topics: string[]): Promise<void> {
-    await Promise.all(topics.map((t) => this.#prepareTopic(t)))
+    await this.#topics.prepareAll(topics)
   }
 
   #what(topic: string): string {
     return `${this.#isKey ? 'key' : 'value'} for topic '${topic}'`
   }
 
-  #prepareTopic(topic: string): Promise<void> | null {
-    if (this.#topicIds.has(topic)) return null
-    const subject = this.#subjectOf(topic)
+  /** The id of `subject`, registered or looked up once even when several topics share it. */
+  #subjectId(subject: string): Promise<number> {
     const known = this.#ids.get(subject)
-    if (known !== undefined) {
-      this.#topicIds.set(topic, known)
-      return null
-    }
+    if (known !== undefined) return Promise.resolve(known)
     let p = this.#pending.get(subject)
     if (p === undefined) {
-      p = this.#resolveId(subject).then(
-        (id) => {
+      p = this.#resolveId(subject)
+        .then((id) => {
           this.#ids.set(subject, id)
-          this.#pending.delete(subject)
-        },
-        (err: unknown) => {
-          this.#pending.delete(subject)
-          throw err
-        },
-      )
+          return id
+        })
+        .finally(() => this.#pending.delete(subject))
       this.#pending.set(subject, p)
     }
-    let forTopic = this.#topicPending.get(topic)
-    if (forTopic === undefined) {
-      forTopic = p.then(
-        () => {
-          this.#topicIds.set(topic, this.#ids.get(subject)!)
-          this.#topicPending.delete(topic)
-        },
-        (err: unknown) => {
-          this.#topicPending.delete(topic)
-          throw err
-        },
-      )
-      this.#topicPending.set(topic, forTopic)
-    }
-    return forTopic
+    return p
   }
 
   async #resolveId(subject: string): Promise<number> {
@@ -313,12 +291,8 @@ export class ProtobufSerializer<Desc extends DescMessage = DescMessage> {
   #serialize(data: ProtobufValue<Desc> | null | undefined, topic: string): Uint8Array | null {
     if (data === null || data === undefined) return null
     // Per topic, not subject: no string is built per record.
-    const id = this.#topicIds.get(topic)
-    if (id === undefined) {
-      throw new SerializationError(
-        `no schema id for subject '${this.#subjectOf(topic)}': await prepare('${topic}') before sending to topic '${topic}', or let the producer prepare it`,
-      )
-    }
+    const id = this.#topics.get(topic)
+    if (id === undefined) throw this.#topics.notReady(topic, this.#subjectOf(topic))
     const problem = checkMessage(this.#desc, data, '')
     if (problem !== undefined) {
       throw new SerializationError(`${this.#what(topic)} does not match ${this.#desc.typeName}: ${problem}`)

@@ -258,7 +258,9 @@ describe('ProtobufSerializer', () => {
     assert.throws(
       () => ser.serializer({}, 't'),
       (e: unknown) =>
-        e instanceof KafkaError && e.code === 'ERR_SERIALIZATION' && /prepare\('t'\)/.test(e.message),
+        e instanceof KafkaError &&
+        e.code === 'ERR_SERIALIZATION' &&
+        /preparing topic 't' failed: .*not found/.test(e.message),
     )
     overrides.clear()
     const again = ser.serializer.prepare?.('t')
