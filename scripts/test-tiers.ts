@@ -84,6 +84,7 @@ export const TIERS = {
     'test/schema-registry/avro.test.ts',
     'test/schema-registry/avro-logical-types.test.ts',
     'test/schema-registry/client.test.ts', // a node:http server on loopback stands in for the registry
+    'test/schema-registry/client-tls.test.ts', // node:https servers on loopback; openssl makes the certificates
     'test/schema-registry/framing.test.ts',
     'test/schema-registry/json-schema.test.ts', // a node:http server on loopback stands in for the registry
     'test/schema-registry/protobuf.test.ts', // a node:http server on loopback stands in for the registry

@@ -168,7 +168,7 @@ describe('JsonSchemaSerializer against Apicurio Registry and Apache Kafka', { ti
       read.map((r) => r.value as Buffer),
     )
     assert.equal(java.length, 3)
-    java.forEach((line, i) => assertSameFields(JSON.parse(line), people[i] as Person))
+    for (const [i, line] of java.entries()) assertSameFields(JSON.parse(line), people[i] as Person)
   })
 
   test('RecordNameStrategy and TopicRecordNameStrategy register under the title; two topics share a record subject', async () => {
