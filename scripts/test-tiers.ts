@@ -125,6 +125,7 @@ export const TIERS = {
   integration: [
     'test/package/tarball.test.ts',
     'test/schema-registry/registry.test.ts', // starts its own Apicurio Registry (built with Maven once)
+    'test/schema-registry/registry-tls.test.ts', // two Apicurio Registries over HTTPS, one requiring client certificates (a second Maven build)
     'test/schema-registry/avro-producer.test.ts', // its own registry, and Apicurio's Java serdes
     'test/schema-registry/json-registry.test.ts', // starts its own Apicurio Registry
     'test/schema-registry/protobuf-registry.test.ts', // its own Apicurio Registry; decodes with the buf CLI

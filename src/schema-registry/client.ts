@@ -135,6 +135,7 @@ export class SchemaRegistryClient {
       requestTimeoutMs: nonNegativeInt('requestTimeoutMs', options.requestTimeoutMs, 30_000),
       headers,
       agent: createAgent(url.protocol, tls),
+      clientCertificate: tls.cert !== undefined,
       closed: this.#closing.signal,
     }
     if (this.#http.requestTimeoutMs === 0) throw new ConfigError('requestTimeoutMs', 'must be > 0')

@@ -30,6 +30,8 @@ export interface HttpSettings {
   headers: () => Promise<Record<string, string>>
   /** The client's keep-alive agent (an https.Agent with its TLS options for an https: URL). */
   agent: http.Agent
+  /** Whether `tls` gives a client certificate (for the hint when the registry refuses one). */
+  clientCertificate: boolean
   /** Aborted when the client closes: requests in flight end, new ones are refused, with its reason. */
   closed: AbortSignal
 }
@@ -177,15 +179,16 @@ function errorFrom(res: Answer, what: string): SchemaRegistryError {
 
 const CLIENT_CERT = 'tls.cert and tls.key, or tls.certFile and tls.keyFile'
 
-function tlsHint(code: string, reason = ''): string {
+function tlsHint(code: string, reason: string, clientCertificate: boolean): string {
   // EPROTO carries its cause only in OpenSSL's reason ("wrong version number").
   const c = `${code} ${reason.toUpperCase().replaceAll(' ', '_')}`
   if (c.includes('CERT_HAS_EXPIRED') || c.includes('CERT_NOT_YET_VALID'))
     return "The registry's certificate must be renewed (or this host's clock is wrong)"
+  const refused = ['UNKNOWN_CA', 'CERTIFICATE_UNKNOWN', 'BAD_CERTIFICATE', 'UNSUPPORTED_CERTIFICATE']
+  if (clientCertificate && refused.some((r) => c.includes(r)))
+    return 'The registry refused the client certificate: it must be signed by a CA in the registry truststore, for client authentication'
   if (c.includes('CERTIFICATE_REQUIRED') || c.includes('HANDSHAKE_FAILURE') || c.includes('BAD_CERTIFICATE'))
     return `The registry may require a client certificate: set ${CLIENT_CERT}`
-  if (c.includes('UNKNOWN_CA') || c.includes('CERTIFICATE_UNKNOWN'))
-    return 'The registry does not trust the client certificate: it must be signed by a CA in the registry truststore'
   if (c.includes('WRONG_VERSION_NUMBER') || c.includes('PACKET_LENGTH_TOO_LONG'))
     return 'The port may not speak TLS: check that the URL should be https: and not http:'
   return "Set tls.ca or tls.caFile to the CA that signed the registry's certificate"
@@ -200,7 +203,8 @@ function opensslReason(message: string): string {
  * A failure without an answer: a TLS refusal (ERR_SCHEMA_REGISTRY_TLS, not retriable) or an
  * unreachable registry (ERR_SCHEMA_REGISTRY_UNREACHABLE, retriable).
  */
-function failureWithoutAnswer(what: string, baseUrl: string, err: unknown): SchemaRegistryError {
+function failureWithoutAnswer(settings: HttpSettings, what: string, err: unknown): SchemaRegistryError {
+  const baseUrl = settings.baseUrl
   const e = err as Error & { code?: string; reason?: string }
   const code = typeof e?.code === 'string' ? e.code : ''
   const problem = certificateProblem(code)
@@ -210,7 +214,7 @@ function failureWithoutAnswer(what: string, baseUrl: string, err: unknown): Sche
       code === 'ERR_TLS_CERT_ALTNAME_INVALID'
         ? "Use a URL whose host is in the certificate's subject alternative names, or name that host in " +
           'tls.servername (tls.rejectUnauthorized: false turns every check off, which is unsafe)'
-        : tlsHint(code)
+        : tlsHint(code, '', false)
     return new SchemaRegistryError(
       `${what}: TLS connection to schema registry at ${baseUrl} refused: ${problem} (${detail}). ${fix}.`,
       'ERR_SCHEMA_REGISTRY_TLS',
@@ -220,7 +224,7 @@ function failureWithoutAnswer(what: string, baseUrl: string, err: unknown): Sche
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO') {
     const reason = opensslReason(e.message)
     return new SchemaRegistryError(
-      `${what}: TLS handshake with schema registry at ${baseUrl} failed: ${reason} (${code}). ${tlsHint(code, reason)}.`,
+      `${what}: TLS handshake with schema registry at ${baseUrl} failed: ${reason} (${code}). ${tlsHint(code, reason, settings.clientCertificate)}.`,
       'ERR_SCHEMA_REGISTRY_TLS',
       { cause: err },
     )
@@ -266,7 +270,7 @@ export async function requestJson<T>(settings: HttpSettings, req: JsonRequest): 
           cause: err,
         })
       }
-      error = failureWithoutAnswer(what, settings.baseUrl, err)
+      error = failureWithoutAnswer(settings, what, err)
     }
     if (!error.retriable || attempt >= settings.retries) throw error
     await sleep(backoffMs(settings, attempt), signals)
