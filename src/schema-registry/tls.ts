@@ -7,6 +7,7 @@
 import { createPrivateKey } from 'node:crypto'
 import { type ConnectionOptions, createSecureContext } from 'node:tls'
 import { ConfigError } from '../errors.js'
+import { processWarning } from '../logging.js'
 import { Secret } from '../security/secret.js'
 import { pemBlocks, readStoreFile } from '../security/tls/key-material.js'
 
@@ -141,6 +142,14 @@ export function resolveRegistryTls(tls: SchemaRegistryTls | undefined, protocol:
     if (typeof tls.rejectUnauthorized !== 'boolean')
       throw new ConfigError('tls.rejectUnauthorized', 'must be true or false.')
     options.rejectUnauthorized = tls.rejectUnauthorized
+    if (!tls.rejectUnauthorized && !warnedUnverified) {
+      warnedUnverified = true
+      processWarning(
+        'schema registry client with tls.rejectUnauthorized false: the registry certificate and host name are not ' +
+          'checked, so a man in the middle goes unnoticed. Set tls.ca (or tls.caFile) and tls.servername instead.',
+        { code: 'SLUICE_REGISTRY_TLS_UNVERIFIED' },
+      )
+    }
   }
   if (tls.servername !== undefined) {
     if (typeof tls.servername !== 'string' || tls.servername === '')
@@ -161,6 +170,9 @@ export function resolveRegistryTls(tls: SchemaRegistryTls | undefined, protocol:
   }
   return options
 }
+
+/** Once per process, as Node's own warnings. */
+let warnedUnverified = false
 
 function checkKey(option: string, key: string, passphrase: string | undefined): void {
   const encrypted = key.includes('ENCRYPTED')
