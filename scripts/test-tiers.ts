@@ -84,6 +84,7 @@ export const TIERS = {
     'test/schema-registry/avro.test.ts',
     'test/schema-registry/avro-logical-types.test.ts',
     'test/schema-registry/client.test.ts', // a node:http server on loopback stands in for the registry
+    'test/schema-registry/client-tls.test.ts', // node:https servers on loopback; openssl makes the certificates
     'test/schema-registry/framing.test.ts',
     'test/schema-registry/json-schema.test.ts', // a node:http server on loopback stands in for the registry
     'test/schema-registry/protobuf.test.ts', // a node:http server on loopback stands in for the registry
@@ -124,6 +125,7 @@ export const TIERS = {
   integration: [
     'test/package/tarball.test.ts',
     'test/schema-registry/registry.test.ts', // starts its own Apicurio Registry (built with Maven once)
+    'test/schema-registry/registry-tls.test.ts', // two Apicurio Registries over HTTPS, one requiring client certificates (a second Maven build)
     'test/schema-registry/avro-producer.test.ts', // its own registry, and Apicurio's Java serdes
     'test/schema-registry/json-registry.test.ts', // starts its own Apicurio Registry
     'test/schema-registry/protobuf-registry.test.ts', // its own Apicurio Registry; decodes with the buf CLI

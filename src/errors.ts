@@ -38,6 +38,7 @@ export type ClientErrorCode =
 export type SchemaRegistryErrorCode =
   | 'ERR_SCHEMA_REGISTRY'
   | 'ERR_SCHEMA_REGISTRY_UNREACHABLE'
+  | 'ERR_SCHEMA_REGISTRY_TLS'
   | 'ERR_SUBJECT_NOT_FOUND'
   | 'ERR_VERSION_NOT_FOUND'
   | 'ERR_SCHEMA_NOT_FOUND'

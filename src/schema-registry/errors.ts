@@ -5,7 +5,9 @@ import { KafkaError, type SchemaRegistryErrorCode } from '../errors.js'
  * a registry that could not be reached. `registryErrorCode` is the body's `error_code` (40401,
  * 409, 42201, 50001, ...), `status` the HTTP status; both are -1 when no answer came.
  * `retriable` is true for 5xx answers, 429 and unreachable registries: the client already
- * retried those `retries` times before raising this.
+ * retried those `retries` times before raising this. A refused TLS connection (an untrusted or
+ * expired certificate, another host's certificate, a client certificate required or refused) is
+ * ERR_SCHEMA_REGISTRY_TLS, not retriable.
  */
 export class SchemaRegistryError extends KafkaError {
   readonly status: number

@@ -29,6 +29,7 @@ export { JsonSchemaDeserializer, JsonSchemaSerializer } from './json-schema.js'
 export type { ProtobufSerializerOptions, ProtobufValue } from './protobuf.js'
 export { ProtobufDeserializer, ProtobufSerializer } from './protobuf.js'
 export type { SubjectNameStrategy } from './subject-name.js'
+export type { SchemaRegistryTls } from './tls.js'
 export type {
   CompatibilityResult,
   RegisteredSchema,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startSchemaRegistry } from '../helpers/schema-registry.js'
+import { RegistryNotReadyError, startSchemaRegistry } from '../helpers/schema-registry.js'
 
 test('without java (or mvn) on PATH, startSchemaRegistry rejects promptly and names what failed', {
   timeout: 60_000,
@@ -21,4 +21,25 @@ test('without java (or mvn) on PATH, startSchemaRegistry rejects promptly and na
   } finally {
     process.env.PATH = path
   }
+})
+
+test('a registry that cannot serve TLS (its certificate file is missing) rejects, naming why, and cleans up', {
+  timeout: 120_000,
+}, async () => {
+  await assert.rejects(
+    startSchemaRegistry({
+      readyTimeoutMs: 90_000,
+      tls: {
+        certFile: '/nonexistent/server.pem',
+        keyFile: '/nonexistent/server.key',
+        caFile: '/nonexistent/ca.pem',
+      },
+    }),
+    (err: unknown) => {
+      assert.ok(err instanceof RegistryNotReadyError, String(err))
+      assert.match(err.message, /exited before it was ready|not ready on port/)
+      assert.match(err.message, /nonexistent/)
+      return true
+    },
+  )
 })

@@ -11,9 +11,11 @@
  * dependencies are swapped for ones Central has (see pom() below). Needs java and mvn on PATH.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync } from 'node:fs'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import * as http from 'node:http'
+import * as https from 'node:https'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { freePorts } from '../../src/local-kafka/ports.js'
@@ -101,19 +103,27 @@ export interface RegistryBuild {
   runnerJar: string
 }
 
-let building: Promise<RegistryBuild> | undefined
+/** 'client-auth-required': built with quarkus.http.ssl.client-auth=required (a build-time setting). */
+export type RegistryVariant = 'default' | 'client-auth-required'
+
+const building = new Map<RegistryVariant, Promise<RegistryBuild>>()
 
 /** Builds (once, cached on disk) the runnable registry. Safe to call concurrently. */
-export function ensureRegistry(): Promise<RegistryBuild> {
-  building ??= build().catch((err) => {
-    building = undefined
-    throw err
-  })
-  return building
+export function ensureRegistry(variant: RegistryVariant = 'default'): Promise<RegistryBuild> {
+  let b = building.get(variant)
+  if (b === undefined) {
+    b = build(variant).catch((err) => {
+      building.delete(variant)
+      throw err
+    })
+    building.set(variant, b)
+  }
+  return b
 }
 
-async function build(): Promise<RegistryBuild> {
-  const root = join(registryCacheRoot(), `apicurio-${APICURIO_VERSION}`)
+async function build(variant: RegistryVariant): Promise<RegistryBuild> {
+  const suffix = variant === 'default' ? '' : `-${variant}`
+  const root = join(registryCacheRoot(), `apicurio-${APICURIO_VERSION}${suffix}`)
   const app = join(root, 'app')
   const result = { runnerJar: join(app, RUNNER) }
   if (existsSync(result.runnerJar)) return result
@@ -135,6 +145,7 @@ async function build(): Promise<RegistryBuild> {
     // The app jar carries no bean index, so Quarkus must index it to find its beans.
     '-Dquarkus.index-dependency.registry-app.group-id=io.apicurio',
     '-Dquarkus.index-dependency.registry-app.artifact-id=apicurio-registry-app',
+    ...(variant === 'client-auth-required' ? ['-Dquarkus.http.ssl.client-auth=required'] : []),
     'package',
   ]
   try {
@@ -156,8 +167,21 @@ async function build(): Promise<RegistryBuild> {
   return result
 }
 
+export interface RegistryTls {
+  /** The registry's certificate chain and private key (PEM files). */
+  certFile: string
+  keyFile: string
+  /** The CA (PEM file) that signed certFile: the helper's own requests trust it. */
+  caFile: string
+  /**
+   * Mutual TLS: the registry requires a client certificate signed by `caFile` (PEM) here, and the
+   * helper's own requests present `certFile` and `keyFile`.
+   */
+  clientAuth?: { caFile: string; certFile: string; keyFile: string }
+}
+
 export interface RunningRegistry {
-  /** Confluent's API base URL, e.g. http://127.0.0.1:41234/apis/ccompat/v7 */
+  /** Confluent's API base URL, e.g. http://127.0.0.1:41234/apis/ccompat/v7 (https: with `tls`) */
   url: string
   port: number
   logFile: string
@@ -178,16 +202,101 @@ async function tailOf(file: string, lines = 40): Promise<string> {
   return text.split('\n').slice(-lines).join('\n')
 }
 
+interface Answer {
+  status: number
+  text: string
+}
+
+/** One request by the helper itself (readiness, compatibility), over TLS when the registry has it. */
+function send(
+  url: string,
+  tls: RegistryTls | undefined,
+  init: { method?: string; body?: string; timeoutMs?: number } = {},
+): Promise<Answer> {
+  const { method = 'GET', body, timeoutMs = 10_000 } = init
+  const options: https.RequestOptions = { method, timeout: timeoutMs, agent: false }
+  if (body !== undefined)
+    options.headers = {
+      'content-type': 'application/vnd.schemaregistry.v1+json',
+      'content-length': Buffer.byteLength(body),
+    }
+  if (tls !== undefined) {
+    options.ca = readFileSync(tls.caFile)
+    if (tls.clientAuth !== undefined) {
+      options.cert = readFileSync(tls.clientAuth.certFile)
+      options.key = readFileSync(tls.clientAuth.keyFile)
+    }
+  }
+  return new Promise<Answer>((resolve, reject) => {
+    const req = (tls === undefined ? http : https).request(url, options, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => {
+        text += c
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** The -D options that make Quarkus serve HTTPS only on `port`. */
+async function tlsProperties(tls: RegistryTls, port: number, dir: string): Promise<string[]> {
+  const props = [
+    `-Dquarkus.http.ssl-port=${port}`,
+    `-Dquarkus.http.ssl.certificate.files=${tls.certFile}`,
+    `-Dquarkus.http.ssl.certificate.key-files=${tls.keyFile}`,
+    '-Dquarkus.http.insecure-requests=disabled',
+  ]
+  if (tls.clientAuth === undefined) return props
+  const truststore = join(dir, 'client-truststore.p12')
+  const password = 'sluice-test-trust'
+  await run('keytool', [
+    '-importcert',
+    '-noprompt',
+    '-alias',
+    'client-ca',
+    '-file',
+    tls.clientAuth.caFile,
+    '-keystore',
+    truststore,
+    '-storetype',
+    'PKCS12',
+    '-storepass',
+    password,
+  ])
+  return [
+    ...props,
+    `-Dquarkus.http.ssl.certificate.trust-store-file=${truststore}`,
+    '-Dquarkus.http.ssl.certificate.trust-store-file-type=PKCS12',
+    `-Dquarkus.http.ssl.certificate.trust-store-password=${password}`,
+    // Build-time fixed in this build; given again so that a build without it warns in the log.
+    '-Dquarkus.http.ssl.client-auth=required',
+  ]
+}
+
 /**
  * Starts a registry on a free loopback port with in-memory storage and resolves once it answers
  * GET /subjects. Rejects (never skips) when it cannot be built, exits or is not ready in
- * `readyTimeoutMs`.
+ * `readyTimeoutMs`. With `tls` it serves HTTPS only, and with `tls.clientAuth` requires a client
+ * certificate.
  */
 export async function startSchemaRegistry(
-  options: { readyTimeoutMs?: number } = {},
+  options: { readyTimeoutMs?: number; tls?: RegistryTls } = {},
 ): Promise<RunningRegistry> {
-  const { runnerJar } = await ensureRegistry()
+  const tls = options.tls
+  const { runnerJar } = await ensureRegistry(
+    tls?.clientAuth === undefined ? 'default' : 'client-auth-required',
+  )
   const [port] = (await freePorts(1)) as [number]
+  const tlsDir = tls === undefined ? undefined : await mkdtemp(join(tmpdir(), 'sluice-registry-tls-'))
+  const listen =
+    tls === undefined || tlsDir === undefined
+      ? [`-Dquarkus.http.port=${port}`]
+      : await tlsProperties(tls, port, tlsDir)
   const logDir = join(registryCacheRoot(), 'logs')
   await mkdir(logDir, { recursive: true })
   const logFile = join(logDir, `registry-${port}-${process.pid}.log`)
@@ -201,7 +310,7 @@ export async function startSchemaRegistry(
         '-XX:+UseSerialGC',
         '-XX:TieredStopAtLevel=1',
         '-Dquarkus.http.host=127.0.0.1',
-        `-Dquarkus.http.port=${port}`,
+        ...listen,
         // A private in-memory H2 database; few connections are plenty for a test.
         `-Dquarkus.datasource.jdbc.url=jdbc:h2:mem:registry_${port}`,
         '-Dquarkus.datasource.jdbc.min-size=1',
@@ -232,7 +341,7 @@ export async function startSchemaRegistry(
   const killAtExit = () => child.kill('SIGKILL')
   process.once('exit', killAtExit)
 
-  const base = `http://127.0.0.1:${port}`
+  const base = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`
   const url = base + CCOMPAT_PATH
   const stop = async (keepLog = false) => {
     process.off('exit', killAtExit)
@@ -243,6 +352,7 @@ export async function startSchemaRegistry(
       clearTimeout(t)
     }
     if (!keepLog) await rm(logFile, { force: true })
+    if (tlsDir !== undefined) await rm(tlsDir, { recursive: true, force: true })
   }
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 180_000)
@@ -251,11 +361,12 @@ export async function startSchemaRegistry(
     if (exited) {
       const why =
         spawnError === undefined ? 'exited before it was ready' : `could not start (${spawnError.message})`
+      if (tlsDir !== undefined) await rm(tlsDir, { recursive: true, force: true })
       throw new RegistryNotReadyError(`Apicurio Registry ${why}; log ${logFile}:\n${await tailOf(logFile)}`)
     }
     try {
-      const res = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) })
-      if (res.ok) break
+      const res = await send(`${url}/subjects`, tls, { timeoutMs: 2000 })
+      if (res.status === 200) break
       last = `HTTP ${res.status}`
     } catch (err) {
       last = (err as Error).message
@@ -274,12 +385,12 @@ export async function startSchemaRegistry(
     port,
     logFile,
     async setCompatibility(subject, level) {
-      const res = await fetch(`${url}/config/${encodeURIComponent(subject)}`, {
+      const res = await send(`${url}/config/${encodeURIComponent(subject)}`, tls, {
         method: 'PUT',
-        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
         body: JSON.stringify({ compatibility: level }),
       })
-      if (!res.ok) throw new Error(`PUT /config/${subject}: HTTP ${res.status} ${await res.text()}`)
+      if (res.status < 200 || res.status > 299)
+        throw new Error(`PUT /config/${subject}: HTTP ${res.status} ${res.text}`)
     },
     stop,
   }

@@ -18,6 +18,11 @@ const CERTIFICATE_ERRORS: Readonly<Record<string, string>> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'its certificate is for another host name',
 }
 
+/** What an OpenSSL verification code (or Node's ERR_TLS_CERT_ALTNAME_INVALID) says about a peer, if it is one. */
+export function certificateProblem(code: string): string | undefined {
+  return CERTIFICATE_ERRORS[code]
+}
+
 const FIX_TRUST =
   'Check ssl.truststore.location / ssl.truststore.certificates (the CA that signed the broker certificates)'
 
