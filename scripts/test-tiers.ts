@@ -89,6 +89,9 @@ export const TIERS = {
     'test/schema-registry/protobuf.test.ts', // a node:http server on loopback stands in for the registry
     'test/schema-registry/proto-printer.test.ts', // runs the buf CLI (node_modules/.bin/buf)
     'test/producer/txn-sequences.test.ts',
+    'test/spool/format.test.ts',
+    'test/spool/spool.test.ts', // temp directories
+    'test/spool/crash.test.ts', // SIGKILLs a child process (test/helpers/spool-child.ts) mid-append
     'test/producer/txn-idempotence.test.ts',
     'test/metrics/producer-metrics.test.ts',
     'test/metrics/hand-computed.test.ts',
