@@ -49,6 +49,7 @@ export const TIERS = {
     'test/faults/errors.test.ts',
     'test/faults/idempotence.test.ts',
     'test/faults/settle-once.test.ts',
+    'test/faults/spool.test.ts', // temp directories
     'test/faults/timeouts.test.ts',
     'test/faults/bounds.test.ts',
     'test/faults/transactions.test.ts',

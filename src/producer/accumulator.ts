@@ -13,6 +13,11 @@ export interface AccumulatorOptions {
   onMemoryReleased: () => void
   /** Where a send callback that throws is reported (default: process.emitWarning). */
   warn?: Warn
+  /**
+   * A batch fails for good: true when this took its records (ProducerBatch.takeRecords, for the
+   * disk spool) and settled them itself, false to let the batch fail them with `err`.
+   */
+  takeFailed?: (batch: ProducerBatch, err: Error) => boolean
 }
 
 export interface AppendResult {
@@ -133,7 +138,8 @@ export class RecordAccumulator {
   fail(batch: ProducerBatch, err: Error): boolean {
     if (!this.queue(batch.topic, batch.partition).settle(batch)) return false
     try {
-      batch.fail(err, this.#options.warn ?? processWarning)
+      if (this.#options.takeFailed?.(batch, err) !== true)
+        batch.fail(err, this.#options.warn ?? processWarning)
     } finally {
       this.#release(batch)
     }

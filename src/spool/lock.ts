@@ -3,6 +3,16 @@
  * and host. A lock whose pid is not running on this host is stale (its producer died) and is
  * taken over; a live one, or one held by another Spool in this process, is a SpoolLockedError.
  */
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
 import { link, open, readFile, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
@@ -91,6 +101,10 @@ async function readOwner(path: string): Promise<{ pid: number; host: string } | 
   } catch {
     return null
   }
+  return parseOwner(text)
+}
+
+function parseOwner(text: string): { pid: number; host: string } | null {
   const [pidText, host] = text.split('\n')
   const pid = Number(pidText)
   if (!Number.isSafeInteger(pid) || pid <= 0 || host === undefined || host === '') return null
@@ -104,5 +118,76 @@ function isAlive(pid: number): boolean {
     return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * acquireLock, synchronously (creating `dir` if missing): for a producer's constructor, so that a
+ * locked directory is an error at construction.
+ */
+export function acquireLockSync(dir: string): SpoolLock {
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, LOCK_FILE)
+  if (heldHere.has(path)) {
+    throw new SpoolLockedError(
+      `spool directory ${dir} is already open in this process (pid ${process.pid}); one producer per spool directory`,
+      dir,
+      process.pid,
+    )
+  }
+  let tookOverFrom: { pid: number; host: string } | null = null
+  for (let attempt = 0; ; attempt++) {
+    const tmp = join(dir, `${LOCK_FILE}.${process.pid}.tmp`)
+    const fd = openSync(tmp, 'w')
+    try {
+      writeSync(fd, `${process.pid}\n${hostname()}\n`)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    try {
+      linkSync(tmp, path)
+      break
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err
+      const owner = readOwnerSync(path)
+      if (owner !== null && (owner.host !== hostname() || isAlive(owner.pid))) {
+        throw new SpoolLockedError(
+          `spool directory ${dir} is locked by process ${owner.pid} on ${owner.host} (${path}); ` +
+            'one producer per spool directory: close the other producer or give this one another spool.dir',
+          dir,
+          owner.pid,
+        )
+      }
+      tookOverFrom = owner ?? { pid: -1, host: hostname() }
+      try {
+        unlinkSync(path)
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+      }
+    } finally {
+      try {
+        unlinkSync(tmp)
+      } catch {}
+    }
+  }
+  heldHere.add(path)
+  let released = false
+  return {
+    tookOverFrom,
+    async release() {
+      if (released) return
+      released = true
+      heldHere.delete(path)
+      await unlink(path).catch(() => {})
+    },
+  }
+}
+
+function readOwnerSync(path: string): { pid: number; host: string } | null {
+  try {
+    return parseOwner(readFileSync(path, 'utf8'))
+  } catch {
+    return null
   }
 }

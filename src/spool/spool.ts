@@ -158,11 +158,15 @@ export class Spool {
 
   /**
    * Opens (or creates) the spool in `options.dir`: takes the lock, reads the commit file, checks
-   * every segment (CRC of each entry), cuts off a torn last entry and reports damage.
+   * every segment (CRC of each entry), cuts off a torn last entry and reports damage. With
+   * `heldLock` (acquireLockSync's), the lock is already taken.
    */
-  static async open(options: SpoolOptions): Promise<Spool> {
-    await mkdir(options.dir, { recursive: true })
-    const lock = await acquireLock(options.dir)
+  static async open(options: SpoolOptions, heldLock?: SpoolLock): Promise<Spool> {
+    let lock = heldLock
+    if (lock === undefined) {
+      await mkdir(options.dir, { recursive: true })
+      lock = await acquireLock(options.dir)
+    }
     const spool = new Spool(options, lock)
     try {
       await spool.#recover()
@@ -212,7 +216,7 @@ export class Spool {
       return Promise.reject(
         new SpoolFullError(
           `the spool in ${this.dir} is full: ${this.#bytes} of ${this.#maxBytes} bytes (spool.maxBytes) used, ` +
-            `the record needs ${buf.length}; not written to Kafka and not spooled`,
+            `the record needs ${buf.length}; it was not spooled`,
           this.#bytes,
           this.#maxBytes,
           buf.length,

@@ -1,0 +1,195 @@
+/**
+ * The disk spool (`spool`) through a real Producer against the fake broker: records that can't be
+ * delivered (delivery timeout; the breaker open) settle as spooled, not written; once the broker
+ * answers again they are replayed through the normal path and the broker's log holds every one,
+ * in send order per partition; metrics and health() show the spool. A second producer on the
+ * same directory is refused; a new producer on the directory replays what an earlier one left.
+ */
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { ConfigError, SpoolLockedError } from '../../src/errors.js'
+import { Producer } from '../../src/producer/producer.js'
+import type { RecordMetadata } from '../../src/producer/record.js'
+import { ApiKey } from '../../src/protocol/api-keys.js'
+import { type FakeCluster, startFakeCluster } from '../fakes/fake-broker.js'
+import { QUICK, TEST_TIMEOUT } from './support.js'
+
+const dirs: string[] = []
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true })
+})
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'sluice-spool-producer-'))
+  dirs.push(d)
+  return d
+}
+
+/** Waits (no time limit but the test's) until `cond` holds, checking every 20 ms. */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 20))
+}
+
+function values(cluster: FakeCluster, topic: string, partition: number): string[] {
+  return cluster.log(topic, partition).map((r) => r.value?.toString() ?? '')
+}
+
+/** Values in the order of their first appearance (a replay is at least once). */
+function firstSeen(list: string[]): string[] {
+  return [...new Set(list)]
+}
+
+const SHORT = { ...QUICK, requestTimeoutMs: 300, deliveryTimeoutMs: 600 }
+
+describe('disk spool against the fake broker', () => {
+  test('records whose batches expire are spooled, then replayed in order per partition once the broker answers', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 2 }] })
+    const dir = await tempDir()
+    const producer = new Producer({
+      ...SHORT,
+      bootstrapServers: cluster.bootstrapServers,
+      spool: { dir, maxBytes: 8 * 1024 * 1024, on: ['delivery-timeout', 'unreachable'] },
+    })
+    try {
+      await producer.send({ topic: 't', partition: 0, value: 'warm' })
+      const removeRule = cluster.addRule({ apiKey: ApiKey.Produce, dropConnection: 'before' })
+      const sent = Array.from({ length: 200 }, (_, i) =>
+        producer.send({
+          topic: 't',
+          partition: i % 2,
+          key: `k${i}`,
+          value: `v-${i}`,
+          headers: { i: String(i) },
+        }),
+      )
+      const outcomes = await Promise.all(sent)
+      for (const md of outcomes) {
+        assert.equal(md.spooled, true)
+        assert.equal(md.offset, -1n)
+      }
+      assert.deepEqual(
+        outcomes.map((md: RecordMetadata) => md.partition),
+        outcomes.map((_, i) => i % 2),
+      )
+      const h = producer.health()
+      assert.ok(h.spool !== null)
+      assert.equal(h.spool.spooledTotal, 200)
+      assert.ok(h.spool.depth > 0)
+      assert.equal(h.verdict === 'ok', false)
+      assert.ok(h.reasons.some((r) => /in the disk spool/.test(r)))
+      assert.equal(producer.metrics()['spool-records-spooled-total'], 200)
+      assert.ok(values(cluster, 't', 0).every((v) => v === 'warm'))
+
+      removeRule()
+      await until(() => producer.health().spool?.depth === 0)
+      assert.equal(producer.metrics()['spool-records-replayed-total']! >= 200, true)
+      for (const p of [0, 1]) {
+        const want = Array.from({ length: 100 }, (_, k) => `v-${2 * k + p}`)
+        const got = firstSeen(values(cluster, 't', p).filter((v) => v !== 'warm'))
+        assert.deepEqual(got, want, `partition ${p}: every record, in send order`)
+        const log = cluster.log('t', p).filter((r) => r.value?.toString() !== 'warm')
+        const first = log.find((r) => r.value?.toString() === `v-${p}`)!
+        assert.equal(first.key?.toString(), `k${p}`)
+      }
+      assert.equal(producer.health().verdict, 'ok', producer.health().reasons.join('; '))
+    } finally {
+      await producer.close()
+      await cluster.close()
+    }
+  })
+
+  test('with the breaker open, sends are spooled inside send(); replayed once it closes, none lost', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1 }] })
+    const dir = await tempDir()
+    const producer = new Producer({
+      ...SHORT,
+      bootstrapServers: cluster.bootstrapServers,
+      circuitBreaker: { failureThreshold: 1, cooldownMs: 200 },
+      spool: { dir, maxBytes: 8 * 1024 * 1024 },
+    })
+    try {
+      await producer.send({ topic: 't', value: 'warm' })
+      const removeRule = cluster.addRule({ apiKey: ApiKey.Produce, dropConnection: 'before' })
+      const first = await producer.send({ topic: 't', value: 'first' })
+      assert.equal(first.spooled, true)
+      await until(() => producer.health().circuit?.state === 'open')
+      const later = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => producer.send({ topic: 't', value: `c-${i}` })),
+      )
+      assert.ok(later.every((md) => md.spooled === true && md.partition === -1))
+      removeRule()
+      await until(() => producer.health().spool?.depth === 0 && producer.health().circuit?.state === 'closed')
+      const got = new Set(values(cluster, 't', 0))
+      for (const v of ['first', ...Array.from({ length: 50 }, (_, i) => `c-${i}`)]) assert.ok(got.has(v), v)
+    } finally {
+      await producer.close()
+      await cluster.close()
+    }
+  })
+
+  test('a second producer on the same dir is refused at construction; a new one replays what the first left', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1 }] })
+    const dir = await tempDir()
+    const settings = {
+      ...SHORT,
+      bootstrapServers: cluster.bootstrapServers,
+      spool: { dir, maxBytes: 8 * 1024 * 1024 },
+    }
+    const a = new Producer(settings)
+    try {
+      assert.throws(
+        () => new Producer(settings),
+        (err: unknown) =>
+          err instanceof SpoolLockedError && /one producer per spool directory/.test(err.message),
+      )
+      const removeRule = cluster.addRule({ apiKey: ApiKey.Produce, dropConnection: 'before' })
+      const spooled = await Promise.all([0, 1, 2].map((i) => a.send({ topic: 't', value: `left-${i}` })))
+      assert.ok(spooled.every((md) => md.spooled === true))
+      await a.close()
+      removeRule()
+      const b = new Producer(settings)
+      try {
+        await until(() => b.health().spool?.depth === 0 && b.health().spool?.open === true)
+        assert.deepEqual(firstSeen(values(cluster, 't', 0)), ['left-0', 'left-1', 'left-2'])
+      } finally {
+        await b.close()
+      }
+    } finally {
+      await a.close()
+      await cluster.close()
+    }
+  })
+
+  test('config: each field is checked, naming it; no spool with transactional.id', () => {
+    const base = { bootstrapServers: 'localhost:9092' }
+    const bad: [unknown, RegExp][] = [
+      [{ maxBytes: 1 << 30 }, /spool\.dir/],
+      [{ dir: '/tmp/x' }, /spool\.maxBytes/],
+      [{ dir: '/tmp/x', maxBytes: 10 }, /spool\.maxBytes/],
+      [{ dir: '/tmp/x', maxBytes: 1 << 30, fsync: 'sometimes' }, /spool\.fsync/],
+      [{ dir: '/tmp/x', maxBytes: 1 << 30, on: ['outage'] }, /spool\.on/],
+      [{ dir: '/tmp/x', maxBytes: 1 << 30, sizeMb: 3 }, /spool\.sizeMb/],
+      ['/tmp/x', /'spool'/],
+    ]
+    for (const [spool, option] of bad) {
+      assert.throws(
+        () => new Producer({ ...base, spool } as never),
+        (err: unknown) => err instanceof ConfigError && option.test(err.message),
+        JSON.stringify(spool),
+      )
+    }
+    assert.throws(
+      () => new Producer({ ...base, transactionalId: 'tx', spool: { dir: '/tmp/x', maxBytes: 1 << 30 } }),
+      (err: unknown) => err instanceof ConfigError && /outside its transaction/.test(err.message),
+    )
+  })
+})
