@@ -174,6 +174,8 @@ export const TIERS = {
   integrationAlone: [
     'test/integration/cluster-failover.test.ts', // 3-broker cluster, SIGKILLs a broker
     'test/integration/memory.test.ts', // 10M records through the shared broker, RSS measured
+    'test/integration/spool-outage.test.ts', // 3-broker cluster, every broker stopped
+    'test/integration/spool-crash.test.ts', // a broker of its own, stopped; SIGKILLs a child producer
   ],
   soak: [
     'test/faults/idempotent-proxy-failover.test.ts',

@@ -12,3 +12,8 @@ export function spoolRecord(i: number): SpoolRecord {
     timestamp: 1_700_000_000_000 + i,
   }
 }
+
+/** The value the crash test's child producer sends as record `i` (test/helpers/spool-producer-child.ts). */
+export function spoolCrashValue(i: number): string {
+  return `c-${i}-`.padEnd(60 + (i % 50), 'x')
+}
