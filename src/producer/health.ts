@@ -95,7 +95,8 @@ export interface HealthInputs {
  *   is reachable (no connection open, and the last attempt failed).
  * - degraded: the breaker is half-open; the metadata is stale (older than 2 x
  *   `metadata.max.age.ms` while topics are in use); buffer use above 90%; partitions in use
- *   without a leader.
+ *   without a leader; records in the disk spool waiting to be replayed, the spool above 90% of
+ *   `spool.maxBytes`, or a spool that could not be opened.
  * - ok: none of these. A producer that has not connected yet (it connects on its first send)
  *   is ok.
  */

@@ -1,6 +1,6 @@
 /**
- * One writer per spool directory: `<dir>/LOCK`, created with O_EXCL and holding the owner's pid
- * and host. A lock whose pid is not running on this host is stale (its producer died) and is
+ * One writer per spool directory: `<dir>/LOCK`, holding the owner's pid and host, created
+ * atomically (written under a private name, then hard-linked to LOCK, which fails if it exists). A lock whose pid is not running on this host is stale (its producer died) and is
  * taken over; a live one, or one held by another Spool in this process, is a SpoolLockedError.
  */
 import {
@@ -13,7 +13,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs'
-import { link, open, readFile, unlink } from 'node:fs/promises'
+import { unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { SpoolLockedError } from '../errors.js'
@@ -27,81 +27,6 @@ export interface SpoolLock {
   /** A lock left by a dead process that this one took over, or null. */
   readonly tookOverFrom: { pid: number; host: string } | null
   release(): Promise<void>
-}
-
-export async function acquireLock(dir: string): Promise<SpoolLock> {
-  const path = join(dir, LOCK_FILE)
-  if (heldHere.has(path)) {
-    throw new SpoolLockedError(
-      `spool directory ${dir} is already open in this process (pid ${process.pid}); one producer per spool directory`,
-      dir,
-      process.pid,
-    )
-  }
-  heldHere.add(path)
-  try {
-    return await lockFile(dir, path)
-  } catch (err) {
-    heldHere.delete(path)
-    throw err
-  }
-}
-
-async function lockFile(dir: string, path: string): Promise<SpoolLock> {
-  let tookOverFrom: { pid: number; host: string } | null = null
-  for (let attempt = 0; ; attempt++) {
-    // Written in full under a private name, then linked: LOCK never exists without its owner.
-    const tmp = join(dir, `${LOCK_FILE}.${process.pid}.tmp`)
-    const fh = await open(tmp, 'w')
-    try {
-      await fh.writeFile(`${process.pid}\n${hostname()}\n`)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    try {
-      await link(tmp, path)
-      break
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err
-      const owner = await readOwner(path)
-      if (owner !== null && (owner.host !== hostname() || isAlive(owner.pid))) {
-        throw new SpoolLockedError(
-          `spool directory ${dir} is locked by process ${owner.pid} on ${owner.host} (${path}); ` +
-            'one producer per spool directory: close the other producer or give this one another spool.dir',
-          dir,
-          owner.pid,
-        )
-      }
-      // Stale (its process is gone), or not a lock file Sluice wrote.
-      tookOverFrom = owner ?? { pid: -1, host: hostname() }
-      await unlink(path).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e
-      })
-    } finally {
-      await unlink(tmp).catch(() => {})
-    }
-  }
-  let released = false
-  return {
-    tookOverFrom,
-    async release() {
-      if (released) return
-      released = true
-      heldHere.delete(path)
-      await unlink(path).catch(() => {})
-    },
-  }
-}
-
-async function readOwner(path: string): Promise<{ pid: number; host: string } | null> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch {
-    return null
-  }
-  return parseOwner(text)
 }
 
 function parseOwner(text: string): { pid: number; host: string } | null {
@@ -122,8 +47,9 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * acquireLock, synchronously (creating `dir` if missing): for a producer's constructor, so that a
- * locked directory is an error at construction.
+ * Takes `dir`'s lock (creating `dir` if missing), synchronously: a producer's constructor calls
+ * it, so that a locked directory is an error at construction. LOCK is written in full under a
+ * private name, then hard-linked into place, so it never exists half-written.
  */
 export function acquireLockSync(dir: string): SpoolLock {
   mkdirSync(dir, { recursive: true })

@@ -12,7 +12,7 @@
  * deletions, the commit file) run one after another on one chain.
  */
 import type { FileHandle } from 'node:fs/promises'
-import { mkdir, open, readdir, readFile, rename, truncate, unlink } from 'node:fs/promises'
+import { open, readdir, readFile, rename, truncate, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { KafkaError, SpoolFullError, SpoolIoError } from '../errors.js'
 import { crc32c } from '../protocol/crc32c.js'
@@ -29,7 +29,7 @@ import {
   scanEntries,
   segmentFileName,
 } from './format.js'
-import { acquireLock, type SpoolLock } from './lock.js'
+import { acquireLockSync, type SpoolLock } from './lock.js'
 
 export type FsyncMode = 'always' | 'interval' | 'never'
 
@@ -162,11 +162,7 @@ export class Spool {
    * `heldLock` (acquireLockSync's), the lock is already taken.
    */
   static async open(options: SpoolOptions, heldLock?: SpoolLock): Promise<Spool> {
-    let lock = heldLock
-    if (lock === undefined) {
-      await mkdir(options.dir, { recursive: true })
-      lock = await acquireLock(options.dir)
-    }
+    const lock = heldLock ?? acquireLockSync(options.dir)
     const spool = new Spool(options, lock)
     try {
       await spool.#recover()

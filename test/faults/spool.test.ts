@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { ConfigError, SpoolLockedError } from '../../src/errors.js'
+import { ConfigError, KafkaError, SpoolFullError, SpoolLockedError } from '../../src/errors.js'
 import { Producer } from '../../src/producer/producer.js'
 import type { RecordMetadata } from '../../src/producer/record.js'
 import { ApiKey } from '../../src/protocol/api-keys.js'
@@ -166,6 +166,61 @@ describe('disk spool against the fake broker', () => {
     } finally {
       await a.close()
       await cluster.close()
+    }
+  })
+
+  test('no broker reachable: records whose metadata never comes are spooled without a partition; a full spool is a SpoolFullError', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const dir = await tempDir()
+    const producer = new Producer({
+      ...SHORT,
+      maxBlockMs: 200,
+      bootstrapServers: '127.0.0.1:1',
+      spool: { dir, maxBytes: 1024 * 1024, segmentBytes: 64 * 1024 },
+    })
+    try {
+      const md = await producer.send({ topic: 'nowhere', key: 'k', value: 'v' })
+      assert.deepEqual(
+        { spooled: md.spooled, partition: md.partition, offset: md.offset },
+        { spooled: true, partition: -1, offset: -1n },
+      )
+      const big = Buffer.alloc(100 * 1024, 1)
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 12 }, () => producer.send({ topic: 'nowhere', value: big })),
+      )
+      const full = outcomes
+        .filter((o) => o.status === 'rejected')
+        .map((o) => (o as PromiseRejectedResult).reason)
+      assert.ok(full.length > 0, 'the 1 MiB spool fills up')
+      for (const err of full) {
+        assert.ok(err instanceof SpoolFullError, String(err))
+        assert.equal(err.code, 'ERR_SPOOL_FULL')
+        assert.equal(err.maybeWritten, false)
+        assert.ok(err.cause instanceof KafkaError && err.cause.code === 'ERR_METADATA_TIMEOUT')
+      }
+      assert.ok(producer.health().spool!.bytes <= 1024 * 1024 + 64)
+    } finally {
+      await producer.close()
+    }
+  })
+
+  test('a cause left out of spool.on fails the record as before', { timeout: TEST_TIMEOUT }, async () => {
+    const dir = await tempDir()
+    const producer = new Producer({
+      ...SHORT,
+      maxBlockMs: 200,
+      bootstrapServers: '127.0.0.1:1',
+      spool: { dir, maxBytes: 1024 * 1024, on: ['delivery-timeout'] },
+    })
+    try {
+      await assert.rejects(producer.send({ topic: 'nowhere', value: 'v' }), (err: unknown) => {
+        assert.ok(err instanceof KafkaError && err.code === 'ERR_METADATA_TIMEOUT')
+        return true
+      })
+      assert.equal(producer.health().spool?.spooledTotal, 0)
+    } finally {
+      await producer.close()
     }
   })
 
