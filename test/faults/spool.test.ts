@@ -6,7 +6,7 @@
  * same directory is refused; a new producer on the directory replays what an earlier one left.
  */
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -225,6 +225,50 @@ describe('disk spool against the fake broker', () => {
       assert.equal(producer.health().spool?.spooledTotal, 0)
     } finally {
       await producer.close()
+    }
+  })
+
+  test('bytes flipped in the spool left by a producer: the next one reports the damaged entry and replays the others in order', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1 }] })
+    const dir = await tempDir()
+    const settings = { ...SHORT, bootstrapServers: cluster.bootstrapServers }
+    const a = new Producer({ ...settings, spool: { dir, maxBytes: 8 * 1024 * 1024 } })
+    const removeRule = cluster.addRule({ apiKey: ApiKey.Produce, dropConnection: 'before' })
+    try {
+      const spooled = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => a.send({ topic: 't', value: `d-${i}`.padEnd(40, '.') })),
+      )
+      assert.ok(spooled.every((md) => md.spooled === true))
+    } finally {
+      await a.close()
+    }
+    // The 11th entry's value gets a flipped byte.
+    const segment = join(dir, (await readdir(dir)).find((n) => n.endsWith('.seg'))!)
+    const bytes = await readFile(segment)
+    let at = -1
+    for (let k = 0; k < 11; k++) at = bytes.indexOf('SLEN', at + 1)
+    const flip = bytes.indexOf('d-10', at)
+    bytes[flip + 3] = bytes[flip + 3]! ^ 0x01
+    await writeFile(segment, bytes)
+
+    removeRule()
+    const logged: string[] = []
+    const logger = { error: (_f: Record<string, unknown>, m: string) => logged.push(m) }
+    const b = new Producer({ ...settings, logger, spool: { dir, maxBytes: 8 * 1024 * 1024 } })
+    try {
+      await until(() => b.health().spool?.open === true && b.health().spool?.depth === 0)
+      assert.equal(b.metrics()['spool-damaged-total'], 1)
+      assert.ok(
+        logged.some((m) => /damaged bytes in the spool/.test(m)),
+        logged.join('; '),
+      )
+      const want = Array.from({ length: 30 }, (_, i) => `d-${i}`.padEnd(40, '.')).filter((_, i) => i !== 10)
+      assert.deepEqual(firstSeen(values(cluster, 't', 0)), want)
+    } finally {
+      await b.close()
+      await cluster.close()
     }
   })
 
