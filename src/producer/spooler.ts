@@ -160,7 +160,7 @@ export class Spooler {
   kick(): void {
     if (this.#replaying || this.#stopped || this.#retryTimer !== null) return
     const spool = this.#spool
-    if (spool === null || spool.stats().depth === 0) return
+    if (spool === null || spool.depth === 0) return
     if (!this.#host.mayReplay()) {
       this.#later()
       return
@@ -178,7 +178,7 @@ export class Spooler {
   #replayEnded(ok: boolean): void {
     this.#replaying = false
     if (this.#stopped) return
-    const depth = this.#spool?.stats().depth ?? 0
+    const depth = this.#spool?.depth ?? 0
     if (ok) {
       this.#backoffMs = REPLAY_BACKOFF_MS
       if (depth > 0) this.kick()

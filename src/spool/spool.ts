@@ -186,6 +186,11 @@ export class Spool {
     return this.#lock.tookOverFrom
   }
 
+  /** Entries not yet replayed and acknowledged (stats().depth, without the object). */
+  get depth(): number {
+    return this.#depth
+  }
+
   stats(): SpoolStats {
     return {
       depth: this.#depth,
