@@ -112,6 +112,14 @@ export class Producer<
   readonly #breaker: CircuitBreaker | null
   /** The disk spool; null unless `spool` is set. */
   readonly #spooler: Spooler | null
+  /**
+   * Settles once every batch incomplete when it was made is done (delivered, failed or spooled):
+   * records spooled before reaching a batch wait for it, so they enter the spool after the
+   * records sent before them. Null when none is pending.
+   */
+  #spoolBarrier: Promise<void> | null = null
+  /** Bytes of the records waiting for #spoolBarrier; at most buffer.memory. */
+  #heldForSpool = 0
   #closed = false
   #closing: Promise<void> | null = null
   /** Gives up close()'s waits early: a close() signal fired. */
@@ -550,7 +558,41 @@ export class Producer<
       this.#failRecord(completion, err instanceof Error ? err : new Error(String(err)))
       return
     }
-    this.#spooler!.spool(entry, completion, failure, this.#settleSpooled)
+    this.#spoolAfterBatches(entry, completion, failure)
+  }
+
+  /**
+   * Spools a record that never reached a batch, after the batches queued before it are done (they
+   * may be spooled when they expire: their records go first, keeping the order per partition).
+   * Records waiting so hold at most buffer.memory; past it a record fails with
+   * BufferExhaustedError (not written, not spooled).
+   */
+  #spoolAfterBatches(entry: SpoolRecord, completion: Completion, failure: KafkaError): void {
+    const spooler = this.#spooler!
+    if (this.#spoolBarrier === null && this.#accumulator.incomplete.size > 0) {
+      const barrier: Promise<void> = this.#accumulator.awaitIncomplete().then(() => {
+        if (this.#spoolBarrier === barrier) this.#spoolBarrier = null
+      })
+      this.#spoolBarrier = barrier
+    }
+    const barrier = this.#spoolBarrier
+    if (barrier === null) {
+      spooler.spool(entry, completion, failure, this.#settleSpooled)
+      return
+    }
+    const bytes = pendingBytes(entry.key, entry.value, [])
+    if (this.#heldForSpool + bytes > this.config.bufferMemory) {
+      const err = new BufferExhaustedError(
+        `records waiting to be spooled (behind the batches queued before them) hold buffer.memory=${this.config.bufferMemory}: this one was neither written nor spooled; the record failed first with: ${failure.message}`,
+      )
+      settle(completion, err, this.#log.warning)
+      return
+    }
+    this.#heldForSpool += bytes
+    const after = barrier.finally(() => {
+      this.#heldForSpool -= bytes
+    })
+    spooler.spool(entry, completion, failure, this.#settleSpooled, after)
   }
 
   /** Settles a record the spool took (or could not take). */
@@ -1011,7 +1053,7 @@ export class Producer<
     if (spooler !== null && p?.serialized === true && !isReplay(completion) && spooler.takes(err)) {
       const r = p.record
       const entry = toSpoolRecord(r.topic, r.partition ?? null, p.key, p.value, p.headers, p.timestamp)
-      spooler.spool(entry, completion, toKafkaError(err), this.#settleSpooled)
+      this.#spoolAfterBatches(entry, completion, toKafkaError(err))
       return
     }
     this.#metrics.failedBeforeBatch(Date.now())

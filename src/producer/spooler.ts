@@ -129,10 +129,17 @@ export class Spooler {
   /**
    * Appends `record` and settles `completion`: spooled (metadata with `spooled: true`, offset
    * -1), or, when it could not be appended, an error that says it was not spooled (SpoolFullError,
-   * SpoolIoError) with `maybeWritten` from `failure`, the error that sent it here.
+   * SpoolIoError) with `maybeWritten` from `failure`, the error that sent it here. With `after`,
+   * the append waits for it (records refused in send() wait for the batches queued before them).
    */
-  spool(record: SpoolRecord, completion: Completion, failure: KafkaError, settle: Settle): void {
-    const done = this.#append(record).then(
+  spool(
+    record: SpoolRecord,
+    completion: Completion,
+    failure: KafkaError,
+    settle: Settle,
+    after?: Promise<void>,
+  ): void {
+    const done = this.#append(record, after).then(
       () => {
         this.#spooledTotal++
         this.#later()
@@ -150,7 +157,9 @@ export class Spooler {
     done.finally(() => this.#appending.delete(done))
   }
 
-  async #append(record: SpoolRecord): Promise<number> {
+  /** Appends `record`, after `after` has settled when given (appends keep their call order). */
+  async #append(record: SpoolRecord, after: Promise<void> | undefined): Promise<number> {
+    if (after !== undefined) await after
     const spool = this.#spool ?? (await this.#opening)
     if (spool === null) throw this.#openError!
     return spool.append(record)

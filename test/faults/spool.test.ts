@@ -103,7 +103,7 @@ describe('disk spool against the fake broker', () => {
     }
   })
 
-  test('with the breaker open, sends are spooled inside send(); replayed once it closes, none lost', {
+  test('with the breaker open, refused sends are spooled after the records queued before them, and replayed in send order once it closes', {
     timeout: TEST_TIMEOUT,
   }, async () => {
     const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1 }] })
@@ -117,21 +117,21 @@ describe('disk spool against the fake broker', () => {
     try {
       await producer.send({ topic: 't', value: 'warm' })
       const removeRule = cluster.addRule({ apiKey: ApiKey.Produce, dropConnection: 'before' })
-      const first = await producer.send({ topic: 't', value: 'first' })
-      assert.equal(first.spooled, true)
+      // Queued in batches; their lost requests open the breaker; they expire and are spooled.
+      const queued = Array.from({ length: 5 }, (_, i) => producer.send({ topic: 't', value: `q-${i}` }))
       await until(() => producer.health().circuit?.state === 'open')
-      const later = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => producer.send({ topic: 't', value: `c-${i}` })),
-      )
-      // Refused by the open breaker: spooled in send(), no partition yet. (If the cooldown has
-      // passed meanwhile, the first one goes through as the probe and is spooled by its batch's
-      // expiry, with the batch's partition.)
-      assert.ok(later.every((md) => md.spooled === true && (md.partition === -1 || md.partition === 0)))
-      assert.ok(later.filter((md) => md.partition === -1).length >= 49)
+      // Refused by the breaker (or, if the cooldown has passed, the first one is the probe):
+      // spooled once the batches queued before them are done.
+      const refused = Array.from({ length: 50 }, (_, i) => producer.send({ topic: 't', value: `c-${i}` }))
+      const outcomes = await Promise.all([...queued, ...refused])
+      assert.ok(outcomes.every((md) => md.spooled === true && md.offset === -1n))
+      assert.equal(producer.metrics()['spool-records-spooled-total'], 55)
       removeRule()
       await until(() => producer.health().spool?.depth === 0 && producer.health().circuit?.state === 'closed')
-      const got = new Set(values(cluster, 't', 0))
-      for (const v of ['first', ...Array.from({ length: 50 }, (_, i) => `c-${i}`)]) assert.ok(got.has(v), v)
+      assert.deepEqual(
+        firstSeen(values(cluster, 't', 0)).filter((v) => v !== 'warm'),
+        [...Array.from({ length: 5 }, (_, i) => `q-${i}`), ...Array.from({ length: 50 }, (_, i) => `c-${i}`)],
+      )
     } finally {
       await producer.close()
       await cluster.close()
