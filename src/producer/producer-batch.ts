@@ -62,6 +62,8 @@ export class ProducerBatch {
   state: BatchState = 'queued'
   /** Produce attempts made so far. */
   attempts = 0
+  /** The accumulator's count of batches made when this one was (the disk spool orders by it). */
+  madeAt = 0
   /** Not to be sent again before this time (retry backoff). */
   retryAt = 0
   /** Idempotence: the sequence of the first record, assigned when first drained; -1 if none. */

@@ -118,6 +118,13 @@ export class Producer<
    * records sent before them. Null when none is pending.
    */
   #spoolBarrier: Promise<void> | null = null
+  /** The accumulator's batchesMade when #spoolBarrier was made: a batch made since is waited for too. */
+  #spoolBarrierAt = 0
+  /**
+   * The barriers not yet settled, oldest first, with their batchesMade: a batch made after one
+   * was (a half-open breaker's probe) is spooled after it, behind the records refused before it.
+   */
+  #barriers: { at: number; promise: Promise<void> }[] = []
   /** Bytes of the records waiting for #spoolBarrier; at most buffer.memory. */
   #heldForSpool = 0
   #closed = false
@@ -569,11 +576,27 @@ export class Producer<
    */
   #spoolAfterBatches(entry: SpoolRecord, completion: Completion, failure: KafkaError): void {
     const spooler = this.#spooler!
-    if (this.#spoolBarrier === null && this.#accumulator.incomplete.size > 0) {
-      const barrier: Promise<void> = this.#accumulator.awaitIncomplete().then(() => {
+    const acc = this.#accumulator
+    // A new barrier when there is none, or when batches were made since (a half-open breaker's
+    // probe, a record that got memory): it waits for the previous one and for every batch now.
+    if (
+      acc.incomplete.size > 0 &&
+      (this.#spoolBarrier === null || acc.batchesMade !== this.#spoolBarrierAt)
+    ) {
+      const previous = this.#spoolBarrier
+      const now = acc.awaitIncomplete()
+      // Records sent from now on make new batches, which are spooled after this barrier.
+      acc.sealAll()
+      const entry = { at: acc.batchesMade, promise: null as unknown as Promise<void> }
+      const barrier: Promise<void> = (previous === null ? now : Promise.all([previous, now])).then(() => {
         if (this.#spoolBarrier === barrier) this.#spoolBarrier = null
+        const i = this.#barriers.indexOf(entry)
+        if (i >= 0) this.#barriers.splice(0, i + 1)
       })
+      entry.promise = barrier
+      this.#barriers.push(entry)
       this.#spoolBarrier = barrier
+      this.#spoolBarrierAt = acc.batchesMade
     }
     const barrier = this.#spoolBarrier
     if (barrier === null) {
@@ -611,6 +634,15 @@ export class Producer<
     const spooler = this.#spooler
     if (spooler === null || !spooler.takes(err)) return false
     const failure = toKafkaError(err)
+    // Made after records were refused and wait for a barrier: it goes after them.
+    let after: Promise<void> | undefined
+    for (let i = this.#barriers.length - 1; i >= 0; i--) {
+      const b = this.#barriers[i]!
+      if (b.at < batch.madeAt) {
+        after = b.promise
+        break
+      }
+    }
     for (const { record, completion } of batch.takeRecords()) {
       if (completion === null) continue
       if (isReplay(completion)) {
@@ -630,6 +662,7 @@ export class Producer<
         completion,
         failure,
         this.#settleSpooled,
+        after,
       )
     }
     return true

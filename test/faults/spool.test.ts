@@ -14,6 +14,7 @@ import { ConfigError, KafkaError, SpoolFullError, SpoolLockedError } from '../..
 import { Producer } from '../../src/producer/producer.js'
 import type { RecordMetadata } from '../../src/producer/record.js'
 import { ApiKey } from '../../src/protocol/api-keys.js'
+import { Spool } from '../../src/spool/spool.js'
 import { type FakeCluster, startFakeCluster } from '../fakes/fake-broker.js'
 import { QUICK, TEST_TIMEOUT } from './support.js'
 
@@ -135,6 +136,61 @@ describe('disk spool against the fake broker', () => {
     } finally {
       await producer.close()
       await cluster.close()
+    }
+  })
+
+  test('the breaker opening and probing while 20k records are sent to 6 partitions: the spool holds each partition in send order', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 6 }] })
+    const dir = await tempDir()
+    const producer = new Producer({
+      ...QUICK,
+      lingerMs: 5,
+      requestTimeoutMs: 1_000,
+      deliveryTimeoutMs: 3_000,
+      circuitBreaker: { failureThreshold: 5, cooldownMs: 200 },
+      bootstrapServers: cluster.bootstrapServers,
+      spool: { dir, maxBytes: 64 * 1024 * 1024 },
+    })
+    const n = 20_000
+    let settled = 0
+    const failed: string[] = []
+    try {
+      await producer.send({ topic: 't', value: 'warm' })
+      cluster.addRule({ apiKey: ApiKey.Produce, dropConnection: 'before' })
+      for (let i = 0; i < n; i++) {
+        producer.send({ topic: 't', partition: i % 6, value: `r-${i}` }, (err, md) => {
+          settled++
+          if (err !== null || md?.spooled !== true) failed.push(`r-${i}: ${err?.message ?? 'written'}`)
+        })
+        // Pauses let the breaker open, cool down and let a probe through, several times.
+        if (i % 1000 === 0) await new Promise((r) => setTimeout(r, 50))
+      }
+      await until(() => settled === n)
+      assert.deepEqual(failed.slice(0, 3), [])
+    } finally {
+      await producer.close()
+      await cluster.close()
+    }
+    const spool = await Spool.open({ dir, maxBytes: 64 * 1024 * 1024, fsync: 'never' })
+    try {
+      const order: number[][] = Array.from({ length: 6 }, () => [])
+      for (let got = await spool.read(5000); got.length > 0; got = await spool.read(5000)) {
+        for (const e of got) {
+          const v = Buffer.from(e.record.value!).toString()
+          if (v.startsWith('r-'))
+            order[e.record.partition ?? Number(v.slice(2)) % 6]!.push(Number(v.slice(2)))
+        }
+      }
+      for (const [p, o] of order.entries()) {
+        const firsts = [...new Set(o)]
+        assert.equal(firsts.length, Math.floor(n / 6) + (p < n % 6 ? 1 : 0), `partition ${p}: every record`)
+        for (let k = 1; k < firsts.length; k++)
+          assert.ok(firsts[k - 1]! < firsts[k]!, `partition ${p}: r-${firsts[k - 1]} before r-${firsts[k]}`)
+      }
+    } finally {
+      await spool.close()
     }
   })
 
