@@ -49,6 +49,7 @@ export const TIERS = {
     'test/faults/errors.test.ts',
     'test/faults/idempotence.test.ts',
     'test/faults/settle-once.test.ts',
+    'test/faults/spool.test.ts', // temp directories
     'test/faults/timeouts.test.ts',
     'test/faults/bounds.test.ts',
     'test/faults/transactions.test.ts',
@@ -90,6 +91,9 @@ export const TIERS = {
     'test/schema-registry/protobuf.test.ts', // a node:http server on loopback stands in for the registry
     'test/schema-registry/proto-printer.test.ts', // runs the buf CLI (node_modules/.bin/buf)
     'test/producer/txn-sequences.test.ts',
+    'test/spool/format.test.ts',
+    'test/spool/spool.test.ts', // temp directories
+    'test/spool/crash.test.ts', // SIGKILLs a child process (test/helpers/spool-child.ts) mid-append
     'test/producer/txn-idempotence.test.ts',
     'test/metrics/producer-metrics.test.ts',
     'test/metrics/hand-computed.test.ts',
@@ -172,6 +176,8 @@ export const TIERS = {
   integrationAlone: [
     'test/integration/cluster-failover.test.ts', // 3-broker cluster, SIGKILLs a broker
     'test/integration/memory.test.ts', // 10M records through the shared broker, RSS measured
+    'test/integration/spool-outage.test.ts', // 3-broker cluster, every broker stopped
+    'test/integration/spool-crash.test.ts', // a broker of its own, stopped; SIGKILLs a child producer
   ],
   soak: [
     'test/faults/idempotent-proxy-failover.test.ts',

@@ -20,6 +20,9 @@ export type ClientErrorCode =
   | 'ERR_PARTITIONER'
   | 'ERR_BUFFER_EXHAUSTED'
   | 'ERR_CIRCUIT_OPEN'
+  | 'ERR_SPOOL_FULL'
+  | 'ERR_SPOOL_LOCKED'
+  | 'ERR_SPOOL_IO'
   | 'ERR_PRODUCER_CLOSED'
   | 'ERR_PRODUCER_FENCED'
   | 'ERR_TRANSACTION_ABORTABLE'
@@ -213,6 +216,54 @@ export class CircuitOpenError extends KafkaError {
     super(message, 'ERR_CIRCUIT_OPEN', { retriable: true, ...options })
     this.state = state
     this.retryAt = retryAt
+  }
+}
+
+/**
+ * The disk spool (`spool`) has no room for this record within `spool.maxBytes`: the record was
+ * neither written to Kafka nor spooled (`maybeWritten` false). Retriable: room comes back as the
+ * spool is replayed to the cluster. `bytes` is the spool's size on disk when it refused, `needed`
+ * the size of the entry that did not fit.
+ */
+export class SpoolFullError extends KafkaError {
+  readonly bytes: number
+  readonly maxBytes: number
+  readonly needed: number
+  constructor(
+    message: string,
+    bytes: number,
+    maxBytes: number,
+    needed: number,
+    options: KafkaErrorOptions = {},
+  ) {
+    super(message, 'ERR_SPOOL_FULL', { retriable: true, ...options })
+    this.bytes = bytes
+    this.maxBytes = maxBytes
+    this.needed = needed
+  }
+}
+
+/**
+ * The spool directory is locked by another producer (a live process, or another producer in
+ * this one): one writer per directory. `pid` is the holder's process id.
+ */
+export class SpoolLockedError extends KafkaError {
+  readonly dir: string
+  readonly pid: number
+  constructor(message: string, dir: string, pid: number) {
+    super(message, 'ERR_SPOOL_LOCKED')
+    this.dir = dir
+    this.pid = pid
+  }
+}
+
+/**
+ * The spool could not read or write its files (disk full, permissions, the directory removed):
+ * `cause` is the file system's error. A record that fails with it was not spooled.
+ */
+export class SpoolIoError extends KafkaError {
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, 'ERR_SPOOL_IO', options)
   }
 }
 

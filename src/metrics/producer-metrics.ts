@@ -382,6 +382,7 @@ export class ProducerMetrics {
       },
     )
     m.circuitBreaker({ state: zero, consecutiveFailures: zero })
+    m.spool({ depth: zero, bytes: zero, spooled: zero, replayed: zero, damaged: zero })
     m.#topic('catalog')
     m.#node({ nodeId: 'node-0' })
     return m.snapshot()
@@ -439,6 +440,46 @@ export class ProducerMetrics {
       opened: (now) => opened.record(1, now),
       rejected: (now) => rejected.record(1, now),
     }
+  }
+
+  /**
+   * The disk spool's metrics (Sluice's own, in producer-metrics), registered only when the
+   * producer has a spool; all read when asked.
+   */
+  spool(read: {
+    depth(): number
+    bytes(): number
+    spooled(): number
+    replayed(): number
+    damaged(): number
+  }): void {
+    const r = this.registry
+    const tags = this.#tags
+    const gauge = (name: string, description: string, measure: () => number) =>
+      r.register({ name, group: PRODUCER_GROUP, tags, description }, measure)
+    gauge(
+      'spool-depth',
+      'Sluice: records in the disk spool not yet replayed and acknowledged; not a Java metric',
+      () => read.depth(),
+    )
+    gauge('spool-bytes', "Sluice: bytes of the disk spool's segment files; not a Java metric", () =>
+      read.bytes(),
+    )
+    gauge(
+      'spool-records-spooled-total',
+      'Sluice: the total number of records that could not be delivered and were appended to the disk spool; not a Java metric',
+      () => read.spooled(),
+    )
+    gauge(
+      'spool-records-replayed-total',
+      'Sluice: the total number of spooled records replayed and acknowledged by Kafka; not a Java metric',
+      () => read.replayed(),
+    )
+    gauge(
+      'spool-damaged-total',
+      'Sluice: the total number of damaged stretches found in the disk spool (CRC, torn write); not a Java metric',
+      () => read.damaged(),
+    )
   }
 
   #topic(topic: string): TopicSensors {

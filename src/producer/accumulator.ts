@@ -13,6 +13,11 @@ export interface AccumulatorOptions {
   onMemoryReleased: () => void
   /** Where a send callback that throws is reported (default: process.emitWarning). */
   warn?: Warn
+  /**
+   * A batch fails for good: true when this took its records (ProducerBatch.takeRecords, for the
+   * disk spool) and settled them itself, false to let the batch fail them with `err`.
+   */
+  takeFailed?: (batch: ProducerBatch, err: Error) => boolean
 }
 
 export interface AppendResult {
@@ -33,6 +38,8 @@ export class RecordAccumulator {
   readonly queues: PartitionQueue[] = []
   /** Batches not yet completed or failed, queued or in flight. */
   readonly incomplete = new Set<ProducerBatch>()
+  /** Batches made so far (new ones and the parts of split ones): tells a waiter that new ones came. */
+  batchesMade = 0
   #flushing = 0
   /** Set while sends wait for memory: every batch is then ready, to free memory sooner. */
   exhausted = false
@@ -87,7 +94,19 @@ export class RecordAccumulator {
     this.#countQueued(batch)
     q.push(batch)
     this.incomplete.add(batch)
+    batch.madeAt = ++this.batchesMade
     return { bytes, newBatch: true }
+  }
+
+  /**
+   * Closes every open batch to more records (the disk spool: a record refused now must not be
+   * overtaken by one sent later that joins an older batch).
+   */
+  sealAll(): void {
+    for (const q of this.queues) {
+      const last = q.last
+      if (last !== undefined && last.state === 'queued') q.seal(last)
+    }
   }
 
   /** Whether the head batch of `q` may be sent now, and if not, when it will be (ms epoch). */
@@ -112,6 +131,7 @@ export class RecordAccumulator {
     for (const part of parts) {
       this.#countQueued(part)
       this.incomplete.add(part)
+      part.madeAt = ++this.batchesMade
     }
     this.queue(batch.topic, batch.partition).replace(batch, parts)
     this.#release(batch)
@@ -133,7 +153,8 @@ export class RecordAccumulator {
   fail(batch: ProducerBatch, err: Error): boolean {
     if (!this.queue(batch.topic, batch.partition).settle(batch)) return false
     try {
-      batch.fail(err, this.#options.warn ?? processWarning)
+      if (this.#options.takeFailed?.(batch, err) !== true)
+        batch.fail(err, this.#options.warn ?? processWarning)
     } finally {
       this.#release(batch)
     }

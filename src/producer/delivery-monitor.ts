@@ -32,12 +32,15 @@ export interface DeliveryMonitorOptions {
   /** Emits the producer's 'circuit' event. */
   readonly emit: (event: CircuitEvent) => void
   readonly clock?: BreakerClock
+  /** A batch was acknowledged (after the breaker heard of it). */
+  readonly onDelivered?: () => void
 }
 
 export class DeliveryMonitor implements DeliveryObserver {
   /** The circuit breaker; null unless configured. */
   readonly breaker: CircuitBreaker | null
   readonly #log: Log
+  readonly #onDelivered: (() => void) | undefined
   /** When a batch of each topic was last acknowledged. */
   readonly #lastProduced = new Map<string, number>()
   #lastConnectedAt = 0
@@ -46,6 +49,7 @@ export class DeliveryMonitor implements DeliveryObserver {
 
   constructor(options: DeliveryMonitorOptions) {
     this.#log = options.log
+    this.#onDelivered = options.onDelivered
     const settings = options.circuitBreaker
     this.breaker = settings === null ? null : this.#makeBreaker(settings, options)
   }
@@ -83,6 +87,7 @@ export class DeliveryMonitor implements DeliveryObserver {
   delivered(topic: string): void {
     this.#lastProduced.set(topic, Date.now())
     this.breaker?.success()
+    this.#onDelivered?.()
   }
 
   /** A batch failed for good, or a request failed unanswered (the sender). */

@@ -4,6 +4,7 @@
  * are tested without a cluster. `sluice/health` serves it to liveness and readiness probes.
  */
 import type { CircuitStatus } from './circuit-breaker.js'
+import type { SpoolStatus } from './spooler.js'
 
 export type HealthVerdict = 'ok' | 'degraded' | 'down'
 
@@ -53,6 +54,11 @@ export interface ProducerHealth {
   readonly partitionsWithoutLeader: readonly string[]
   /** The circuit breaker's state; null without one. */
   readonly circuit: CircuitStatus | null
+  /**
+   * The disk spool: `depth` records waiting to be replayed, its bytes and bound, counts since the
+   * start; null without one.
+   */
+  readonly spool: SpoolStatus | null
   /** The error that failed the producer for good (fenced, fatal), if any. */
   readonly fatalError: string | null
 }
@@ -80,6 +86,7 @@ export interface HealthInputs {
   /** Partitions of the topics in use without a leader. */
   readonly partitionsWithoutLeader: readonly string[]
   readonly circuit: CircuitStatus | null
+  readonly spool?: SpoolStatus | null
 }
 
 /**
@@ -88,7 +95,8 @@ export interface HealthInputs {
  *   is reachable (no connection open, and the last attempt failed).
  * - degraded: the breaker is half-open; the metadata is stale (older than 2 x
  *   `metadata.max.age.ms` while topics are in use); buffer use above 90%; partitions in use
- *   without a leader.
+ *   without a leader; records in the disk spool waiting to be replayed, the spool above 90% of
+ *   `spool.maxBytes`, or a spool that could not be opened.
  * - ok: none of these. A producer that has not connected yet (it connects on its first send)
  *   is ok.
  */
@@ -126,6 +134,15 @@ export function assess(i: HealthInputs): ProducerHealth {
       leaderless.length > LEADERLESS_LISTED ? ` and ${leaderless.length - LEADERLESS_LISTED} more` : ''
     degraded.push(`${leaderless.length} partition(s) without a leader: ${listed}${more}`)
   }
+  const s = i.spool ?? null
+  if (s !== null) {
+    if (s.error !== null) degraded.push(`the disk spool could not be used: ${s.error}`)
+    if (s.depth > 0) degraded.push(`${s.depth} record(s) in the disk spool waiting to be replayed`)
+    if (s.bytes > BUFFER_DEGRADED_RATIO * s.maxBytes)
+      degraded.push(
+        `the disk spool is ${Math.round((s.bytes / s.maxBytes) * 100)}% full (spool.maxBytes=${s.maxBytes})`,
+      )
+  }
   const verdict: HealthVerdict = down.length > 0 ? 'down' : degraded.length > 0 ? 'degraded' : 'ok'
   return {
     verdict,
@@ -150,6 +167,7 @@ export function assess(i: HealthInputs): ProducerHealth {
     lastProduced: Object.fromEntries(i.lastProduced),
     partitionsWithoutLeader: leaderless.slice(0, LEADERLESS_LISTED),
     circuit: c,
+    spool: s,
     fatalError: i.fatalError,
   }
 }

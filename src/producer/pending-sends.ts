@@ -69,8 +69,8 @@ export interface PendingSendsHost {
   topic(topic: string): TopicMetadata | undefined
   /** Appends the record to its partition's batch; false when memory is short. May throw. */
   append(p: PendingSend, meta: TopicMetadata, now: number): boolean
-  /** A record failed before reaching a batch. */
-  fail(completion: Completion, err: Error): void
+  /** A record failed before reaching a batch (`p`: the record, when it waited). */
+  fail(completion: Completion, err: Error, p?: PendingSend): void
   /** A record started waiting for memory. */
   onWaitForMemory(): void
   /** No record waits for memory any more. */
@@ -362,7 +362,7 @@ export class PendingSends {
   /** The record fails (told to the host). */
   #fail(p: PendingSend, err: Error): void {
     this.#leave(p)
-    this.#host.fail(p.completion, err)
+    this.#host.fail(p.completion, err, p)
   }
 
   /** The record fails with everything else pending (not told to the host). */

@@ -3,7 +3,7 @@ import { type KafkaError, toKafkaError } from '../errors.js'
 import { processWarning, type Warn } from '../logging.js'
 import { BATCH_HEADER_SIZE, writeBatchHeader } from '../records/batch-header.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
-import { decodeRecordBatch } from '../records/record-batch-decoder.js'
+import { type DecodedRecord, decodeRecordBatch } from '../records/record-batch-decoder.js'
 import type { RecordMetadata, SendCallback } from './record.js'
 
 /** How one record learns its outcome: a promise's settle functions, or a user callback. */
@@ -62,6 +62,8 @@ export class ProducerBatch {
   state: BatchState = 'queued'
   /** Produce attempts made so far. */
   attempts = 0
+  /** The accumulator's count of batches made when this one was (the disk spool orders by it). */
+  madeAt = 0
   /** Not to be sent again before this time (retry backoff). */
   retryAt = 0
   /** Idempotence: the sequence of the first record, assigned when first drained; -1 if none. */
@@ -232,6 +234,18 @@ export class ProducerBatch {
     this.#completions.fill(null, 0, records.length)
     this.#signalDone?.()
     return parts
+  }
+
+  /**
+   * Takes the records out, decoded, each with its completion (for the disk spool): the batch
+   * must then never settle them. Called instead of fail(), by the accumulator.
+   */
+  takeRecords(): { record: DecodedRecord; completion: Completion }[] {
+    const records = decodeRecordBatch(this.#builder.build()).records
+    const out = records.map((record, i) => ({ record, completion: this.#completions[i] ?? null }))
+    this.#completions.fill(null, 0, records.length)
+    this.#signalDone?.()
+    return out
   }
 
   /** Stamps producer id, epoch and base sequence; `transactional` sets the batch's flag. */

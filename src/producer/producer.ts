@@ -4,6 +4,8 @@ import type { PartitionMetadata, TopicMetadata } from '../cluster/cluster-snapsh
 import { MetadataManager } from '../cluster/metadata-manager.js'
 import { type SendContext, sendChannel } from '../diagnostics.js'
 import {
+  BufferExhaustedError,
+  CircuitOpenError,
   InvalidRecordError,
   type KafkaError,
   PartitionerError,
@@ -13,6 +15,7 @@ import {
   TransactionAbortableError,
   TransactionAbortedError,
   TransactionStateError,
+  toKafkaError,
 } from '../errors.js'
 import { errorFields, Log } from '../logging.js'
 import { toOpenMetrics } from '../metrics/openmetrics.js'
@@ -21,6 +24,7 @@ import type { Metric } from '../metrics/registry.js'
 import { ConnectionPool } from '../network/connection-pool.js'
 import { RecordBatchBuilder, type RecordHeader } from '../records/record-batch-builder.js'
 import { type ResolvedSecurity, resolveSecurity } from '../security/settings.js'
+import type { SpoolEntry, SpoolRecord } from '../spool/format.js'
 import { timerDelay } from '../timers.js'
 import { RecordAccumulator } from './accumulator.js'
 import type { CircuitBreaker, CircuitEvent } from './circuit-breaker.js'
@@ -38,7 +42,7 @@ import { ProducerInterceptors, setInterceptedPartition } from './interceptors.js
 import { MemoryBudget } from './memory.js'
 import { BuiltInPartitioner, type CustomPartitioner, callCustomPartitioner } from './partitioner.js'
 import { abortError, type PendingSend, PendingSends, pendingBytes, settle } from './pending-sends.js'
-import type { Completion } from './producer-batch.js'
+import { type Completion, type ProducerBatch, safeCall } from './producer-batch.js'
 import type {
   CloseOptions,
   FlushOptions,
@@ -50,6 +54,7 @@ import type {
 import { checkRecord, describeValue, notABatchError, notARecordError } from './record-fields.js'
 import { Sender } from './sender.js'
 import { resolveSerializer, type Serializer, type SerializerInput, serialize } from './serializers.js'
+import { isReplay, markReplay, type Settle, Spooler } from './spooler.js'
 import type { DefaultTopicChunk } from './streams/chunks.js'
 import { type SendAllOptions, type SendAllResult, sendAll } from './streams/send-all.js'
 import { ProducerWritable, type WritableOptions } from './streams/writable.js'
@@ -105,6 +110,23 @@ export class Producer<
   readonly #monitor: DeliveryMonitor
   /** The circuit breaker; null unless `circuitBreaker` is set (send() then costs one comparison). */
   readonly #breaker: CircuitBreaker | null
+  /** The disk spool; null unless `spool` is set. */
+  readonly #spooler: Spooler | null
+  /**
+   * Settles once every batch incomplete when it was made is done (delivered, failed or spooled):
+   * records spooled before reaching a batch wait for it, so they enter the spool after the
+   * records sent before them. Null when none is pending.
+   */
+  #spoolBarrier: Promise<void> | null = null
+  /** The accumulator's batchesMade when #spoolBarrier was made: a batch made since is waited for too. */
+  #spoolBarrierAt = 0
+  /**
+   * The barriers not yet settled, oldest first, with their batchesMade: a batch made after one
+   * was (a half-open breaker's probe) is spooled after it, behind the records refused before it.
+   */
+  #barriers: { at: number; promise: Promise<void> }[] = []
+  /** Bytes of the records waiting for #spoolBarrier; at most buffer.memory. */
+  #heldForSpool = 0
   #closed = false
   #closing: Promise<void> | null = null
   /** Gives up close()'s waits early: a close() signal fired. */
@@ -134,7 +156,11 @@ export class Producer<
       circuitBreaker: c.circuitBreaker,
       metrics: this.#metrics,
       log: this.#log,
-      emit: (e) => this.emit('circuit', e),
+      emit: (e) => {
+        if (e.state !== 'open') this.#spooler?.kick()
+        this.emit('circuit', e)
+      },
+      onDelivered: () => this.#spooler?.kick(),
     })
     this.#breaker = this.#monitor.breaker
     this.#pool = new ConnectionPool({
@@ -171,7 +197,7 @@ export class Producer<
       topic: (topic) => this.#metadata.snapshot.topic(topic),
       append: (w, meta, now) =>
         this.#append(w.record, w.key, w.value, w.headers, w.timestamp, w.completion, meta, now),
-      fail: (completion, err) => this.#failRecord(completion, err),
+      fail: (completion, err, p) => this.#failRecord(completion, err, p),
       onMetadataWaited: (ms) => this.#metrics.metadataWaited(ms * 1e6),
       onMemoryWaited: (ms, now) => this.#metrics.bufferWaited(ms * 1e6, now),
       onBufferExhausted: (now) => this.#metrics.bufferExhausted(now),
@@ -197,6 +223,7 @@ export class Producer<
       memory: this.#memory,
       onMemoryReleased: () => this.#pending.serve(),
       warn: this.#log.warning,
+      takeFailed: (batch, err) => this.#spoolBatch(batch, err),
     })
     this.#partitioner = new BuiltInPartitioner(c.batchSize, c.partitionerIgnoreKeys, {
       adaptive: c.partitionerAdaptivePartitioningEnable,
@@ -240,6 +267,25 @@ export class Producer<
     this.#valueSerializer = resolveSerializer(c.valueSerializer)
     this.#preparing =
       typeof this.#keySerializer.prepare === 'function' || typeof this.#valueSerializer.prepare === 'function'
+    // Last: it takes the spool directory's lock (a SpoolLockedError from here) and opens it.
+    this.#spooler =
+      c.spool === null
+        ? null
+        : new Spooler(c.spool, {
+            log: this.#log,
+            send: (entry, completion) => this.#sendSpooled(entry, completion),
+            mayReplay: () => !this.#closed && (this.#breaker === null || this.#breaker.state !== 'open'),
+          })
+    if (this.#spooler !== null) {
+      const spooler = this.#spooler
+      this.#metrics.spool({
+        depth: () => spooler.status().depth,
+        bytes: () => spooler.status().bytes,
+        spooled: () => spooler.status().spooledTotal,
+        replayed: () => spooler.status().replayedRecordsTotal,
+        damaged: () => spooler.status().damagedTotal,
+      })
+    }
   }
 
   /**
@@ -482,7 +528,198 @@ export class Producer<
       if (known) pending.enqueueForMemory(entry)
       else pending.enqueueForMetadata(topic, entry)
     } catch (err) {
+      if (
+        this.#spooler !== null &&
+        (err instanceof CircuitOpenError || err instanceof BufferExhaustedError) &&
+        this.#spooler.takes(err)
+      ) {
+        this.#spoolUnsent(record, completion, extraHeaders, err)
+        return
+      }
       this.#failRecord(completion, err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  /**
+   * A record refused before it was serialized (the breaker is open, the waiting records hold
+   * buffer.memory) goes to the spool: serialized now, appended, settled as spooled.
+   */
+  #spoolUnsent(
+    record: ProducerRecord,
+    completion: Exclude<Completion, null>,
+    extraHeaders: readonly RecordHeader[] | null,
+    failure: KafkaError,
+  ): void {
+    let entry: SpoolRecord
+    try {
+      const topic = record.topic
+      if (this.#preparing && !this.#serializersReady(topic)) throw failure
+      const key = serialize(this.#keySerializer, record.key ?? null, topic, 'key')
+      const value = serialize(this.#valueSerializer, record.value ?? null, topic, 'value')
+      const own = normalizeHeaders(record.headers, topic)
+      const headers = extraHeaders === null || extraHeaders.length === 0 ? own : [...own, ...extraHeaders]
+      const timestamp = toTimestamp(record.timestamp, Date.now())
+      this.#checkSize(topic, key, value, headers)
+      entry = toSpoolRecord(topic, record.partition ?? null, key, value, headers, timestamp)
+    } catch (err) {
+      this.#failRecord(completion, err instanceof Error ? err : new Error(String(err)))
+      return
+    }
+    this.#spoolAfterBatches(entry, completion, failure)
+  }
+
+  /**
+   * Spools a record that never reached a batch, after the batches queued before it are done (they
+   * may be spooled when they expire: their records go first, keeping the order per partition).
+   * Records waiting so hold at most buffer.memory; past it a record fails with
+   * BufferExhaustedError (not written, not spooled).
+   */
+  #spoolAfterBatches(entry: SpoolRecord, completion: Completion, failure: KafkaError): void {
+    const spooler = this.#spooler!
+    const acc = this.#accumulator
+    // A new barrier when there is none, or when batches were made since (a half-open breaker's
+    // probe, a record that got memory): it waits for the previous one and for every batch now.
+    if (
+      acc.incomplete.size > 0 &&
+      (this.#spoolBarrier === null || acc.batchesMade !== this.#spoolBarrierAt)
+    ) {
+      const previous = this.#spoolBarrier
+      const now = acc.awaitIncomplete()
+      // Records sent from now on make new batches, which are spooled after this barrier.
+      acc.sealAll()
+      const entry = { at: acc.batchesMade, promise: null as unknown as Promise<void> }
+      const barrier: Promise<void> = (previous === null ? now : Promise.all([previous, now])).then(() => {
+        if (this.#spoolBarrier === barrier) this.#spoolBarrier = null
+        const i = this.#barriers.indexOf(entry)
+        if (i >= 0) this.#barriers.splice(0, i + 1)
+      })
+      entry.promise = barrier
+      this.#barriers.push(entry)
+      this.#spoolBarrier = barrier
+      this.#spoolBarrierAt = acc.batchesMade
+    }
+    const barrier = this.#spoolBarrier
+    if (barrier === null) {
+      spooler.spool(entry, completion, failure, this.#settleSpooled)
+      return
+    }
+    const bytes = pendingBytes(entry.key, entry.value, [])
+    if (this.#heldForSpool + bytes > this.config.bufferMemory) {
+      const err = new BufferExhaustedError(
+        `records waiting to be spooled (behind the batches queued before them) hold buffer.memory=${this.config.bufferMemory}: this one was neither written nor spooled; the record failed first with: ${failure.message}`,
+      )
+      settle(completion, err, this.#log.warning)
+      return
+    }
+    this.#heldForSpool += bytes
+    const after = barrier.finally(() => {
+      this.#heldForSpool -= bytes
+    })
+    spooler.spool(entry, completion, failure, this.#settleSpooled, after)
+  }
+
+  /** Settles a record the spool took (or could not take). */
+  readonly #settleSpooled: Settle = (completion, err, md) => {
+    if (completion === null) return
+    if (err !== null) settle(completion, err, this.#log.warning)
+    else if (typeof completion === 'function') safeCall(completion, null, md, this.#log.warning)
+    else completion.resolve(md!)
+  }
+
+  /**
+   * A batch failed for good with an error `spool.on` names: its records go to the spool (to the
+   * same partition, in order), except replayed ones, which fail (they are in the spool still).
+   */
+  #spoolBatch(batch: ProducerBatch, err: Error): boolean {
+    const spooler = this.#spooler
+    if (spooler === null || !spooler.takes(err)) return false
+    const failure = toKafkaError(err)
+    // Made after records were refused and wait for a barrier: it goes after them.
+    let after: Promise<void> | undefined
+    for (let i = this.#barriers.length - 1; i >= 0; i--) {
+      const b = this.#barriers[i]!
+      if (b.at < batch.madeAt) {
+        after = b.promise
+        break
+      }
+    }
+    for (const { record, completion } of batch.takeRecords()) {
+      if (completion === null) continue
+      if (isReplay(completion)) {
+        settle(completion, failure, this.#log.warning)
+        continue
+      }
+      const headers = record.headers.map((h) => [h.key, h.value] as const)
+      spooler.spool(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          key: record.key,
+          value: record.value,
+          headers,
+          timestamp: record.timestamp,
+        },
+        completion,
+        failure,
+        this.#settleSpooled,
+        after,
+      )
+    }
+    return true
+  }
+
+  /**
+   * Sends a record replayed from the spool: already serialized, its partition the one it was
+   * spooled with (or the partitioner's), no interceptors (they ran at its first send), no
+   * breaker check (the spooler replays only while it is closed).
+   */
+  #sendSpooled(entry: SpoolEntry, completion: (err: KafkaError | null) => void): void {
+    const r = entry.record
+    // The spooler knows this completion as a replay's: it is never spooled again.
+    let done: SendCallback = completion
+    try {
+      if (this.#closed) throw new ProducerClosedError('cannot replay the spool: the producer is closed')
+      const fatal = this.#sender.fatalError
+      if (fatal !== null) throw fatal
+      // Half-open: a replayed record can be the probe (the others are refused, and the replay
+      // tries again after its backoff).
+      if (this.#breaker !== null) done = markReplay(this.#breaker.admit(done) as SendCallback)
+      const record = {
+        topic: r.topic,
+        value: null,
+        ...(r.partition === null ? {} : { partition: r.partition }),
+      }
+      const headers: RecordHeader[] = r.headers.map(([key, value]) => ({ key, value }))
+      const now = Date.now()
+      const timestamp = r.timestamp ?? now
+      const pending = this.#pending
+      const meta = this.#metadata.snapshot.topic(r.topic)
+      const known =
+        !pending.waitingForMetadata(r.topic) &&
+        meta !== undefined &&
+        meta.partitions.length > 0 &&
+        meta.errorCode === 0
+      const direct = known && !pending.waitingForMemory
+      if (!direct) pending.refuseIfFull()
+      if (direct && this.#append(record, r.key, r.value, headers, timestamp, done, meta!, now)) return
+      const entryWaiting: PendingSend = {
+        record,
+        serialized: true,
+        key: r.key,
+        value: r.value,
+        headers,
+        timestamp,
+        completion: done,
+        deadline: now + this.config.maxBlockMs,
+        signal: undefined,
+        onAbort: null,
+        waitStart: now,
+        bytes: pendingBytes(r.key, r.value, headers),
+      }
+      if (known) pending.enqueueForMemory(entryWaiting)
+      else pending.enqueueForMetadata(r.topic, entryWaiting)
+    } catch (err) {
+      this.#failRecord(done, err instanceof Error ? err : new Error(String(err)))
     }
   }
 
@@ -842,10 +1079,17 @@ export class Producer<
    * A record failed before reaching a batch. Inside a transaction that makes the transaction
    * abortable, as in the Java producer: committing without the record would lose it silently.
    */
-  #failRecord(completion: Completion, err: Error): void {
-    this.#metrics.failedBeforeBatch(Date.now())
+  #failRecord(completion: Completion, err: Error, p?: PendingSend): void {
     // A metadata wait that ran out counts for the breaker; the breaker's own refusals do not.
     if (this.#breaker !== null) this.#monitor.recordFailed(err)
+    const spooler = this.#spooler
+    if (spooler !== null && p?.serialized === true && !isReplay(completion) && spooler.takes(err)) {
+      const r = p.record
+      const entry = toSpoolRecord(r.topic, r.partition ?? null, p.key, p.value, p.headers, p.timestamp)
+      this.#spoolAfterBatches(entry, completion, toKafkaError(err))
+      return
+    }
+    this.#metrics.failedBeforeBatch(Date.now())
     this.#tm?.onRecordFailed(err)
     settle(completion, err, this.#log.warning)
   }
@@ -877,6 +1121,7 @@ export class Producer<
       bufferAvailableBytes: this.#memory.available,
       waitingForMemory: this.#pending.memoryWaiters,
       partitionsWithoutLeader: leaderless,
+      spool: this.#spooler?.status() ?? null,
     })
   }
 
@@ -913,6 +1158,8 @@ export class Producer<
   async #close(timeoutMs: number, gaveUp: Promise<CloseAborted>): Promise<void> {
     this.#closed = true
     this.#monitor.close()
+    // Replay rounds under way finish with the flush below; no new one starts.
+    this.#spooler?.stopReplay()
     // Records waiting for their topic's metadata get the answer under way (or one more), not
     // max.block.ms of retries: a topic still unknown then fails them with ERR_PRODUCER_CLOSED.
     this.#metadata.closing()
@@ -972,6 +1219,15 @@ export class Producer<
       })
     }
     await this.#interceptors.close()
+    // Appends under way finish (their records settle as spooled), the commit point is written
+    // and the directory's lock released.
+    try {
+      await this.#spooler?.close()
+    } catch (e) {
+      this.#log.warning(`the spool could not be closed cleanly: ${(e as Error)?.message ?? e}`, {
+        type: 'SluiceCloseWarning',
+      })
+    }
   }
 }
 
@@ -989,6 +1245,18 @@ function raceTimeout(p: Promise<unknown>, ms: number, gaveUp: Promise<unknown>):
     gaveUp,
     new Promise((resolve) => (timer = setTimeout(resolve, timerDelay(ms)))),
   ]).finally(() => clearTimeout(timer))
+}
+
+/** A serialized record as the spool keeps it. */
+function toSpoolRecord(
+  topic: string,
+  partition: number | null,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  headers: readonly RecordHeader[],
+  timestamp: number,
+): SpoolRecord {
+  return { topic, partition, key, value, headers: headers.map((h) => [h.key, h.value] as const), timestamp }
 }
 
 function toTimestamp(t: number | Date | undefined, now: number): number {

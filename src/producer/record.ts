@@ -28,6 +28,12 @@ export interface RecordMetadata {
   offset: bigint
   /** CreateTime, or the broker's LogAppendTime when the topic uses it. */
   timestamp: number
+  /**
+   * Set (true) only with a disk spool (`spool`): the record could not be delivered and was
+   * appended to the spool instead. It is NOT in Kafka yet: offset is -1n, partition the one the
+   * record named or -1; the spool replays it later (at least once). See docs/DELIVERY.md.
+   */
+  spooled?: true
 }
 
 /** A record's outcome: `error` null and `metadata` set when written, else the reason (always a KafkaError). */

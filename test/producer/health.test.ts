@@ -63,7 +63,7 @@ describe('assess: the verdict and its reasons', () => {
     assert.deepEqual(h.lastProduced, { orders: NOW - 5 })
     assert.deepEqual(h.buffer, { totalBytes: 1000, usedBytes: 0, usedRatio: 0, waitingForMemory: 0 })
     assert.equal(h.circuit, null)
-    assert.equal('spool' in h, false, 'no spool until there is one')
+    assert.equal(h.spool, null, 'null without a spool')
     assert.doesNotThrow(() => JSON.stringify(h))
   })
 

@@ -6,6 +6,7 @@
 
 import { ConfigError } from '../../errors.js'
 import type { Logger } from '../../logging.js'
+import { SPOOL_CAUSES, type SpoolCause, type SpoolSettings } from '../../spool/settings.js'
 import type { CircuitBreakerSettings } from '../circuit-breaker.js'
 import type { SerializerName } from '../serializers.js'
 import type { Acks, BootstrapServer, Partitioner, ProducerInterceptor, SerializerSetting } from './types.js'
@@ -328,4 +329,76 @@ export const circuitBreaker: Parser<CircuitBreakerSettings | null> = (value, key
   for (const [k, f] of Object.entries(BREAKER_FIELDS))
     out[k] = o[k] === undefined ? f.default : f.parse(o[k], `${key}.${k}`)
   return Object.freeze(out as unknown as CircuitBreakerSettings)
+}
+
+const SPOOL_FIELDS = ['dir', 'maxBytes', 'fsync', 'fsyncIntervalMs', 'segmentBytes', 'on'] as const
+const FSYNC_MODES = ['always', 'interval', 'never'] as const
+
+/**
+ * `spool`: `{ dir, maxBytes, fsync?, fsyncIntervalMs?, segmentBytes?, on? }`, or null/false for
+ * none. Each field's error names it (`spool.maxBytes`).
+ */
+export const spool: Parser<SpoolSettings | null> = (value, key) => {
+  if (value === null || value === false || value === 'false') return null
+  if (typeof value !== 'object' || Array.isArray(value))
+    return fail(
+      key,
+      value,
+      'an object { dir, maxBytes, fsync?, on? }, or null for no spool',
+      "Pass e.g. { dir: '/var/lib/app/spool', maxBytes: 1073741824 } from code (it can't be set in a .properties file).",
+    )
+  const o = value as Record<string, unknown>
+  for (const k of Object.keys(o)) {
+    if (!(SPOOL_FIELDS as readonly string[]).includes(k))
+      throw new ConfigError(`${key}.${k}`, `unknown field. The fields are ${SPOOL_FIELDS.join(', ')}.`)
+  }
+  if (typeof o.dir !== 'string' || o.dir.trim() === '')
+    return fail(
+      `${key}.dir`,
+      o.dir,
+      'a directory path',
+      'Give the directory the spool keeps its files in (created if missing).',
+    )
+  if (o.maxBytes === undefined)
+    return fail(
+      `${key}.maxBytes`,
+      o.maxBytes,
+      'a number of bytes',
+      'Give the most disk the spool may use, e.g. 1073741824 (1 GiB).',
+    )
+  const maxBytes = integer({ min: 1024 * 1024, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' })(
+    o.maxBytes,
+    `${key}.maxBytes`,
+  )
+  const fsync =
+    o.fsync === undefined ? 'interval' : oneOf(FSYNC_MODES, { ignoreCase: false })(o.fsync, `${key}.fsync`)
+  const fsyncIntervalMs =
+    o.fsyncIntervalMs === undefined
+      ? 1000
+      : integer({ min: 1, max: INT_MAX, unit: 'ms' })(o.fsyncIntervalMs, `${key}.fsyncIntervalMs`)
+  const segmentBytes =
+    o.segmentBytes === undefined
+      ? null
+      : integer({ min: 4096, max: maxBytes, unit: 'bytes' })(o.segmentBytes, `${key}.segmentBytes`)
+  let on: readonly SpoolCause[] = SPOOL_CAUSES
+  if (o.on !== undefined) {
+    if (!Array.isArray(o.on) || o.on.length === 0)
+      return fail(
+        `${key}.on`,
+        o.on,
+        `a non-empty array of ${SPOOL_CAUSES.map((c) => `'${c}'`).join(', ')}`,
+        'List the failures that send a record to the spool, or leave it out for all of them.',
+      )
+    for (const c of o.on) {
+      if (!(SPOOL_CAUSES as readonly unknown[]).includes(c))
+        return fail(
+          `${key}.on`,
+          c,
+          `one of ${SPOOL_CAUSES.map((x) => `'${x}'`).join(', ')}`,
+          'Remove it from the list.',
+        )
+    }
+    on = Object.freeze([...new Set(o.on as SpoolCause[])])
+  }
+  return Object.freeze({ dir: o.dir, maxBytes, fsync, fsyncIntervalMs, segmentBytes, on })
 }

@@ -266,6 +266,15 @@ export const SPECS: { readonly [K in ConfigKey]: Spec<ProducerConfig[K]> } = {
       '{ failureThreshold?: >= 1 (5), cooldownMs?: >= 1 (30000), halfOpenProbes?: 1..10000 (1) }, true, or null',
     parse: p.circuitBreaker,
   },
+  spool: {
+    type: 'object',
+    default: null,
+    defaultText: 'null (no spool)',
+    doc: "Sluice's own: a disk spool. A record that fails for one of the causes in `on` is appended to a log in `dir` instead (its send resolves with `spooled: true`, offset -1) and replayed in order when the cluster answers again; see docs/DELIVERY.md.",
+    valid:
+      "{ dir: path, maxBytes: >= 1048576, fsync?: 'always' | 'interval' | 'never' ('interval'), fsyncIntervalMs?: >= 1 (1000), segmentBytes?: 4096..maxBytes, on?: ['delivery-timeout', 'unreachable', 'buffer-full', 'circuit-open'] (all) }, or null",
+    parse: p.spool,
+  },
   logger: {
     type: 'object',
     default: null,

@@ -160,6 +160,14 @@ export function resolveConfig(input: ProducerConfigInput | ProducerProperties): 
     )
   }
 
+  if (transactionalId !== null && value('spool') !== null) {
+    throw new ConfigError(
+      label('spool'),
+      `can't be used with ${label('transactionalId')}: a spooled record would be replayed later, outside its transaction. ` +
+        `Remove ${label('spool')}, or use a producer without ${label('transactionalId')} for the records you want spooled.`,
+    )
+  }
+
   // Java: with only reconnect.backoff.ms set, the backoff stays constant at that value.
   const reconnectBackoffMaxMs =
     given.has('reconnectBackoffMs') && !given.has('reconnectBackoffMaxMs')

@@ -1,6 +1,7 @@
 import type { Logger } from '../../logging.js'
 import type { SaslMechanism } from '../../security/sasl/mechanism.js'
 import type { Secret } from '../../security/secret.js'
+import type { SpoolInput, SpoolSettings } from '../../spool/settings.js'
 import type { CircuitBreakerSettings } from '../circuit-breaker.js'
 import type { CustomPartitioner } from '../partitioner.js'
 import type { ProducerRecord, RecordMetadata } from '../record.js'
@@ -127,6 +128,8 @@ export interface ProducerConfig {
   readonly allowAutoCreateTopics: boolean
   /** Sluice's own: the circuit breaker's settings; null (default): no breaker. */
   readonly circuitBreaker: CircuitBreakerSettings | null
+  /** Sluice's own: the disk spool's settings; null (default): no spool. */
+  readonly spool: SpoolSettings | null
   readonly securityProtocol: SecurityProtocol
   readonly sslProtocol: string
   readonly sslEnabledProtocols: readonly string[]
@@ -211,6 +214,7 @@ export const DOTTED_NAMES = {
   metadataRecoveryStrategy: 'metadata.recovery.strategy',
   allowAutoCreateTopics: 'allow.auto.create.topics',
   circuitBreaker: 'circuitBreaker',
+  spool: 'spool',
   securityProtocol: 'security.protocol',
   sslProtocol: 'ssl.protocol',
   sslEnabledProtocols: 'ssl.enabled.protocols',
@@ -307,6 +311,11 @@ export interface ConfigInputValues {
    * 1); null, false or unset: none. See docs/DELIVERY.md.
    */
   circuitBreaker: CircuitBreakerInput | boolean | null
+  /**
+   * A disk spool for records that cannot be delivered: `{ dir, maxBytes, fsync?, on? }`; null,
+   * false or unset: none. See docs/DELIVERY.md.
+   */
+  spool: SpoolInput | false | null
   /** PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL (any case). */
   securityProtocol: SecurityProtocol | Lowercase<SecurityProtocol>
   sslProtocol: string
