@@ -122,7 +122,7 @@ describe('SchemaRegistryClient against Apicurio Registry over TLS', { timeout: T
     test('without a client certificate: refused, naming the missing client certificate', async () => {
       await refused(
         client(mtlsRegistry.url, { retries: 3, tls: { caFile: certs.caFile } }).getSubjects(),
-        /TLS handshake with schema registry at https:\/\/127\.0\.0\.1:\d+\/apis\/ccompat\/v7 failed: .*bad certificate \(ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE\)\. The registry may require a client certificate: set tls\.cert and tls\.key/,
+        /TLS handshake with schema registry at https:\/\/127\.0\.0\.1:\d+\/apis\/ccompat\/v7 failed: .*bad certificate \(ERR_SSL_(?:SSLV3|SSL\/TLS)_ALERT_BAD_CERTIFICATE\)\. The registry may require a client certificate: set tls\.cert and tls\.key/,
       )
     })
 
@@ -132,7 +132,7 @@ describe('SchemaRegistryClient against Apicurio Registry over TLS', { timeout: T
           retries: 3,
           tls: { caFile: certs.caFile, cert: certs.untrustedCertPem, key: certs.serverKeyPem },
         }).getSubjects(),
-        /failed: .*certificate unknown \(ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN\)\. The registry refused the client certificate/,
+        /failed: .*certificate unknown \(ERR_SSL_(?:SSLV3|SSL\/TLS)_ALERT_CERTIFICATE_UNKNOWN\)\. The registry refused the client certificate/,
       )
     })
 
