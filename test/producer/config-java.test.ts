@@ -80,10 +80,11 @@ describe("against Kafka's Java ProducerConfig", () => {
     // Java defaults these to JKS; Sluice reads the format from the file (JKS is refused with a fix).
     'ssl.truststore.type',
     'ssl.keystore.type',
-    // Sluice's own: the kafkajs-style credentials object, the logger.
+    // Sluice's own: the kafkajs-style credentials object, the logger, the breaker, the spool.
     'sasl',
     'logger',
     'circuitBreaker',
+    'spool',
   ])
   const scenarios: Record<string, string>[] = [
     {},
