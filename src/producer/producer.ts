@@ -503,8 +503,7 @@ export class Producer<
       }
       const key = serialize(this.#keySerializer, record.key ?? null, topic, 'key')
       const value = serialize(this.#valueSerializer, record.value ?? null, topic, 'value')
-      const own = normalizeHeaders(record.headers, topic)
-      const headers = extraHeaders === null || extraHeaders.length === 0 ? own : [...own, ...extraHeaders]
+      const headers = recordHeaders(record, topic, extraHeaders)
       // One clock read per record serves the default timestamp and the deadline.
       const now = Date.now()
       const timestamp = toTimestamp(record.timestamp, now)
@@ -556,8 +555,7 @@ export class Producer<
       if (this.#preparing && !this.#serializersReady(topic)) throw failure
       const key = serialize(this.#keySerializer, record.key ?? null, topic, 'key')
       const value = serialize(this.#valueSerializer, record.value ?? null, topic, 'value')
-      const own = normalizeHeaders(record.headers, topic)
-      const headers = extraHeaders === null || extraHeaders.length === 0 ? own : [...own, ...extraHeaders]
+      const headers = recordHeaders(record, topic, extraHeaders)
       const timestamp = toTimestamp(record.timestamp, Date.now())
       this.#checkSize(topic, key, value, headers)
       entry = toSpoolRecord(topic, record.partition ?? null, key, value, headers, timestamp)
@@ -735,8 +733,7 @@ export class Producer<
     signal: AbortSignal | undefined,
     extraHeaders: readonly RecordHeader[] | null,
   ): void {
-    const own = normalizeHeaders(record.headers, topic)
-    const headers = extraHeaders === null || extraHeaders.length === 0 ? own : [...own, ...extraHeaders]
+    const headers = recordHeaders(record, topic, extraHeaders)
     const now = Date.now()
     this.#pending.enqueueForMetadata(topic, {
       record,
@@ -1276,6 +1273,16 @@ function toTimestamp(t: number | Date | undefined, now: number): number {
   throw new InvalidRecordError(
     `invalid record timestamp: ${why}; give epoch milliseconds as an integer, or a Date`,
   )
+}
+
+/** The record's headers, normalized, then those a `sluice:producer:send` subscriber added. */
+function recordHeaders(
+  record: ProducerRecord,
+  topic: string,
+  extraHeaders: readonly RecordHeader[] | null,
+): readonly RecordHeader[] {
+  const own = normalizeHeaders(record.headers, topic)
+  return extraHeaders === null || extraHeaders.length === 0 ? own : [...own, ...extraHeaders]
 }
 
 /**
