@@ -105,6 +105,7 @@ export const TIERS = {
     'test/otel/otel.test.ts',
     'test/prometheus/prom-client.test.ts',
     'test/protocol/codec.test.ts',
+    'test/protocol/request-writer.test.ts',
     'test/protocol/messages/fixtures.test.ts',
     'test/protocol/messages/spec.test.ts',
     'test/protocol/messages/truncated.test.ts',

@@ -2,6 +2,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net'
 import { type ConnectionOptions as TlsConnectOptions, connect as tlsConnect } from 'node:tls'
 import { KafkaError, NetworkError, ProtocolError, RequestTimeoutError, TlsError } from '../errors.js'
 import { type ApiDescriptor, decodeResponse, encodeRequest, readCorrelationId } from '../protocol/codec.js'
+import { RequestWriter } from '../protocol/request-writer.js'
 import { Writer } from '../protocol/writer.js'
 import { handshakeClosed, looksLikeTls, tlsFailure } from '../security/tls/tls-errors.js'
 import { timerDelay } from '../timers.js'
@@ -71,10 +72,10 @@ export class Connection {
   #socket: Socket | null = null
   readonly #pending = new Map<number, Pending>()
   #nextCorrelationId = 0
-  /** Requests encoded this tick, written together. */
-  #out = new Writer(OUT_CAPACITY)
+  /** Requests encoded this tick, written together (record batches in place, not copied). */
+  #out = new RequestWriter(OUT_CAPACITY)
   /** Output buffers the socket has finished with, to encode into again instead of copying. */
-  readonly #spareOut: Writer[] = []
+  readonly #spareOut: RequestWriter[] = []
   #flushScheduled = false
   /** Requests that expect no response (acks=0), settled when their bytes reach the socket. */
   #unanswered: { resolve: (v: undefined) => void; reject: (err: Error) => void }[] = []
@@ -350,11 +351,12 @@ export class Connection {
     // The socket keeps the bytes until the kernel takes them: hand it the buffer itself and
     // encode into another meanwhile; it becomes spare again when the write has gone through.
     const out = this.#out
-    this.#out = this.#spareOut.pop() ?? new Writer(OUT_CAPACITY)
+    this.#out = this.#spareOut.pop() ?? new RequestWriter(OUT_CAPACITY)
     const written = this.#unanswered
     if (written.length > 0) this.#unanswered = []
     this.#options.io?.networkOp(Date.now())
-    this.#socket.write(out.view(), (err) => {
+    const socket = this.#socket
+    const done = (err: Error | null | undefined) => {
       out.reset()
       if (this.#spareOut.length < MAX_SPARE_OUT) this.#spareOut.push(out)
       // A request without a response is done once the kernel has its bytes (as in Java, where
@@ -364,7 +366,19 @@ export class Connection {
           w.reject(new NetworkError(`writing to ${this.address} failed: ${err.message}`, { cause: err }))
         else w.resolve(undefined)
       }
-    })
+    }
+    if (out.chunkCount === 0) {
+      socket.write(out.view(), done)
+      return
+    }
+    // The batches go out from their own buffers, in one gathered write (writev) with the request
+    // bytes around them; the callback comes with the last piece, once all are written.
+    const pieces = out.segments()
+    socket.cork()
+    const last = pieces.length - 1
+    for (let i = 0; i < last; i++) socket.write(pieces[i]!)
+    socket.write(pieces[last]!, done)
+    socket.uncork()
   }
 
   #onFrame(frame: Buffer): void {

@@ -480,18 +480,20 @@ export function encodeRequest<Req>(
   body: Req,
 ): void {
   const start = w.pos
+  const chunks = w.chunkCount
   try {
     const sizeAt = w.reserve(4)
+    const from = w.length
     const headerVersion = requestHeaderVersion(
       api.apiKey,
       isFlexible(api as ApiDescriptor<unknown, unknown>, version),
     )
     writeRequestHeader(w, headerVersion, api.apiKey, version, correlationId, clientId)
     encodeBody(w, api.request, version, body as object)
-    w.int32At(sizeAt, w.pos - sizeAt - 4)
+    w.int32At(sizeAt, w.length - from)
   } catch (err) {
     // The writer may hold other requests queued for the same socket write: drop only ours.
-    w.pos = start
+    w.truncate(start, chunks)
     throw err
   }
 }

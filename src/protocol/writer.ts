@@ -22,8 +22,19 @@ export class Writer {
     return this
   }
 
+  /** Bytes written (a RequestWriter counts the payloads it references too). */
   get length(): number {
     return this.pos
+  }
+
+  /** Payloads referenced instead of copied (see RequestWriter); none here. */
+  get chunkCount(): number {
+    return 0
+  }
+
+  /** Drops what was written after `pos` (and after the first `chunkCount` referenced payloads). */
+  truncate(pos: number, _chunkCount: number): void {
+    this.pos = pos
   }
 
   /** Make room for `n` more bytes, doubling the buffer as needed. */
