@@ -42,7 +42,7 @@ import { ProducerInterceptors, setInterceptedPartition } from './interceptors.js
 import { MemoryBudget } from './memory.js'
 import { BuiltInPartitioner, type CustomPartitioner, callCustomPartitioner } from './partitioner.js'
 import { abortError, type PendingSend, PendingSends, pendingBytes, settle } from './pending-sends.js'
-import { type Completion, type ProducerBatch, safeCall } from './producer-batch.js'
+import { type Completion, type Deferred, type ProducerBatch, safeCall } from './producer-batch.js'
 import type {
   CloseOptions,
   FlushOptions,
@@ -63,6 +63,15 @@ import type { ConsumerGroupMetadata, OffsetToCommit } from './txn/types.js'
 
 /** Size of the RecordBatch header that every batch carries. */
 const BATCH_OVERHEAD = 61
+
+/**
+ * The promise path's settle functions, taken by one shared executor: a closure per send() (and
+ * its context) was the one allocation of the promise path that a caller's record does not need.
+ */
+let captured: Deferred | null = null
+function captureDeferred(resolve: (md: RecordMetadata) => void, reject: (err: Error) => void): void {
+  captured = { resolve, reject }
+}
 
 /**
  * A Kafka producer with the Java KafkaProducer's semantics.
@@ -321,10 +330,14 @@ export class Producer<
       this.#send(record, callbackOrOptions, options?.signal)
       return this.#hasRoom()
     }
-    const signal = callbackOrOptions?.signal
-    const promise = new Promise<RecordMetadata>((resolve, reject) => {
-      this.#send(record, { resolve, reject }, signal)
-    })
+    const promise = new Promise<RecordMetadata>(captureDeferred)
+    const deferred = captured!
+    captured = null
+    try {
+      this.#send(record, deferred, callbackOrOptions?.signal)
+    } catch (err) {
+      deferred.reject(err as Error)
+    }
     this.#hasRoom()
     return promise
   }
