@@ -82,10 +82,14 @@ export class Histogram {
     this.counts[Histogram.index(us)]!++
   }
 
+  // Called once per record by every Node contender: integer bit operations, no Math.log2 or
+  // division (which cost several percent of the fastest contender's CPU). Past 2^31 µs (36 min)
+  // the last bucket holds the value.
   static index(us: number): number {
     if (us < Histogram.SUB) return us
-    const exp = Math.floor(Math.log2(us)) - 6 // us >= 128 -> exp >= 1
-    const sub = Math.floor(us / 2 ** exp) - Histogram.SUB / 2 // 0..63
+    const v = us < 0x7fffffff ? us | 0 : 0x7fffffff
+    const exp = 25 - Math.clz32(v) // floor(log2(v)) - 6; us >= 128 -> exp >= 1
+    const sub = (v >>> exp) - Histogram.SUB / 2 // 0..63
     return Histogram.SUB + (exp - 1) * (Histogram.SUB / 2) + sub
   }
 
