@@ -1,0 +1,65 @@
+/**
+ * Where a batch's records section is compressed: inline on the event loop, on zlib's threadpool
+ * (the codec's own `compress`), or on the shared worker pool. THRESHOLDS below.
+ */
+import type { Codec } from '../codec.js'
+import { CompressionPool } from './pool.js'
+
+export type CompressAsync = (data: Uint8Array, level: number | undefined) => Promise<Buffer>
+
+export interface Offload {
+  /** Batches of at least this many bytes go off the event loop; smaller ones compress inline. */
+  readonly threshold: number
+  readonly compress: CompressAsync
+  /** The producer using this no longer needs it: the pool stops when no producer does. */
+  release(): void
+}
+
+/** How offloading is chosen: `auto` in the library; the others for bench/compression-loop.ts. */
+export type OffloadMode = 'auto' | 'inline' | 'threadpool' | 'worker'
+
+let mode: OffloadMode = 'auto'
+
+/** Bench only: overrides the choice for producers created after it. */
+export function setOffloadMode(m: OffloadMode): void {
+  mode = m
+}
+
+/**
+ * Batch sizes from which a codec leaves the event loop, by codec id, chosen from
+ * bench/results/compression-offload.md (see docs/ARCHITECTURE.md, compression).
+ */
+const THRESHOLDS: Readonly<Record<number, number>> = {
+  1: 32 * 1024, // gzip
+  2: 128 * 1024, // snappy
+  3: 256 * 1024, // lz4
+  4: 32 * 1024, // zstd
+}
+
+let shared: CompressionPool | null = null
+let users = 0
+
+/** The offload for a producer's codec; null to compress every batch inline. */
+export function offloadFor(codec: Codec): Offload | null {
+  if (codec.id === 0 || mode === 'inline') return null
+  const threshold = THRESHOLDS[codec.id] ?? 64 * 1024
+  if (mode === 'threadpool' || (mode === 'auto' && codec.threadpool)) {
+    return { threshold, compress: codec.compress, release() {} }
+  }
+  shared ??= new CompressionPool()
+  const pool = shared
+  users++
+  let released = false
+  return {
+    threshold,
+    compress: (data, level) => pool.compress(codec, data, level),
+    release() {
+      if (released) return
+      released = true
+      if (--users === 0 && shared === pool) {
+        shared = null
+        void pool.close()
+      }
+    },
+  }
+}
