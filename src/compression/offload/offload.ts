@@ -11,6 +11,8 @@ export interface Offload {
   /** Batches of at least this many bytes go off the event loop; smaller ones compress inline. */
   readonly threshold: number
   readonly compress: CompressAsync
+  /** The worker pool behind `compress`; null when the codec compresses on zlib's threadpool. */
+  readonly pool: CompressionPool | null
   /** The producer using this no longer needs it: the pool stops when no producer does. */
   release(): void
 }
@@ -39,12 +41,17 @@ const THRESHOLDS: Readonly<Record<number, number>> = {
 let shared: CompressionPool | null = null
 let users = 0
 
+/** The pool producers share while any uses it (tests look at its counters). */
+export function sharedPool(): CompressionPool | null {
+  return shared
+}
+
 /** The offload for a producer's codec; null to compress every batch inline. */
 export function offloadFor(codec: Codec): Offload | null {
   if (codec.id === 0 || mode === 'inline') return null
   const threshold = THRESHOLDS[codec.id] ?? 64 * 1024
   if (mode === 'threadpool' || (mode === 'auto' && codec.threadpool)) {
-    return { threshold, compress: codec.compress, release() {} }
+    return { threshold, compress: codec.compress, pool: null, release() {} }
   }
   shared ??= new CompressionPool()
   const pool = shared
@@ -53,6 +60,7 @@ export function offloadFor(codec: Codec): Offload | null {
   return {
     threshold,
     compress: (data, level) => pool.compress(codec, data, level),
+    pool,
     release() {
       if (released) return
       released = true

@@ -58,7 +58,8 @@ export class CompressionPool {
   #nextId = 0
   #startFailures = 0
   #broken = false
-  /** Jobs the workers failed and that were compressed inline (for tests and diagnostics). */
+  /** Jobs a worker compressed, and jobs the workers failed that were compressed inline instead. */
+  completed = 0
   fallbacks = 0
 
   constructor(options: PoolOptions = {}) {
@@ -139,9 +140,10 @@ export class CompressionPool {
     this.#startFailures = 0
     slot.worker.unref()
     this.#giveBack(msg.data.buffer as ArrayBuffer)
-    if (msg.out !== undefined)
+    if (msg.out !== undefined) {
+      this.completed++
       job.resolve(Buffer.from(msg.out.buffer, msg.out.byteOffset, msg.out.byteLength))
-    else this.#fallback(job)
+    } else this.#fallback(job)
     this.#dispatch()
   }
 
