@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { promisify } from 'node:util'
 import { type CompressionName, loadCodec } from '../../src/compression/index.js'
+import { offloadFor, setOffloadMode, sharedPool } from '../../src/compression/offload/offload.js'
 import { CompressionPool } from '../../src/compression/offload/pool.js'
 import { jsonRecords, randomBytes } from './data.js'
 import { decoderFor } from './decode/index.js'
@@ -124,4 +125,31 @@ describe('compression worker pool', () => {
       assert.equal(r.after, how === 'release' ? 0 : r.during)
     })
   }
+
+  test('offloadFor: gzip keeps zlib, the others share one pool until the last producer releases it', async () => {
+    const gzip = offloadFor(await loadCodec('gzip'))!
+    assert.equal(gzip.pool, null, "gzip compresses on zlib's threadpool")
+    assert.equal(offloadFor(await loadCodec('none')), null)
+    const lz4 = offloadFor(await loadCodec('lz4'))!
+    const snappy = offloadFor(await loadCodec('snappy'))!
+    assert.ok(lz4.pool !== null && lz4.pool === snappy.pool && sharedPool() === lz4.pool)
+    const data = jsonRecords(512 * 1024)
+    await Promise.all([lz4.compress(data, undefined), snappy.compress(data, undefined)])
+    assert.ok(lz4.pool.workers >= 1)
+    lz4.release()
+    lz4.release() // twice is once
+    assert.equal(sharedPool(), snappy.pool, 'still used by the snappy producer')
+    assert.deepEqual(decoderFor('snappy').decompressSync(await snappy.compress(data, undefined)), data)
+    snappy.release()
+    assert.equal(sharedPool(), null)
+    await new Promise((r) => setTimeout(r, 100))
+    assert.equal(snappy.pool!.workers, 0, 'the workers stopped')
+    gzip.release()
+    setOffloadMode('inline')
+    try {
+      assert.equal(offloadFor(await loadCodec('zstd')), null, "mode 'inline': no offload")
+    } finally {
+      setOffloadMode('auto')
+    }
+  })
 })

@@ -61,6 +61,8 @@ export class CompressionPool {
   /** Jobs a worker compressed, and jobs the workers failed that were compressed inline instead. */
   completed = 0
   fallbacks = 0
+  /** What the last failing worker reported, if anything. */
+  lastError: Error | null = null
 
   constructor(options: PoolOptions = {}) {
     this.size = options.size ?? defaultPoolSize()
@@ -84,7 +86,10 @@ export class CompressionPool {
   /** Stops every worker; jobs in flight or queued are compressed inline. The pool can start again. */
   async close(): Promise<void> {
     const slots = this.#slots.splice(0)
-    for (const s of slots) if (s.job !== null) this.#fallback(s.job)
+    for (const s of slots) {
+      if (s.job !== null) this.#fallback(s.job)
+      s.job = null
+    }
     for (const job of this.#queue.splice(0)) this.#fallback(job)
     await Promise.all(slots.map((s) => s.worker.terminate().catch(() => {})))
   }
@@ -107,6 +112,7 @@ export class CompressionPool {
         slot.worker.postMessage(msg, [copy.buffer as ArrayBuffer])
       } catch {
         slot.job = null
+        slot.worker.unref()
         this.#fallback(job)
       }
     }
@@ -116,8 +122,12 @@ export class CompressionPool {
     let worker: Worker
     try {
       worker = spawn(this.#url)
-    } catch {
-      this.#startFailed()
+    } catch (err) {
+      // The environment cannot start workers at all (a bundler that dropped worker.js, a
+      // policy): compress inline from now on.
+      this.lastError = err instanceof Error ? err : new Error(String(err))
+      this.#broken = true
+      for (const job of this.#queue.splice(0)) this.#fallback(job)
       return null
     }
     worker.unref()
@@ -125,8 +135,8 @@ export class CompressionPool {
     this.#slots.push(slot)
     worker.on('message', (msg: ReplyMessage) => this.#answer(slot, msg))
     // 'error' is followed by 'exit'; the listener keeps an uncaught worker error from being thrown.
-    worker.on('error', (e) => {
-      if (process.env.DBG) console.error('worker error', e)
+    worker.on('error', (err) => {
+      this.lastError = err
     })
     worker.on('exit', () => this.#exited(slot))
     return slot
@@ -143,7 +153,10 @@ export class CompressionPool {
     if (msg.out !== undefined) {
       this.completed++
       job.resolve(Buffer.from(msg.out.buffer, msg.out.byteOffset, msg.out.byteLength))
-    } else this.#fallback(job)
+    } else {
+      this.lastError = new Error(`compression worker: ${msg.error}`)
+      this.#fallback(job)
+    }
     this.#dispatch()
   }
 
