@@ -32,7 +32,7 @@ export function setOffloadMode(m: OffloadMode): void {
  * would take more than ~0.5 ms (bench/compression-loop.ts, 2 cores, Node 20, ~1 KiB JSON
  * records: gzip 0.23 ms at 16 KiB, 1.0 at 64 KiB; zstd (wasm) 0.36 / 1.6; snappy 0.29 at
  * 64 KiB, 1.4 at 256 KiB; lz4 0.14 at 64 KiB, 0.57 at 256 KiB, 5.4 at 1 MiB). Handing a batch
- * to a worker costs the loop ~0.05 ms. Table and figures: docs/ARCHITECTURE.md, compression.
+ * to a worker costs the loop 0.04..0.13 ms. Table and figures: docs/ARCHITECTURE.md, compression.
  */
 const THRESHOLDS: Readonly<Record<number, number>> = {
   1: 32 * 1024, // gzip
