@@ -35,6 +35,7 @@ export const TIERS = {
     'test/compression/codecs.test.ts',
     'test/compression/corrupt.test.ts',
     'test/compression/lz4-wasm.test.ts',
+    'test/compression/offload.test.ts',
     'test/docs.test.ts',
     'test/fakes-selftest/coordinator.test.ts',
     'test/fakes-selftest/fake-broker.test.ts',
@@ -148,6 +149,7 @@ export const TIERS = {
     'test/helpers-selftest/schema-registry.test.ts',
     'test/helpers-selftest/read-topic-values.test.ts',
     'test/integration/abort-signal.test.ts',
+    'test/integration/compression-offload.test.ts',
     'test/integration/backpressure.test.ts',
     'test/integration/bad-input.test.ts',
     'test/integration/circuit-breaker.test.ts', // its own broker, stopped and restarted

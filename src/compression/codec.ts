@@ -11,6 +11,8 @@ export interface Codec {
   compressSync(data: Uint8Array, level: number | undefined): Buffer
   /** Off the event loop where the implementation has an async path (zlib's threadpool). */
   compress(data: Uint8Array, level: number | undefined): Promise<Buffer>
+  /** Whether `compress` runs on libuv's threadpool; otherwise it runs in the calling thread. */
+  readonly threadpool: boolean
 }
 
 /** A codec for a synchronous implementation: `compress` runs it in the calling task. */
@@ -19,7 +21,13 @@ export function syncCodec(
   name: CompressionName,
   compressSync: (data: Uint8Array, level: number | undefined) => Buffer,
 ): Codec {
-  return { id, name, compressSync, compress: async (data, level) => compressSync(data, level) }
+  return {
+    id,
+    name,
+    compressSync,
+    compress: async (data, level) => compressSync(data, level),
+    threadpool: false,
+  }
 }
 
 /** A Buffer over the same bytes as `data`, without copying. */

@@ -11,6 +11,7 @@ function options(level: number | undefined): zlib.ZlibOptions {
 export const gzipCodec: Codec = {
   id: 1,
   name: 'gzip',
+  threadpool: true,
   compressSync: (data, level) => zlib.gzipSync(data, options(level)),
   compress: (data, level) =>
     new Promise((resolve, reject) =>

@@ -33,6 +33,7 @@ function nativeCodec(z: NativeZstd): Codec {
   return {
     id: 4,
     name: 'zstd',
+    threadpool: true,
     compressSync: (data, level) => z.zstdCompressSync(data, options(level)),
     compress: (data, level) =>
       new Promise((resolve, reject) =>
@@ -70,6 +71,7 @@ function wasmCompress(z: WasmZstd, data: Uint8Array, level: number | undefined):
 const wasmCodec: Codec = {
   id: 4,
   name: 'zstd',
+  threadpool: false,
   compressSync(data, level) {
     if (!wasm) {
       void loadWasm().catch(() => {})

@@ -1,4 +1,5 @@
 import type { Codec } from '../compression/index.js'
+import type { CompressAsync } from '../compression/offload/offload.js'
 import { type KafkaError, toKafkaError } from '../errors.js'
 import { processWarning, type Warn } from '../logging.js'
 import { BATCH_HEADER_SIZE, writeBatchHeader } from '../records/batch-header.js'
@@ -121,19 +122,19 @@ export class ProducerBatch {
   }
 
   /**
-   * Compresses the records section (closing the batch to appends). Synchronous for small
-   * batches; `async` runs the codec off the event loop where it has such a path.
+   * Compresses the records section (closing the batch to appends): inline with `codec`, or,
+   * given `offThread`, off the event loop (zlib's threadpool, or the worker pool, which copies).
    */
-  compress(codec: Codec, level: number | undefined, async: boolean): Promise<void> | null {
+  compress(codec: Codec, level: number | undefined, offThread: CompressAsync | null): Promise<void> | null {
     if (this.#compressed !== null) return null
     this.#assertSealed('compressed')
     this.#codecId = codec.id
     const records = this.#builder.recordsView()
-    if (!async) {
+    if (offThread === null) {
       this.#compressed = codec.compressSync(records, level)
       return null
     }
-    this.#compressing ??= codec.compress(records, level).then((out) => {
+    this.#compressing ??= offThread(records, level).then((out) => {
       this.#compressed = out
     })
     return this.#compressing

@@ -1,5 +1,6 @@
 import type { MetadataManager } from '../cluster/metadata-manager.js'
 import { type Codec, loadCodec } from '../compression/index.js'
+import { type Offload, offloadFor } from '../compression/offload/offload.js'
 import {
   type BatchEvent,
   type BatchOutcomeEvent,
@@ -61,9 +62,6 @@ const STALE_METADATA_ERRORS = new Set<number>([
   ErrorCode.KAFKA_STORAGE_ERROR,
 ])
 
-/** Batches at least this large are compressed off the event loop where the codec allows. */
-const ASYNC_COMPRESSION_BYTES = 64 * 1024
-
 /**
  * Drains ready batches from the accumulator into one Produce request per leader broker, keeps at
  * most `max.in.flight.requests.per.connection` requests in flight on each connection, and
@@ -79,6 +77,9 @@ export class Sender {
   readonly #tm: Idempotence | null
   /** The compression codec; null until loaded (always loaded for 'none'). */
   #codec: Codec | null = null
+  /** Where large batches compress off the event loop; null: every batch inline. */
+  #offload: Offload | null = null
+  #closed = false
   readonly #level: number | undefined
   #metadataRequestedAt = 0
   #metadataAttempts = 0
@@ -122,6 +123,8 @@ export class Sender {
     loadCodec(config.compressionType).then(
       (codec) => {
         this.#codec = codec
+        // A producer closed before its codec loaded takes no share of the worker pool.
+        if (!this.#closed) this.#offload = offloadFor(codec)
         this.wakeup()
       },
       (err: Error) => this.#failAll(err),
@@ -284,13 +287,16 @@ export class Sender {
 
   /**
    * Whether the (sealed) batch's records are ready to be framed: uncompressed, or compressed.
-   * Large batches are compressed asynchronously; the loop runs again when that finishes.
+   * Large batches are compressed off the event loop (offload.ts says from which size); the loop
+   * runs again when that finishes.
    */
   #compressed(batch: ProducerBatch): boolean {
     const codec = this.#codec!
     if (codec.id === 0 || batch.isCompressed) return true
+    const offload = this.#offload
     try {
-      const pending = batch.compress(codec, this.#level, batch.sizeInBytes >= ASYNC_COMPRESSION_BYTES)
+      const offThread = offload !== null && batch.sizeInBytes >= offload.threshold ? offload.compress : null
+      const pending = batch.compress(codec, this.#level, offThread)
       if (pending === null) return true
       pending.then(
         () => this.wakeup(),
@@ -733,6 +739,9 @@ export class Sender {
     this.#fatal ??= new ProducerClosedError('the producer was closed before the record was delivered')
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
+    this.#closed = true
+    // Compressions under way finish inline if the pool stops under them.
+    this.#offload?.release()
   }
 }
 

@@ -113,6 +113,7 @@ describe('the packed tarball', () => {
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n')
     assert.ok(listing.includes('package/dist/index.js'))
     assert.ok(listing.includes('package/dist/index.d.ts'))
+    assert.ok(listing.includes('package/dist/compression/offload/worker.js'), 'the compression worker')
     assert.ok(listing.includes('package/LICENSE'))
     assert.ok(listing.some((f) => f.startsWith('package/src/')) === false, 'no src/')
     assert.ok(listing.some((f) => f.startsWith('package/test/')) === false, 'no test/')
@@ -306,5 +307,35 @@ describe('the packed tarball', () => {
     assert.equal(out.jsonUnvalidated, 'made')
     assert.equal(out.health, 'function', 'sluice/health needs no peer')
     assert.match(out.protobuf!, /^ERR_CONFIG: .*'@bufbuild\/protobuf'.*npm install @bufbuild\/protobuf/)
+  })
+
+  test('compression workers start from the installed package, imported (ESM) and required (CommonJS)', {
+    timeout: TIMEOUT,
+  }, () => {
+    const dir = project('worker-app', 'module')
+    // The pool is internal: reached by its file, as the producer reaches it.
+    const pool = './node_modules/sluice/dist/compression/offload/pool.js'
+    const codecs = './node_modules/sluice/dist/compression/index.js'
+    const body = (load: string) =>
+      `${load}\nconst pool = new CompressionPool({ size: 1 })\n` +
+      "loadCodec('zstd').then((c) => pool.compress(c, Buffer.alloc(300000, 'sluice '), undefined))\n" +
+      '  .then((out) => { console.log(JSON.stringify({ bytes: out.length, completed: pool.completed, fallbacks: pool.fallbacks })); return pool.close() })\n'
+    writeFileSync(
+      join(dir, 'pool.mjs'),
+      body(`import { CompressionPool } from '${pool}'\nimport { loadCodec } from '${codecs}'`),
+    )
+    writeFileSync(
+      join(dir, 'pool.cjs'),
+      body(`const { CompressionPool } = require('${pool}')\nconst { loadCodec } = require('${codecs}')`),
+    )
+    for (const file of ['pool.mjs', 'pool.cjs']) {
+      const out = JSON.parse(node(dir, file)) as { bytes: number; completed: number; fallbacks: number }
+      assert.ok(out.bytes > 0, file)
+      assert.deepEqual(
+        { completed: out.completed, fallbacks: out.fallbacks },
+        { completed: 1, fallbacks: 0 },
+        file,
+      )
+    }
   })
 })
