@@ -63,6 +63,7 @@ export const TIERS = {
     'test/kafkajs/security.test.ts', // openssl makes the certificates, as in test/security/tls.test.ts
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
+    'test/producer/compression-ratio.test.ts',
     'test/producer/circuit-breaker.test.ts',
     'test/producer/health.test.ts', // node:http servers on loopback stand in for probes
     'test/producer/streams/send-all.test.ts',

@@ -37,6 +37,14 @@ export class Writer {
     this.buf = next
   }
 
+  /** Moves the contents into a new buffer of `capacity` bytes, if that is larger than the current one. */
+  growTo(capacity: number): void {
+    if (capacity <= this.buf.length) return
+    const next = Buffer.allocUnsafe(capacity)
+    this.buf.copy(next, 0, 0, this.pos)
+    this.buf = next
+  }
+
   /** Skip `n` bytes to be filled in later; returns their offset. */
   reserve(n: number): number {
     this.ensure(n)

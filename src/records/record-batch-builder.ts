@@ -59,6 +59,11 @@ export class RecordBatchBuilder {
     return this.#w.buf
   }
 
+  /** Moves the batch into a buffer of `capacity` bytes, if that is larger than the current one. */
+  growTo(capacity: number): void {
+    this.#w.growTo(capacity)
+  }
+
   /**
    * Exact encoded size of one record, its length prefix included. `timestampDelta` is relative to
    * the batch's first record and `offsetDelta` is the record's index in the batch.
