@@ -153,6 +153,7 @@ export const TIERS = {
     'test/integration/circuit-breaker.test.ts', // its own broker, stopped and restarted
     'test/integration/close.test.ts',
     'test/integration/compression.test.ts', // its own broker, to read the log segments on disk
+    'test/integration/compression-fill.test.ts', // its own broker, to read the log segments on disk
     'test/integration/flood.test.ts', // a child process measures its own RSS
     'test/integration/idle.test.ts',
     'test/integration/interceptors.test.ts',
