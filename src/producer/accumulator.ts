@@ -164,7 +164,7 @@ export class RecordAccumulator {
       const memory = this.#options.memory
       if (!memory.tryReserve(grown - capacity)) return -1
       batch.reservedBytes += grown - capacity
-      batch.growTo(grown)
+      this.#storage.giveBuffer(batch.moveTo(this.#storage.takeBuffer(grown)))
       bytes = batch.tryAppend(timestamp, key, value, headers, completion, Math.min(limit, grown))
       if (bytes < 0) return -1
     }

@@ -137,9 +137,14 @@ export class ProducerBatch {
     return this.#builder.buffer.length
   }
 
-  /** Moves the records into a buffer of `capacity` bytes (memory for it already reserved). */
-  growTo(capacity: number): void {
-    this.#builder.growTo(capacity)
+  /**
+   * Moves the records into `next`, a larger buffer (memory for it already reserved), while the
+   * batch is open; returns the buffer it leaves, which nothing else refers to.
+   */
+  moveTo(next: Buffer): Buffer {
+    if (this.state !== 'queued')
+      throw new Error(`bug: a ${this.state} batch of ${this.topic}-${this.partition} moved`)
+    return this.#builder.moveTo(next)
   }
 
   /** Whether `encode()` can run now (uncompressed, or compression has finished). */

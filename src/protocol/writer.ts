@@ -37,12 +37,12 @@ export class Writer {
     this.buf = next
   }
 
-  /** Moves the contents into a new buffer of `capacity` bytes, if that is larger than the current one. */
-  growTo(capacity: number): void {
-    if (capacity <= this.buf.length) return
-    const next = Buffer.allocUnsafe(capacity)
-    this.buf.copy(next, 0, 0, this.pos)
+  /** Moves the contents into `next` (a larger buffer) and writes there from now on; returns the old one. */
+  moveTo(next: Buffer): Buffer {
+    const old = this.buf
+    old.copy(next, 0, 0, this.pos)
     this.buf = next
+    return old
   }
 
   /** Skip `n` bytes to be filled in later; returns their offset. */

@@ -59,9 +59,9 @@ export class RecordBatchBuilder {
     return this.#w.buf
   }
 
-  /** Moves the batch into a buffer of `capacity` bytes, if that is larger than the current one. */
-  growTo(capacity: number): void {
-    this.#w.growTo(capacity)
+  /** Moves the batch into `next` (a larger buffer); returns the one it leaves, free for reuse. */
+  moveTo(next: Buffer): Buffer {
+    return this.#w.moveTo(next)
   }
 
   /**

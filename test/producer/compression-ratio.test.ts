@@ -13,7 +13,7 @@ import {
   estimatedBatchBytes,
   observedRatio,
 } from '../../src/producer/compression-ratio.js'
-import { MemoryBudget } from '../../src/producer/memory.js'
+import { BatchStoragePool, MemoryBudget } from '../../src/producer/memory.js'
 import type { ProducerBatch } from '../../src/producer/producer-batch.js'
 import { BATCH_HEADER_SIZE } from '../../src/records/batch-header.js'
 import { RecordBatchBuilder } from '../../src/records/record-batch-builder.js'
@@ -263,5 +263,35 @@ describe('compressed batches are filled by estimated compressed size', () => {
     }
     assert.equal(q.head!.recordCount, n)
     assert.equal(q.head!.sizeInBytes, size)
+  })
+})
+
+describe('BatchStoragePool with grown buffers', () => {
+  test('a grown buffer and the one it grew out of are both reused, with the batch arrays', () => {
+    const pool = new BatchStoragePool(1024, 64 * 1024)
+    const storage = pool.take()
+    const small = storage.buffer
+    // The batch grows: a 2048-byte buffer replaces its 1024-byte one, which goes back loose.
+    const big = pool.takeBuffer(2048)
+    pool.giveBuffer(small)
+    storage.buffer = big
+    // The batch completes: its grown buffer stays loose, its arrays go on with the small buffer.
+    pool.give(storage)
+    assert.equal(pool.takeBuffer(2048), big)
+    const next = pool.take()
+    assert.equal(next.buffer, small)
+    assert.equal(next.completions, storage.completions)
+    assert.notEqual(pool.takeBuffer(2048), big, 'taken once only')
+  })
+
+  test('loose buffers are kept up to the budget, then dropped', () => {
+    const pool = new BatchStoragePool(1024, 4096)
+    const bufs = [pool.takeBuffer(2048), pool.takeBuffer(2048), pool.takeBuffer(2048)]
+    for (const b of bufs) pool.giveBuffer(b)
+    const again = [pool.takeBuffer(2048), pool.takeBuffer(2048), pool.takeBuffer(2048)]
+    assert.deepEqual(
+      again.map((b) => bufs.indexOf(b)),
+      [1, 0, -1],
+    )
   })
 })
