@@ -10,7 +10,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Java's KafkaProducer producing the compressible records the compression-fill test also
  * produces with Sluice, so the two producers' batches can be compared on the broker's disk:
  * record i is {"id":i,"user":"user-<i mod 97>","text":"<the sentence, 6 times>"} (what the
- * test's JSON.stringify makes), without key, to partition 0, pausing 5 ms after every 200.
+ * test's JSON.stringify makes), without key, to partition 0, flushing after every 1000.
  *
  * Usage: ProduceCompressible <bootstrap> <topic> <compression.type> <batch.size> <records>
  * Prints "done <records>" once every record is acknowledged.
@@ -41,8 +41,8 @@ public class ProduceCompressible {
             (md, err) -> {
               if (err != null && failed.getAndIncrement() == 0) err.printStackTrace();
             });
-        // As the test paces Sluice: a pause after every 200 records, for the sender to drain.
-        if (i % 200 == 199) Thread.sleep(5);
+        // As the test paces Sluice: a flush after every 1000 records.
+        if (i % 1000 == 999) producer.flush();
       }
       producer.flush();
     }
