@@ -64,6 +64,7 @@ export const TIERS = {
     'test/kafkajs/security.test.ts', // openssl makes the certificates, as in test/security/tls.test.ts
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
+    'test/producer/compression-ratio.test.ts',
     'test/producer/circuit-breaker.test.ts',
     'test/producer/health.test.ts', // node:http servers on loopback stand in for probes
     'test/producer/streams/send-all.test.ts',
@@ -155,6 +156,7 @@ export const TIERS = {
     'test/integration/circuit-breaker.test.ts', // its own broker, stopped and restarted
     'test/integration/close.test.ts',
     'test/integration/compression.test.ts', // its own broker, to read the log segments on disk
+    'test/integration/compression-fill.test.ts', // its own broker, to read the log segments on disk
     'test/integration/flood.test.ts', // a child process measures its own RSS
     'test/integration/idle.test.ts',
     'test/integration/interceptors.test.ts',

@@ -47,15 +47,24 @@ export class MemoryBudget {
  * buffers. A steady producer then allocates no batch memory: completed batches' buffers don't
  * pile up outside the heap, nor their arrays in the old generation, until a major GC. At most
  * `buffer.memory` worth is kept.
+ *
+ * With compression a batch's buffer grows past `batch.size` (doubling, up to a cap), so its
+ * sizes come from a few classes: those buffers are kept by size for the next growth (at most
+ * `buffer.memory` worth too), so a steady compressed producer does not allocate them either.
  */
 export class BatchStoragePool {
   readonly bufferSize: number
   readonly #maxFree: number
   readonly #free: BatchStorage[] = []
+  readonly #maxBytes: number
+  /** Loose buffers by size: left by growing batches, or of completed grown batches. */
+  readonly #buffers = new Map<number, Buffer[]>()
+  #bufferBytes = 0
 
   constructor(bufferSize: number, maxBytes: number) {
     this.bufferSize = bufferSize
     this.#maxFree = Math.floor(maxBytes / bufferSize)
+    this.#maxBytes = maxBytes
   }
 
   /** Storage with a `bufferSize` buffer, reused if some is free; the buffer's contents are garbage. */
@@ -63,9 +72,39 @@ export class BatchStoragePool {
     return this.#free.pop() ?? newBatchStorage(this.bufferSize)
   }
 
-  /** Gives storage back; nothing may use it afterwards. Other buffer sizes are dropped. */
+  /**
+   * Gives storage back; nothing may use it afterwards. A buffer of another size is kept loose,
+   * its arrays go on with a loose `bufferSize` buffer (the one the batch grew out of) if any.
+   */
   give(storage: BatchStorage): void {
-    if (storage.buffer.length === this.bufferSize && this.#free.length < this.#maxFree)
-      this.#free.push(storage)
+    if (storage.buffer.length !== this.bufferSize) {
+      this.giveBuffer(storage.buffer)
+      const loose = this.#buffers.get(this.bufferSize)
+      if (loose === undefined || loose.length === 0) return
+      storage.buffer = loose.pop()!
+      this.#bufferBytes -= this.bufferSize
+    }
+    if (this.#free.length < this.#maxFree) this.#free.push(storage)
+  }
+
+  /** A buffer of exactly `size` bytes, reused if one is free; its contents are garbage. */
+  takeBuffer(size: number): Buffer {
+    const buf = this.#buffers.get(size)?.pop()
+    if (buf === undefined) return Buffer.allocUnsafeSlow(size)
+    this.#bufferBytes -= size
+    return buf
+  }
+
+  /** Gives a loose buffer back for takeBuffer(); nothing may use it afterwards. */
+  giveBuffer(buf: Buffer): void {
+    const size = buf.length
+    if (this.#bufferBytes + size > this.#maxBytes) return
+    let list = this.#buffers.get(size)
+    if (list === undefined) {
+      list = []
+      this.#buffers.set(size, list)
+    }
+    list.push(buf)
+    this.#bufferBytes += size
   }
 }

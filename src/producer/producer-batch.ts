@@ -78,8 +78,15 @@ export class ProducerBatch {
   /** Part of a transaction (the RecordBatch's transactional flag). */
   transactional = false
 
-  /** Bytes of `buffer.memory` this batch holds until it completes. */
-  readonly reservedBytes: number
+  /** Bytes of `buffer.memory` this batch holds until it completes (grows with its buffer). */
+  reservedBytes: number
+  /**
+   * With compression: the topic's compression ratio estimate when the batch was made, which
+   * decides how many records it takes (see compression-ratio.ts).
+   */
+  estimatedRatio = 1
+  /** With compression: told once the records are compressed (the accumulator's estimate learns). */
+  onCompressed: ((batch: ProducerBatch) => void) | null = null
   /** Its records' bytes as counted in `MemoryBudget.queued` (kept by the accumulator). */
   queuedBytes = 0
   /** The largest record's encoded size (record-size-max/avg are of these, as in Java). */
@@ -116,6 +123,31 @@ export class ProducerBatch {
     return this.#encoded === null || uncompressed === 0 ? 1 : this.#encoded.length / uncompressed
   }
 
+  /** The records section's uncompressed size (the batch without its header). */
+  get recordsBytes(): number {
+    return this.#builder.sizeInBytes - BATCH_HEADER_SIZE
+  }
+
+  /** The records section's compressed size; -1 until compressed. */
+  get compressedRecordsBytes(): number {
+    return this.#compressed === null ? -1 : this.#compressed.length
+  }
+
+  /** The size of the buffer the records are encoded in. */
+  get capacity(): number {
+    return this.#builder.buffer.length
+  }
+
+  /**
+   * Moves the records into `next`, a larger buffer (memory for it already reserved), while the
+   * batch is open; returns the buffer it leaves, which nothing else refers to.
+   */
+  moveTo(next: Buffer): Buffer {
+    if (this.state !== 'queued')
+      throw new Error(`bug: a ${this.state} batch of ${this.topic}-${this.partition} moved`)
+    return this.#builder.moveTo(next)
+  }
+
   /** Whether `encode()` can run now (uncompressed, or compression has finished). */
   get isCompressed(): boolean {
     return this.#compressed !== null
@@ -132,10 +164,12 @@ export class ProducerBatch {
     const records = this.#builder.recordsView()
     if (offThread === null) {
       this.#compressed = codec.compressSync(records, level)
+      this.onCompressed?.(this)
       return null
     }
     this.#compressing ??= offThread(records, level).then((out) => {
       this.#compressed = out
+      this.onCompressed?.(this)
     })
     return this.#compressing
   }

@@ -228,6 +228,8 @@ export class Producer<
     this.highWaterMark = Math.min(c.bufferMemory, Math.max(Math.floor(c.bufferMemory / 32), 2 * c.batchSize))
     this.#accumulator = new RecordAccumulator({
       batchSize: c.batchSize,
+      compressed: c.compressionType !== 'none',
+      maxBatchBytes: c.maxRequestSize,
       lingerMs: c.lingerMs,
       memory: this.#memory,
       onMemoryReleased: () => this.#pending.serve(),
@@ -239,7 +241,7 @@ export class Producer<
       availabilityTimeoutMs: c.partitionerAvailabilityTimeoutMs,
       allBatchesFull: (topic, partition) => {
         const last = this.#accumulator.queue(topic, partition).last
-        return last === undefined || last.state !== 'queued' || last.sizeInBytes >= c.batchSize
+        return last === undefined || last.state !== 'queued' || this.#accumulator.isFull(last)
       },
     })
     this.#tm =

@@ -48,6 +48,14 @@ export class Writer {
     this.buf = next
   }
 
+  /** Moves the contents into `next` (a larger buffer) and writes there from now on; returns the old one. */
+  moveTo(next: Buffer): Buffer {
+    const old = this.buf
+    old.copy(next, 0, 0, this.pos)
+    this.buf = next
+    return old
+  }
+
   /** Skip `n` bytes to be filled in later; returns their offset. */
   reserve(n: number): number {
     this.ensure(n)

@@ -59,6 +59,11 @@ export class RecordBatchBuilder {
     return this.#w.buf
   }
 
+  /** Moves the batch into `next` (a larger buffer); returns the one it leaves, free for reuse. */
+  moveTo(next: Buffer): Buffer {
+    return this.#w.moveTo(next)
+  }
+
   /**
    * Exact encoded size of one record, its length prefix included. `timestampDelta` is relative to
    * the batch's first record and `offsetDelta` is the record's index in the batch.
