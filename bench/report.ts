@@ -373,3 +373,15 @@ ${parts.join('\n')}
 </svg>
 `
 }
+
+/**
+ * The results file: the time series stay in `runs` only (the summary's cells name their median
+ * run), and arrays of numbers (the series' points) take one line each, not one line per number.
+ */
+export function resultsJson(results: { summary: Cell[] } & Record<string, unknown>): string {
+  const summary = results.summary.map(({ rssSeries: _rss, series: _series, ...cell }) => cell)
+  return `${JSON.stringify({ ...results, summary }, null, 2).replace(
+    /\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g,
+    (_, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`,
+  )}\n`
+}

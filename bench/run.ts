@@ -23,7 +23,7 @@ import { VERSION } from '../src/version.js'
 import { type Job, RESULT_PREFIX, type RunnerResult } from './contenders/common.js'
 import { endOffsetTotals } from './end-offsets.js'
 import { parsePerfLine } from './perf-line.js'
-import { renderMarkdown, renderSvg, summarize } from './report.js'
+import { renderMarkdown, renderSvg, resultsJson, summarize } from './report.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..')
@@ -686,10 +686,7 @@ async function main(): Promise<void> {
   const summary = summarize(workloads, contenders, runs)
   await mkdir(join(HERE, 'results'), { recursive: true })
   const base = join(HERE, 'results', values.out ?? `${baseline !== undefined ? 'ab' : 'bench'}-${mode}`)
-  await writeFile(
-    `${base}.json`,
-    `${JSON.stringify({ env, workloads, contenders, summary, runs }, null, 2)}\n`,
-  )
+  await writeFile(`${base}.json`, resultsJson({ env, workloads, contenders, summary, runs }))
   const md = renderMarkdown(env, workloads, contenders, summary)
   await writeFile(`${base}.md`, md)
   await writeFile(`${base}.svg`, renderSvg(env, workloads, contenders, summary))

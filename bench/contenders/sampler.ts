@@ -27,7 +27,7 @@ export function startSampler(): Sampler {
   const point = () => {
     const rss = process.memoryUsage.rss()
     if (rss > peak) peak = rss
-    // An interval without a sample (a loop blocked for all of it) reads NaN; its delay shows in the next one.
+    // An interval without a sample (the loop blocked for all of it) reads 0 here; the delay shows in the next one.
     const p99 = interval.count > 0 ? ms(interval.percentile(99)) : 0
     series.push([Math.round(performance.now()), mib(rss), p99])
     interval.reset()
@@ -37,7 +37,6 @@ export function startSampler(): Sampler {
     if (rss > peak) peak = rss
   }, RSS_MS)
   const seriesTimer = setInterval(point, SERIES_MS)
-  series.push([Math.round(performance.now()), mib(peak), 0])
   whole.enable()
   interval.enable()
   return {

@@ -1,7 +1,8 @@
 /**
  * Sluice, callback path: `send(record, cb)`, waiting for 'drain' whenever it returns false. With
  * `job.tasks` (workload 6), each task wraps send(record, cb) in its own wait; a task has one
- * record in flight, far below buffer.memory, so send()'s return value is not consulted there.
+ * record in flight, 1,000 of them far below the producer's highWaterMark, so send() does not
+ * return false there.
  */
 import { once } from 'node:events'
 import { Producer } from '../../src/index.js'
