@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { RunnerResult } from '../../bench/contenders/common.js'
-import { renderMarkdown, renderSvg, summarize } from '../../bench/report.js'
+import { renderMarkdown, renderSvg, resultsJson, summarize } from '../../bench/report.js'
 import type { Contender, RunRecord, Workload } from '../../bench/run.js'
 
 const w6: Workload = {
@@ -97,5 +97,16 @@ describe('bench report', () => {
     assert.match(svg, /\(log scale\)/)
     assert.match(svg, /Java KafkaProducer \(RSS only: no event loop\)/)
     assert.doesNotMatch(svg, /NaN|undefined/)
+  })
+
+  test('results JSON: series only in the runs, one line per point', () => {
+    const json = resultsJson({ summary: cells, runs })
+    const parsed = JSON.parse(json) as { summary: Record<string, unknown>[]; runs: RunRecord[] }
+    for (const cell of parsed.summary) {
+      assert.equal(cell.rssSeries, undefined)
+      assert.equal(cell.series, undefined)
+    }
+    assert.deepEqual(parsed.runs, JSON.parse(JSON.stringify(runs)))
+    assert.match(json, /^ +\[550, 45, 12\.5\],?$/m)
   })
 })
