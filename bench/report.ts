@@ -164,7 +164,7 @@ export function renderMarkdown(
   const out: string[] = []
   out.push(`# Sluice side-by-side producer benchmark (${env.mode})`, '')
   out.push(
-    `${env.date} · ${env.cores} cores (${env.cpu}), ${env.memoryGiB} GiB · Node ${env.node} · ${env.java} · Apache Kafka ${env.kafka} (${env.broker}) · Sluice ${env.sluice}`,
+    `${env.date} · ${env.cores} cores (${env.cpu}), ${env.memoryGiB} GiB${Array.isArray(env.loadAverage) ? ` (1-min load average ${env.loadAverage.join(' at start, ')} at end)` : ''} · Node ${env.node} · ${env.java} · Apache Kafka ${env.kafka} (${env.broker}) · Sluice ${env.sluice}`,
     '',
     `Repetitions: ${env.reps}, contenders alternating round-robin within each; the median repetition is shown. ` +
       `Common settings where a client has the knob: linger.ms=${env.lingerMs}, batch.size=${env.batchSize}, buffer.memory=${env.bufferMemory} (32 MiB). ` +

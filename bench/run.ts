@@ -611,6 +611,7 @@ async function main(): Promise<void> {
     stop = () => cluster.stop()
   }
   const started = new Date()
+  const loadAtStart = os.loadavg()[0]!
   const runs: RunRecord[] = []
   try {
     const brokers = parseBrokerList(bootstrap)
@@ -665,6 +666,8 @@ async function main(): Promise<void> {
     mode,
     date: started.toISOString(),
     cores: os.cpus().length,
+    // The machine may be shared: its 1-minute load average when the runs began and ended.
+    loadAverage: [loadAtStart, os.loadavg()[0]!].map((l) => Number(l.toFixed(1))),
     cpu: os.cpus()[0]?.model ?? 'unknown',
     memoryGiB: Number((os.totalmem() / 1024 ** 3).toFixed(1)),
     node: process.version,
