@@ -86,6 +86,8 @@ const memoryRecords = Number(values['memory-records'] ?? (quick ? 500_000 : 10_0
 const latencyRecords = rate * (quick ? 5 : 30)
 const webRecords = Number(values['web-records'] ?? values.records ?? (quick ? 100_000 : 1_000_000))
 const webTasks = Number(values.tasks)
+if (!Number.isInteger(webTasks) || webTasks < 1)
+  throw new Error(`--tasks ${values.tasks}: a whole number >= 1`)
 const BUFFER_MEMORY = 32 * 1024 * 1024
 
 export type Metric = 'throughput' | 'latency' | 'rss'
