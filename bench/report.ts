@@ -365,7 +365,8 @@ export function renderSvg(
     parts.push(...series.parts)
     y += series.height + 24
   }
-  const title = `Sluice side-by-side (${env.mode}): ${env.cores} cores, Node ${env.node}, Kafka ${env.kafka}, ${env.date}`
+  const load = Array.isArray(env.loadAverage) ? `, load ${env.loadAverage.join(' → ')}` : ''
+  const title = `Sluice side-by-side (${env.mode}): ${env.cores} cores${load}, Node ${env.node}, Kafka ${env.kafka}, ${env.date}`
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
 <text x="10" y="20" font-size="14" font-weight="bold">${esc(title)}</text>
