@@ -175,7 +175,7 @@ export async function measure(
       failed++
       firstError ??= err
     }
-    const sampler: Sampler = startSampler()
+    const sampler: Sampler = await startSampler()
     const cpuStart = process.cpuUsage()
     const start = performance.now()
     await body(hist, fail)

@@ -1,13 +1,20 @@
 /**
  * What a Node runner measures about itself during the measured part: peak RSS (every 50 ms),
- * the event loop's delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution, enabled for the
- * measured part only) and, every SERIES_MS, a point of RSS and that interval's delay p99.
+ * the event loop's delay over the whole part (perf_hooks.monitorEventLoopDelay, 1 ms
+ * resolution) and, every SERIES_MS, a point of RSS and that interval's delay p99.
+ *
+ * A delay monitor records nothing until its timer has fired once after enable() or reset(), so
+ * a block right then would be missed: the whole-part monitor is started one timer tick before
+ * the measured part, and the per-interval figure comes from a 1 ms JavaScript timer that
+ * records its own lateness into a histogram reset at every point, keeping its previous tick
+ * across the reset.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks'
 import type { LoopDelay, SeriesPoint } from './common.js'
 
 export const SERIES_MS = 250
 const RSS_MS = 50
+const TICK_MS = 1
 const MIB = 1048576
 
 export interface Sampler {
@@ -17,19 +24,28 @@ export interface Sampler {
 const ms = (ns: number) => Number((ns / 1e6).toFixed(2))
 const mib = (bytes: number) => Number((bytes / MIB).toFixed(1))
 
-export function startSampler(): Sampler {
+/** Starts sampling; resolves once the delay monitor has fired, right before the measured part. */
+export async function startSampler(): Promise<Sampler> {
   let peak = process.memoryUsage.rss()
-  // Two monitors: one for the whole measured part, one read and reset every interval (an
-  // IntervalHistogram cannot be merged into another histogram).
-  const whole = monitorEventLoopDelay({ resolution: 1 })
-  const interval = monitorEventLoopDelay({ resolution: 1 })
+  const whole = monitorEventLoopDelay({ resolution: TICK_MS })
+  whole.enable()
+  await new Promise((r) => setTimeout(r, 3 * TICK_MS))
+  const interval = createHistogram()
+  let lastTick = performance.now()
+  const tick = setInterval(() => {
+    const now = performance.now()
+    interval.record(Math.max(1, Math.round((now - lastTick) * 1e6)))
+    lastTick = now
+  }, TICK_MS)
   const series: SeriesPoint[] = []
   const point = () => {
     const rss = process.memoryUsage.rss()
     if (rss > peak) peak = rss
-    // An interval without a sample (the loop blocked for all of it) reads 0 here; the delay shows in the next one.
-    const p99 = interval.count > 0 ? ms(interval.percentile(99)) : 0
-    series.push([Math.round(performance.now()), mib(rss), p99])
+    series.push([
+      Math.round(performance.now()),
+      mib(rss),
+      interval.count > 0 ? ms(interval.percentile(99)) : 0,
+    ])
     interval.reset()
   }
   const rssTimer = setInterval(() => {
@@ -37,14 +53,12 @@ export function startSampler(): Sampler {
     if (rss > peak) peak = rss
   }, RSS_MS)
   const seriesTimer = setInterval(point, SERIES_MS)
-  whole.enable()
-  interval.enable()
   return {
     stop() {
       clearInterval(rssTimer)
       clearInterval(seriesTimer)
+      clearInterval(tick)
       whole.disable()
-      interval.disable()
       point()
       const loopDelay =
         whole.count > 0
