@@ -2,7 +2,8 @@
  * The over-time panels of the benchmark's SVG, per workload: RSS of every contender (the
  * harness's VmRSS samples) and event-loop delay of every Node contender (its own samples), both
  * against seconds since the contender's process started, from the median run. Time is on a
- * log scale: in one workload a contender may take 2 s and another 400 s, and both must read.
+ * log scale: in one workload a contender may take 2 s and another 400 s, and both must read;
+ * so is the event-loop delay (from 1 ms, an idle loop, to seconds of a blocked one).
  */
 import type { Cell } from './report.js'
 import type { Contender } from './run.js'
@@ -45,11 +46,11 @@ function tickStep(max: number, n: number): number {
   return 10 * mag
 }
 
-/** 0.1, 0.2, 0.5, 1, 2, 5, ... up to `top`. */
-function logTicks(top: number): number[] {
+/** `from`, 2 and 5 times it, 10 times it, ... up to `top` (`from` a power of ten). */
+function logTicks(top: number, from = T_MIN, steps: readonly number[] = [1, 2, 5]): number[] {
   const out: number[] = []
-  for (let d = T_MIN; d <= top * 1.0001; d *= 10)
-    for (const m of [1, 2, 5]) if (d * m <= top * 1.0001) out.push(Number((d * m).toPrecision(2)))
+  for (let d = from; d <= top * 1.0001; d *= 10)
+    for (const m of steps) if (d * m <= top * 1.0001) out.push(Number((d * m).toPrecision(2)))
   return out
 }
 
@@ -81,6 +82,8 @@ function panel(
   curves: Curve[],
   contenders: Contender[],
   empty: string,
+  /** The lowest value of a log-scale y axis (a power of ten); linear from 0 when absent. */
+  yLogFrom?: number,
 ): string[] {
   const out: string[] = [`<text x="${x0}" y="${y0 + 12}" font-weight="bold">${esc(title)}</text>`]
   const px = x0 + MARGIN.left
@@ -99,13 +102,25 @@ function panel(
   const xTop = tickStep(xMax, 1) // 1, 2 or 5 times a power of ten
   const decades = Math.log10(xTop / T_MIN)
   const sx = (v: number) => px + (Math.log10(Math.max(v, T_MIN) / T_MIN) / decades) * pw
-  const sy = (v: number) => py + PLOT_H - (v / yTop) * PLOT_H
+  const yLogTop = yLogFrom === undefined ? 0 : tickStep(Math.max(yMax, yLogFrom * 10), 1)
+  const sy =
+    yLogFrom === undefined
+      ? (v: number) => py + PLOT_H - (v / yTop) * PLOT_H
+      : (v: number) =>
+          py +
+          PLOT_H -
+          (Math.log10(Math.max(v, yLogFrom) / yLogFrom) / Math.log10(yLogTop / yLogFrom)) * PLOT_H
   const label = (v: number, step: number) => (step < 1 ? v.toFixed(Math.ceil(-Math.log10(step))) : String(v))
-  for (let v = 0; v <= yTop + yStep / 2; v += yStep) {
+  const yTicks: number[] = []
+  // Decades only once there are more than two (the labels would crowd a short axis).
+  if (yLogFrom !== undefined)
+    yTicks.push(...logTicks(yLogTop, yLogFrom, yLogTop / yLogFrom > 100 ? [1] : [1, 2, 5]))
+  else for (let v = 0; v <= yTop + yStep / 2; v += yStep) yTicks.push(v)
+  for (const v of yTicks) {
     const y = sy(v).toFixed(1)
     out.push(
       `<line x1="${px}" x2="${px + pw}" y1="${y}" y2="${y}" stroke="#e3e3e3"/>`,
-      `<text x="${px - 4}" y="${Number(y) + 4}" text-anchor="end" font-size="10">${label(v, yStep)}</text>`,
+      `<text x="${px - 4}" y="${Number(y) + 4}" text-anchor="end" font-size="10">${yLogFrom !== undefined ? String(v) : label(v, yStep)}</text>`,
     )
   }
   for (const v of logTicks(xTop)) {
@@ -165,10 +180,12 @@ export function renderSeriesCharts(
       y,
       half,
       'event-loop delay p99 ms per 250 ms (Node contenders)',
-      'event-loop delay p99 ms',
+      'p99 ms (log scale)',
       loop,
       contenders,
       'no Node contender ran',
+      // An idle loop reads about 1 ms (the timer's period); blocks reach seconds.
+      1,
     ),
   ]
   // Legend: every contender that ran, with "no event loop" for the JVM and Go.
