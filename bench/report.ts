@@ -1,5 +1,6 @@
 /** Aggregation and rendering (Markdown, SVG) of the side-by-side benchmark's runs. */
-import type { RunnerResult } from './contenders/common.js'
+import type { LoopDelay, RunnerResult, SeriesPoint } from './contenders/common.js'
+import { renderSeriesCharts } from './report-series.js'
 import type { Contender, Metric, RunRecord, Workload } from './run.js'
 
 export interface Cell {
@@ -16,6 +17,12 @@ export interface Cell {
   mbPerSec?: number
   latencyMs?: RunnerResult['latencyMs']
   peakRssMb?: number
+  /** Node contenders: event-loop delay over the measured part (monitorEventLoopDelay). */
+  eventLoopDelayMs?: LoopDelay
+  /** The median run's VmRSS over time, sampled by the harness: [ms since spawn, MiB]. */
+  rssSeries?: [number, number][]
+  /** Node contenders: the median run's own samples (ms since process start, RSS MiB, event-loop p99 ms). */
+  series?: SeriesPoint[]
   /** Records found in the median run's topic afterwards (GetOffsetShell), when counted. */
   delivered?: number
   /** > 1: this contender is that many times better than the best Node peer on the metric. */
@@ -75,6 +82,11 @@ export function summarize(workloads: Workload[], contenders: Contender[], runs: 
         ...(median.result.mbPerSec !== undefined ? { mbPerSec: median.result.mbPerSec } : {}),
         ...(median.result.latencyMs !== undefined ? { latencyMs: median.result.latencyMs } : {}),
         ...(median.peakRssMb !== null ? { peakRssMb: Number(median.peakRssMb.toFixed(1)) } : {}),
+        ...(median.result.eventLoopDelayMs !== undefined
+          ? { eventLoopDelayMs: median.result.eventLoopDelayMs }
+          : {}),
+        ...(median.rssSeries !== undefined ? { rssSeries: median.rssSeries } : {}),
+        ...(median.result.series !== undefined ? { series: median.result.series } : {}),
         ...(median.delivered !== undefined ? { delivered: median.delivered } : {}),
         ...(median.result.settings !== undefined ? { settings: median.result.settings } : {}),
       })
@@ -152,17 +164,22 @@ export function renderMarkdown(
   const out: string[] = []
   out.push(`# Sluice side-by-side producer benchmark (${env.mode})`, '')
   out.push(
-    `${env.date} · ${env.cores} cores (${env.cpu}), ${env.memoryGiB} GiB · Node ${env.node} · ${env.java} · Apache Kafka ${env.kafka} (${env.broker}) · Sluice ${env.sluice}`,
+    `${env.date} · ${env.cores} cores (${env.cpu}), ${env.memoryGiB} GiB${Array.isArray(env.loadAverage) ? ` (1-min load average ${env.loadAverage.join(' at start, ')} at end)` : ''} · Node ${env.node} · ${env.java} · Apache Kafka ${env.kafka} (${env.broker}) · Sluice ${env.sluice}`,
     '',
     `Repetitions: ${env.reps}, contenders alternating round-robin within each; the median repetition is shown. ` +
       `Common settings where a client has the knob: linger.ms=${env.lingerMs}, batch.size=${env.batchSize}, buffer.memory=${env.bufferMemory} (32 MiB). ` +
       "Latency is send() to acknowledgement, per record. Peak RSS is the contender process's VmHWM (kernel's high-water mark; the JVM runs with -Xmx512M). " +
-      '"vs best peer" / "vs Java": how many times better than the best other Node client / Java ProducerPerformance on the workload\'s metric ' +
+      '"vs best peer" / "vs Java": how many times better than the best other Node client / Java\'s KafkaProducer (ProducerPerformance; bench/java/WebServiceProducer for w6) on the workload\'s metric ' +
       '(records/s for throughput workloads, p99 for the latency workload, peak RSS for the memory workload); > 1 is better. ' +
       '"delivered": records in the run\'s fresh topic afterwards, counted by Kafka\'s GetOffsetShell.',
     '',
+    '"event-loop p99 ms" / "event-loop max ms": how late the Node contender\'s event loop ran during the measured part ' +
+      '(perf_hooks.monitorEventLoopDelay, 1 ms resolution, so an idle loop reads about 1 ms): what its producer costs the rest of an application sharing the thread. ' +
+      'n/a for Java and franz-go: they have no single event loop; their senders run on threads and goroutines the runtime schedules, and the sending code blocks on purpose (ProduceSync, send().get()).',
+    '',
   )
   const label = (id: string) => contenders.find((c) => c.id === id)?.label ?? id
+  const kindOf = (id: string) => contenders.find((c) => c.id === id)?.kind
   const ab = contenders.some((c) => c.baseOf !== undefined)
   if (ab) {
     out.push(
@@ -176,21 +193,23 @@ export function renderMarkdown(
       w.metric === 'throughput' ? 'records/s' : w.metric === 'latency' ? 'p99 latency' : 'peak RSS'
     out.push(`## ${w.id}: ${w.title} (${fmt(w.numRecords)} records; compared on ${metricName})`, '')
     out.push(
-      `| contender | records/s | MB/s | avg ms | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | vs best peer | vs Java |${ab ? ' vs base |' : ''} delivered |`,
+      `| contender | records/s | MB/s | avg ms | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | event-loop p99 ms | event-loop max ms | vs best peer | vs Java |${ab ? ' vs base |' : ''} delivered |`,
     )
     out.push(
-      `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${ab ? ' ---: |' : ''} ---: |`,
+      `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${ab ? ' ---: |' : ''} ---: |`,
     )
     for (const c of cells.filter((c) => c.workload === w.id)) {
       if (c.status !== 'ok') {
         out.push(
-          `| ${label(c.contender)} | ${c.status}: ${c.reason?.replace(/\|/g, '/')} | | | | | | | | |${ab ? ' |' : ''} |`,
+          `| ${label(c.contender)} | ${c.status}: ${c.reason?.replace(/\|/g, '/')} | | | | | | | | | | |${ab ? ' |' : ''} |`,
         )
         continue
       }
       const l = c.latencyMs
+      const loop = c.eventLoopDelayMs
+      const na = kindOf(c.contender) === 'reference' ? 'n/a' : ''
       out.push(
-        `| ${label(c.contender)} | ${fmt(c.recordsPerSec)} | ${fmt(c.mbPerSec, 1)} | ${fmt(l?.avg, 1)} | ${fmt(l?.p50, 1)} | ${fmt(l?.p99, 1)} | ${fmt(l?.p999, 1)} | ${fmt(c.peakRssMb)} | ${x(c.vsBestPeer)} | ${x(c.vsJava)} |${ab ? ` ${x(c.vsBase)} |` : ''} ${delivered(c.delivered, w.numRecords)} |`,
+        `| ${label(c.contender)} | ${fmt(c.recordsPerSec)} | ${fmt(c.mbPerSec, 1)} | ${fmt(l?.avg, 1)} | ${fmt(l?.p50, 1)} | ${fmt(l?.p99, 1)} | ${fmt(l?.p999, 1)} | ${fmt(c.peakRssMb)} | ${fmt(loop?.p99, 1) || na} | ${fmt(loop?.max, 1) || na} | ${x(c.vsBestPeer)} | ${x(c.vsJava)} |${ab ? ` ${x(c.vsBase)} |` : ''} ${delivered(c.delivered, w.numRecords)} |`,
       )
     }
     out.push('')
@@ -210,7 +229,20 @@ export function renderMarkdown(
       `- **${c.label}**: ${cell?.settings !== undefined ? `\`${JSON.stringify(cell.settings)}\`` : `unavailable: ${reason ?? 'no successful run'}`}`,
     )
   }
+  const web = workloads.filter((w) => w.tasks > 0)
+  for (const w of web) {
+    out.push('', `${w.id} (${w.tasks} tasks, each awaiting its own sends one at a time):`, '')
+    for (const c of contenders) {
+      const cell = cells.find((x) => x.contender === c.id && x.workload === w.id)
+      const api = cell?.settings?.api
+      out.push(
+        `- **${c.label}**: ${typeof api === 'string' ? api : `${cell?.status ?? 'not run'}${cell?.reason !== undefined ? `: ${cell.reason}` : ''}`}`,
+      )
+    }
+  }
   out.push(
+    '',
+    'Java runs ProducerPerformance for w1-w5 and bench/java/WebServiceProducer.java (the same KafkaProducer and producer properties, compiled against the same jars) for w6.',
     '',
     'kafkajs and @platformatic/kafka have no per-record send, linger or batch.size: they get concurrent ' +
       "send() calls of 1000 records each (one record per call at a fixed rate), bounded to the same number of records in flight as Sluice's promise window.",
@@ -328,13 +360,29 @@ export function renderSvg(
         `<text x="${labelW + len + 4}" y="${y - 4}">${esc(value + ratio)}</text>`,
       )
     }
-    y += 30
+    y += 14
+    const series = renderSeriesCharts(contenders, row, y, width)
+    parts.push(...series.parts)
+    y += series.height + 24
   }
-  const title = `Sluice side-by-side (${env.mode}): ${env.cores} cores, Node ${env.node}, Kafka ${env.kafka}, ${env.date}`
+  const load = Array.isArray(env.loadAverage) ? `, load ${env.loadAverage.join(' → ')}` : ''
+  const title = `Sluice side-by-side (${env.mode}): ${env.cores} cores${load}, Node ${env.node}, Kafka ${env.kafka}, ${env.date}`
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
 <text x="10" y="20" font-size="14" font-weight="bold">${esc(title)}</text>
 ${parts.join('\n')}
 </svg>
 `
+}
+
+/**
+ * The results file: the time series stay in `runs` only (the summary's cells name their median
+ * run), and arrays of numbers (the series' points) take one line each, not one line per number.
+ */
+export function resultsJson(results: { summary: Cell[] } & Record<string, unknown>): string {
+  const summary = results.summary.map(({ rssSeries: _rss, series: _series, ...cell }) => cell)
+  return `${JSON.stringify({ ...results, summary }, null, 2).replace(
+    /\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g,
+    (_, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`,
+  )}\n`
 }

@@ -11,7 +11,7 @@
  * Writes bench/results/bench-<mode>.{md,json,svg}. It only reports; nothing here asserts numbers.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -23,14 +23,15 @@ import { VERSION } from '../src/version.js'
 import { type Job, RESULT_PREFIX, type RunnerResult } from './contenders/common.js'
 import { endOffsetTotals } from './end-offsets.js'
 import { parsePerfLine } from './perf-line.js'
-import { renderMarkdown, renderSvg, summarize } from './report.js'
+import { renderMarkdown, renderSvg, resultsJson, summarize } from './report.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..')
 
 const HELP = `Usage: node --import tsx bench/run.ts [options]
 
-  --quick                    small counts (200k x 100 B, 50k x 1 KiB, 5 s latency run, 500k RSS run), 1 rep
+  --quick                    small counts (200k x 100 B, 50k x 1 KiB, 5 s latency run, 500k RSS run,
+                             100k web-service records), 1 rep
   --reps N                   repetitions (default 3 full, 1 quick); contenders alternate within each
   --out NAME                 results file name in bench/results/ (default bench-full / bench-quick)
   --bootstrap-server LIST    use this broker instead of starting a local one
@@ -40,7 +41,9 @@ const HELP = `Usage: node --import tsx bench/run.ts [options]
                              commit): adds sluice-promise@base and sluice-callback@base, the same runners
                              loading DIR/dist/index.js, and "vs base" ratios (default --out ab-<mode>)
   --workloads a,b            subset of workload ids (see the table header)
-  --records N                override every throughput workload's record count
+  --records N                override every throughput workload's record count (w1-w3, w6)
+  --web-records N            records of the web-service workload w6 (default 1M full, 100k quick)
+  --tasks N                  concurrent tasks of w6, each awaiting its own sends (default 1000)
   --memory-records N         records of the peak-RSS workload (default 10M full, 500k quick)
   --linger-ms N              linger for every contender with the knob (default 5)
   --batch-size N             batch.size for every contender with the knob (default 65536)
@@ -59,6 +62,8 @@ const { values } = parseArgs({
     workloads: { type: 'string' },
     records: { type: 'string' },
     'memory-records': { type: 'string' },
+    'web-records': { type: 'string' },
+    tasks: { type: 'string', default: '1000' },
     'linger-ms': { type: 'string', default: '5' },
     'batch-size': { type: 'string', default: '65536' },
     rate: { type: 'string', default: '10000' },
@@ -79,6 +84,10 @@ const small = Number(values.records ?? (quick ? 200_000 : 5_000_000))
 const large = Number(values.records ?? (quick ? 50_000 : 1_000_000))
 const memoryRecords = Number(values['memory-records'] ?? (quick ? 500_000 : 10_000_000))
 const latencyRecords = rate * (quick ? 5 : 30)
+const webRecords = Number(values['web-records'] ?? values.records ?? (quick ? 100_000 : 1_000_000))
+const webTasks = Number(values.tasks)
+if (!Number.isInteger(webTasks) || webTasks < 1)
+  throw new Error(`--tasks ${values.tasks}: a whole number >= 1`)
 const BUFFER_MEMORY = 32 * 1024 * 1024
 
 export type Metric = 'throughput' | 'latency' | 'rss'
@@ -94,6 +103,8 @@ export interface Workload {
   idempotence: boolean
   compression: 'none' | 'lz4' | 'zstd'
   throughput: number
+  /** 0, or the concurrent tasks each awaiting its own sends one at a time (w6). */
+  tasks: number
 }
 
 const WORKLOADS: Workload[] = [
@@ -108,6 +119,7 @@ const WORKLOADS: Workload[] = [
     idempotence: false,
     compression: 'none',
     throughput: -1,
+    tasks: 0,
   },
   {
     id: 'w1-100B-p8',
@@ -120,6 +132,7 @@ const WORKLOADS: Workload[] = [
     idempotence: false,
     compression: 'none',
     throughput: -1,
+    tasks: 0,
   },
   {
     id: 'w2-1KiB-lz4',
@@ -132,6 +145,7 @@ const WORKLOADS: Workload[] = [
     idempotence: false,
     compression: 'lz4',
     throughput: -1,
+    tasks: 0,
   },
   {
     id: 'w2-1KiB-zstd',
@@ -144,6 +158,7 @@ const WORKLOADS: Workload[] = [
     idempotence: false,
     compression: 'zstd',
     throughput: -1,
+    tasks: 0,
   },
   {
     id: 'w3-acks-all-idem',
@@ -156,6 +171,7 @@ const WORKLOADS: Workload[] = [
     idempotence: true,
     compression: 'none',
     throughput: -1,
+    tasks: 0,
   },
   {
     id: 'w4-latency',
@@ -168,6 +184,7 @@ const WORKLOADS: Workload[] = [
     idempotence: false,
     compression: 'none',
     throughput: rate,
+    tasks: 0,
   },
   {
     id: 'w5-peak-rss',
@@ -180,6 +197,20 @@ const WORKLOADS: Workload[] = [
     idempotence: false,
     compression: 'none',
     throughput: -1,
+    tasks: 0,
+  },
+  {
+    id: 'w6-web-service',
+    title: `web service: ${webTasks} tasks each awaiting its own sends, 100 B, acks=1, none, 8 partitions`,
+    metric: 'throughput',
+    numRecords: webRecords,
+    recordSize: 100,
+    partitions: 8,
+    acks: 1,
+    idempotence: false,
+    compression: 'none',
+    throughput: -1,
+    tasks: webTasks,
   },
 ]
 
@@ -197,7 +228,8 @@ const CONTENDERS: Contender[] = [
   { id: 'kafkajs', label: 'kafkajs', kind: 'node-peer' },
   { id: 'platformatic', label: '@platformatic/kafka', kind: 'node-peer' },
   { id: 'node-rdkafka', label: 'node-rdkafka', kind: 'node-peer' },
-  { id: 'java', label: 'Java ProducerPerformance', kind: 'reference' },
+  // ProducerPerformance for w1-w5; bench/java/WebServiceProducer.java for w6.
+  { id: 'java', label: 'Java KafkaProducer', kind: 'reference' },
   { id: 'franz-go', label: 'franz-go', kind: 'reference' },
 ]
 
@@ -209,6 +241,8 @@ export interface RunRecord {
   result: RunnerResult
   /** Peak RSS of the contender's process as the kernel counts it (VmHWM), sampled by the harness. */
   peakRssMb: number | null
+  /** The contender process's VmRSS every RSS_SAMPLE_MS, sampled by the harness: [ms since spawn, MiB]. */
+  rssSeries?: [number, number][]
   /** Records in the topic afterwards per Kafka's GetOffsetShell, less the runner's warm-up records. */
   delivered?: number
 }
@@ -270,33 +304,38 @@ function inspectBaseline(dir: string): { dir: string; entry: string; version: st
 }
 
 const franzBinary = join(HERE, 'franz-go', 'franz-bench')
+const javaClasses = join(HERE, '.build', 'java')
+/** How often the harness reads a contender's /proc/<pid>/status (VmHWM for the peak, VmRSS for the series). */
+const RSS_SAMPLE_MS = 100
 
-/** VmHWM (peak resident set) of a live process, in MiB; null when it cannot be read. */
-function vmHwmMb(pid: number): number | null {
+/** VmHWM (peak resident set) and VmRSS of a live process, in MiB; null when they cannot be read. */
+function memoryMb(pid: number): { hwm: number; rss: number } | null {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m === null ? null : Number(m[1]) / 1024
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
+    const rss = /VmRSS:\s+(\d+) kB/.exec(status)
+    return hwm === null || rss === null ? null : { hwm: Number(hwm[1]) / 1024, rss: Number(rss[1]) / 1024 }
   } catch {
     return null
   }
 }
 
-function runChild(
-  cmd: string,
-  args: string[],
-  timeoutMs: number,
-): Promise<{ code: number | null; stdout: string; stderr: string; peakRssMb: number | null }> {
+function runChild(cmd: string, args: string[], timeoutMs: number): Promise<ChildRun> {
   return new Promise((resolve) => {
+    const spawned = performance.now()
     const child: ChildProcess = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     let peak: number | null = null
+    const rssSeries: [number, number][] = []
     const sample = () => {
       if (child.pid === undefined) return
-      const v = vmHwmMb(child.pid)
-      if (v !== null) peak = Math.max(peak ?? 0, v)
+      const v = memoryMb(child.pid)
+      if (v === null) return
+      peak = Math.max(peak ?? 0, v.hwm)
+      rssSeries.push([Math.round(performance.now() - spawned), Number(v.rss.toFixed(1))])
     }
-    const sampler = setInterval(sample, 100)
+    const sampler = setInterval(sample, RSS_SAMPLE_MS)
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString()
       // The result line is printed just before exit: read the high-water mark while it lives.
@@ -312,14 +351,25 @@ function runChild(
     child.on('close', (code) => {
       clearInterval(sampler)
       clearTimeout(timer)
-      resolve({ code, stdout, stderr, peakRssMb: peak })
+      resolve({ code, stdout, stderr, peakRssMb: peak, rssSeries })
     })
   })
 }
 
+interface ChildRun {
+  code: number | null
+  stdout: string
+  stderr: string
+  peakRssMb: number | null
+  rssSeries: [number, number][]
+}
+
+type Outcome = { result: RunnerResult; peakRssMb: number | null; rssSeries?: [number, number][] }
+
 function timeoutFor(w: Workload): number {
-  // Generous: 20k records/s for the slowest contender, plus start-up.
-  return 60_000 + (w.numRecords / 20_000) * 1000 * (w.recordSize > 100 ? 2 : 1)
+  // Generous: 20k records/s for the slowest contender (1k/s with one record per request, w6), plus start-up.
+  const slowest = w.tasks > 0 ? 1_000 : 20_000
+  return 60_000 + (w.numRecords / slowest) * 1000 * (w.recordSize > 100 ? 2 : 1)
 }
 
 function jobFor(w: Workload, bootstrap: string, topic: string): Job {
@@ -336,6 +386,7 @@ function jobFor(w: Workload, bootstrap: string, topic: string): Job {
     throughput: w.throughput,
     chunk: 1000,
     window: Math.min(200_000, Math.floor(BUFFER_MEMORY / (w.recordSize + 70))),
+    tasks: w.tasks,
   }
 }
 
@@ -357,9 +408,10 @@ async function runOne(
   bootstrap: string,
   topic: string,
   classpath: string,
-): Promise<{ result: RunnerResult; peakRssMb: number | null }> {
+): Promise<Outcome> {
   const job = jobFor(w, bootstrap, topic)
   const timeout = timeoutFor(w)
+  if (c.id === 'java' && w.tasks > 0) return runJavaTasks(w, bootstrap, topic, classpath, timeout)
   if (c.id === 'java') {
     const props = javaProps(w, bootstrap)
     const args = [
@@ -385,20 +437,55 @@ async function runOne(
       return {
         result: { ok: false, error: `exit ${r.code}: ${(r.stderr || r.stdout).slice(-600)}`, settings },
         peakRssMb: r.peakRssMb,
+        rssSeries: r.rssSeries,
       }
     }
-    return { result: { ...parsed, settings }, peakRssMb: r.peakRssMb }
+    return { result: { ...parsed, settings }, peakRssMb: r.peakRssMb, rssSeries: r.rssSeries }
   }
   if (c.id === 'franz-go') {
     const r = await runChild(franzBinary, [JSON.stringify(job)], timeout)
-    return { result: parseRunner(r), peakRssMb: r.peakRssMb }
+    return { result: parseRunner(r), peakRssMb: r.peakRssMb, rssSeries: r.rssSeries }
   }
   const script =
     c.baseOf === undefined
       ? join(HERE, '.build', 'bench', 'contenders', `${c.id}.js`)
       : join(HERE, '.build', 'base', 'bench', 'contenders', `${c.baseOf}.js`)
   const r = await runChild(process.execPath, [script, JSON.stringify(job)], timeout)
-  return { result: parseRunner(r), peakRssMb: r.peakRssMb }
+  return { result: parseRunner(r), peakRssMb: r.peakRssMb, rssSeries: r.rssSeries }
+}
+
+/** Workload 6 for Java: bench/java/WebServiceProducer (compiled by compileJava), same props as ProducerPerformance. */
+async function runJavaTasks(
+  w: Workload,
+  bootstrap: string,
+  topic: string,
+  classpath: string,
+  timeout: number,
+): Promise<Outcome> {
+  const args = [
+    '-Xmx512M',
+    '-cp',
+    `${classpath}:${javaClasses}`,
+    'WebServiceProducer',
+    String(w.tasks),
+    String(w.numRecords),
+    String(w.recordSize),
+    topic,
+    ...javaProps(w, bootstrap),
+  ]
+  const r = await runChild('java', args, timeout)
+  return { result: parseRunner(r), peakRssMb: r.peakRssMb, rssSeries: r.rssSeries }
+}
+
+/** Compiles bench/java/*.java against the Kafka jars; the reason it cannot, or null. */
+function compileJava(classpath: string): string | null {
+  const sources = readdirSync(join(HERE, 'java'))
+    .filter((n) => n.endsWith('.java'))
+    .map((n) => join(HERE, 'java', n))
+  mkdirSync(javaClasses, { recursive: true })
+  const r = spawnSync('javac', ['-cp', classpath, '-d', javaClasses, ...sources], { encoding: 'utf8' })
+  if (r.error !== undefined) return `javac cannot run: ${r.error.message}`
+  return r.status === 0 ? null : `javac failed: ${(r.stderr || r.stdout).split('\n')[0]}`
 }
 
 function parseRunner(r: { code: number | null; stdout: string; stderr: string }): RunnerResult {
@@ -502,6 +589,13 @@ async function main(): Promise<void> {
   if (baseline !== undefined) await prepareBaseline(baseline.entry)
   const dist = await ensureKafka()
   const unavailable = new Map<string, string>()
+  /** Reasons a contender cannot run one workload: `${contender} ${workload}`. */
+  const unavailableFor = new Map<string, string>()
+  if (contenders.some((c) => c.id === 'java') && workloads.some((w) => w.tasks > 0)) {
+    const why = compileJava(dist.classpath)
+    if (why !== null)
+      for (const w of workloads.filter((w) => w.tasks > 0)) unavailableFor.set(`java ${w.id}`, why)
+  }
   if (!existsSync(franzBinary)) {
     // Optional contender: listed only when asked for by name.
     if (values.contenders?.split(',').includes('franz-go'))
@@ -519,6 +613,7 @@ async function main(): Promise<void> {
     stop = () => cluster.stop()
   }
   const started = new Date()
+  const loadAtStart = os.loadavg()[0]!
   const runs: RunRecord[] = []
   try {
     const brokers = parseBrokerList(bootstrap)
@@ -526,7 +621,7 @@ async function main(): Promise<void> {
       for (const w of workloads) {
         const order = runOrder(rep)
         for (const c of order) {
-          const known = unavailable.get(c.id)
+          const known = unavailable.get(c.id) ?? unavailableFor.get(`${c.id} ${w.id}`)
           if (known !== undefined) {
             runs.push({
               workload: w.id,
@@ -542,15 +637,24 @@ async function main(): Promise<void> {
           const topic = `bench-${w.id}-${c.id.replace('@', '.')}-r${rep}-${Date.now()}`
           await createTopics(brokers, [{ name: topic, partitions: w.partitions }])
           process.stderr.write(`[rep ${rep + 1}/${reps}] ${w.id} ${c.id} ... `)
-          const { result, peakRssMb } = await runOne(c, w, bootstrap, topic, dist.classpath)
+          const { result, peakRssMb, rssSeries } = await runOne(c, w, bootstrap, topic, dist.classpath)
           // A missing package is unavailable for every workload; an unsupported codec only for this one.
           if (result.unavailable !== undefined && /cannot be loaded/.test(result.unavailable)) {
             unavailable.set(c.id, result.unavailable)
           }
-          runs.push({ workload: w.id, contender: c.id, rep, topic, result, peakRssMb })
+          runs.push({
+            workload: w.id,
+            contender: c.id,
+            rep,
+            topic,
+            result,
+            peakRssMb,
+            ...(rssSeries !== undefined ? { rssSeries } : {}),
+          })
           process.stderr.write(
             result.ok
-              ? `${result.recordsPerSec} rec/s, p99 ${result.latencyMs?.p99} ms, peak RSS ${peakRssMb?.toFixed(0)} MiB\n`
+              ? `${result.recordsPerSec} rec/s, p99 ${result.latencyMs?.p99} ms, peak RSS ${peakRssMb?.toFixed(0)} MiB` +
+                  `${result.eventLoopDelayMs !== undefined ? `, event-loop p99 ${result.eventLoopDelayMs.p99} ms` : ''}\n`
               : `${result.unavailable !== undefined ? `unavailable: ${result.unavailable}` : `error: ${result.error?.split('\n')[0]}`}\n`,
           )
         }
@@ -564,6 +668,8 @@ async function main(): Promise<void> {
     mode,
     date: started.toISOString(),
     cores: os.cpus().length,
+    // The machine may be shared: its 1-minute load average when the runs began and ended.
+    loadAverage: [loadAtStart, os.loadavg()[0]!].map((l) => Number(l.toFixed(1))),
     cpu: os.cpus()[0]?.model ?? 'unknown',
     memoryGiB: Number((os.totalmem() / 1024 ** 3).toFixed(1)),
     node: process.version,
@@ -585,10 +691,7 @@ async function main(): Promise<void> {
   const summary = summarize(workloads, contenders, runs)
   await mkdir(join(HERE, 'results'), { recursive: true })
   const base = join(HERE, 'results', values.out ?? `${baseline !== undefined ? 'ab' : 'bench'}-${mode}`)
-  await writeFile(
-    `${base}.json`,
-    `${JSON.stringify({ env, workloads, contenders, summary, runs }, null, 2)}\n`,
-  )
+  await writeFile(`${base}.json`, resultsJson({ env, workloads, contenders, summary, runs }))
   const md = renderMarkdown(env, workloads, contenders, summary)
   await writeFile(`${base}.md`, md)
   await writeFile(`${base}.svg`, renderSvg(env, workloads, contenders, summary))

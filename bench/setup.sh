@@ -6,7 +6,8 @@
 #   - node-rdkafka (optional there) builds against the system librdkafka (Debian's librdkafka-dev,
 #     BUILD_LIBRDKAFKA=0), so a failed native build only skips that contender.
 #   - Java's ProducerPerformance comes from the Kafka jars the harness fetches with ensureKafka().
-#   - franz-go (optional) is built from bench/franz-go when Go is available.
+#   - franz-go (optional) is built from bench/franz-go when Go is available (again when main.go changes).
+#   - bench/java/WebServiceProducer.java (workload 6) is compiled by run.ts against the same jars.
 set -u
 cd "$(dirname "$0")"
 log=peers/setup.log
@@ -37,7 +38,7 @@ if ! [ -f peers/node_modules/node-rdkafka/build/Release/node-librdkafka.node ]; 
     echo "bench setup: node-rdkafka build failed (see bench/$log)" >&2
 fi
 
-if [ -f franz-go/go.mod ] && command -v go >/dev/null && ! [ -x franz-go/franz-bench ]; then
+if [ -f franz-go/go.mod ] && command -v go >/dev/null && { ! [ -x franz-go/franz-bench ] || [ franz-go/main.go -nt franz-go/franz-bench ]; }; then
   echo "bench setup: building the franz-go contender..." >&2
   (cd franz-go && go build -o franz-bench . >>../"$log" 2>&1) || echo "bench setup: franz-go build failed (see bench/$log)" >&2
 fi

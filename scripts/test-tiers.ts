@@ -19,6 +19,8 @@
  */
 export const TIERS = {
   unit: [
+    'test/bench/report.test.ts',
+    'test/bench/tasks.test.ts',
     'test/cli/args.test.ts',
     'test/cli/cli.test.ts',
     'test/cli/histogram.test.ts',

@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { type Sampler, startSampler } from './sampler.js'
 
 export const RESULT_PREFIX = 'BENCH_RESULT '
 
@@ -31,7 +32,26 @@ export interface Job {
   chunk: number
   /** Records in flight at most (promise window), for runners that bound it themselves. */
   window: number
+  /**
+   * 0: the runner pipelines as fast as it can (its usual pattern). N > 0 (workload 6, "web
+   * service"): N concurrent tasks, each sending one record and awaiting its acknowledgement
+   * before the next, as request handlers do.
+   */
+  tasks: number
 }
+
+/** Event-loop delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution) over the measured part, in ms. */
+export interface LoopDelay {
+  p50: number
+  p99: number
+  max: number
+}
+
+/**
+ * Samples taken every SAMPLE_MS during the measured part: [ms since process start, RSS MiB,
+ * event-loop delay p99 of that interval in ms].
+ */
+export type SeriesPoint = [number, number, number]
 
 export interface RunnerResult {
   ok: boolean
@@ -45,6 +65,10 @@ export interface RunnerResult {
   latencyMs?: { avg: number; p50: number; p99: number; p999: number; max: number }
   /** Peak RSS of the runner process, sampled from inside every 50 ms. */
   selfPeakRssMb?: number
+  /** Node runners only: how late the event loop ran timers during the measured part. */
+  eventLoopDelayMs?: LoopDelay
+  /** Node runners only: RSS and event-loop delay over time (see SeriesPoint). */
+  series?: SeriesPoint[]
   /**
    * CPU time (user + system, all threads of the runner) per record of the measured part, in µs:
    * the producer's own cost, less sensitive than records/s to what the broker next to it does.
@@ -124,20 +148,6 @@ export class Histogram {
   }
 }
 
-export function rssSampler(): { stop(): number } {
-  let peak = process.memoryUsage.rss()
-  const t = setInterval(() => {
-    const rss = process.memoryUsage.rss()
-    if (rss > peak) peak = rss
-  }, 50)
-  return {
-    stop() {
-      clearInterval(t)
-      return Math.max(peak, process.memoryUsage.rss())
-    },
-  }
-}
-
 /** Waits until record i is due at `throughput` records/s (no-op when unthrottled). */
 export function pace(start: number, i: number, throughput: number): Promise<void> | null {
   if (throughput <= 0) return null
@@ -169,13 +179,13 @@ export async function measure(
       failed++
       firstError ??= err
     }
-    const rss = rssSampler()
+    const sampler: Sampler = await startSampler()
     const cpuStart = process.cpuUsage()
     const start = performance.now()
     await body(hist, fail)
     const seconds = (performance.now() - start) / 1000
     const cpu = process.cpuUsage(cpuStart)
-    const peak = rss.stop()
+    const sampled = sampler.stop()
     await teardown()
     result = {
       ok: failed === 0,
@@ -185,7 +195,9 @@ export async function measure(
       recordsPerSec: Math.round(job.numRecords / seconds),
       mbPerSec: Number(((job.numRecords * job.recordSize) / seconds / 1048576).toFixed(2)),
       latencyMs: hist.summary(),
-      selfPeakRssMb: Number((peak / 1048576).toFixed(1)),
+      selfPeakRssMb: Number((sampled.peakRss / 1048576).toFixed(1)),
+      eventLoopDelayMs: sampled.loopDelay,
+      series: sampled.series,
       cpuUsPerRecord: Number(((cpu.user + cpu.system) / job.numRecords).toFixed(4)),
       failed,
       ...(warmupRecords !== undefined ? { warmupRecords } : {}),
@@ -230,4 +242,33 @@ export async function importOrUnavailable<T>(load: () => Promise<T>, what: strin
     })
     process.exit(0)
   }
+}
+
+/**
+ * Workload 6 ("web service"): `job.tasks` concurrent tasks, each sending one record with
+ * `sendOne` and awaiting its acknowledgement before taking the next, until `job.numRecords`
+ * have been sent. A record's latency is its own send-to-ack time.
+ */
+export async function runTasks(
+  job: Job,
+  hist: Histogram,
+  fail: (err: unknown) => void,
+  sendOne: (task: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0
+  const task = async (id: number) => {
+    while (next < job.numRecords) {
+      next++
+      const sentAt = performance.now()
+      try {
+        await sendOne(id)
+        hist.recordMs(performance.now() - sentAt)
+      } catch (err) {
+        fail(err)
+      }
+    }
+  }
+  const all: Promise<void>[] = []
+  for (let t = 0; t < job.tasks; t++) all.push(task(t))
+  await Promise.all(all)
 }

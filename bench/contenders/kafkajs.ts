@@ -2,8 +2,18 @@
  * kafkajs: no per-record send and no linger/batch.size; the fastest pipelined use is many
  * concurrent `producer.send({ messages: chunk })` calls, each with `job.chunk` records, bounded
  * to `job.window` records in flight. Latency of a record is that of its chunk's send().
+ * With `job.tasks` (workload 6), each task does `await producer.send({ topic, messages: [record] })`.
  */
-import { emit, type Histogram, importOrUnavailable, importPeer, measure, pace, readJob } from './common.js'
+import {
+  emit,
+  type Histogram,
+  importOrUnavailable,
+  importPeer,
+  measure,
+  pace,
+  readJob,
+  runTasks,
+} from './common.js'
 
 const job = readJob()
 /** The part of kafkajs 2.x used here (it comes from bench/peers, so its own types may be absent). */
@@ -34,9 +44,13 @@ if (job.compression !== 'none') {
 }
 const maxInFlightRequests = job.idempotence ? 1 : 5
 const settings = {
-  api: 'producer.send({ messages: chunk }) without await, bounded window',
-  chunk: job.chunk,
-  window: job.window,
+  ...(job.tasks > 0
+    ? { api: `${job.tasks} tasks, each: await producer.send({ topic, messages: [record] }), one at a time` }
+    : {
+        api: 'producer.send({ messages: chunk }) without await, bounded window',
+        chunk: job.chunk,
+        window: job.window,
+      }),
   acks: job.acks,
   idempotent: job.idempotence,
   maxInFlightRequests,
@@ -62,6 +76,11 @@ await measure(job, settings, async () => {
   return {
     warmupRecords: 1,
     body: async (hist: Histogram, fail: (err: unknown) => void) => {
+      if (job.tasks > 0) {
+        return runTasks(job, hist, fail, () =>
+          producer.send({ topic, acks: job.acks, messages: [{ value }] }),
+        )
+      }
       let outstanding = 0
       let wake: (() => void) | null = null
       const start = performance.now()

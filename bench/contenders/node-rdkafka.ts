@@ -1,9 +1,19 @@
 /**
  * node-rdkafka (librdkafka from the system, see bench/setup.sh): `produce()` per record with the
  * send time as the opaque; delivery reports ('dr_cb') give send->ack latency. A full local queue
- * (ERR__QUEUE_FULL) is the backpressure signal: poll, wait a tick, retry.
+ * (ERR__QUEUE_FULL) is the backpressure signal: poll, wait a tick, retry. With `job.tasks`
+ * (workload 6), each task produces one record (its task number as the opaque) and awaits that
+ * record's delivery report before the next.
  */
-import { type Histogram, importOrUnavailable, importPeer, measure, pace, readJob } from './common.js'
+import {
+  type Histogram,
+  importOrUnavailable,
+  importPeer,
+  measure,
+  pace,
+  readJob,
+  runTasks,
+} from './common.js'
 
 const job = readJob()
 type Report = { opaque: number }
@@ -42,8 +52,14 @@ const pollMs = 1
 await measure(
   job,
   {
-    api: 'produce() per record, delivery reports via setPollInterval(1), retry on QUEUE_FULL, window of records awaiting their report',
-    window: job.window,
+    ...(job.tasks > 0
+      ? {
+          api: `${job.tasks} tasks, each: produce() one record, await its delivery report (setPollInterval(1)), retry on QUEUE_FULL`,
+        }
+      : {
+          api: 'produce() per record, delivery reports via setPollInterval(1), retry on QUEUE_FULL, window of records awaiting their report',
+          window: job.window,
+        }),
     librdkafka: rd.librdkafkaVersion,
     ...conf,
   },
@@ -58,6 +74,31 @@ await measure(
     const topic = job.topic
     return {
       body: async (hist: Histogram, fail: (err: unknown) => void) => {
+        if (job.tasks > 0) {
+          // Each task's pending wait, indexed by the task number the record carries as its opaque.
+          const waiting: (((err: unknown) => void) | undefined)[] = new Array(job.tasks)
+          producer.on('delivery-report', (err, report) => {
+            const settle = waiting[report.opaque]
+            waiting[report.opaque] = undefined
+            settle?.(err)
+          })
+          return runTasks(job, hist, fail, async (task) => {
+            const acked = new Promise<void>((resolve, reject) => {
+              waiting[task] = (err) => (err ? reject(err) : resolve())
+            })
+            for (;;) {
+              try {
+                producer.produce(topic, null, value, null, null, task)
+                break
+              } catch (err) {
+                if ((err as { code?: number }).code !== -184) throw err
+                producer.poll()
+                await new Promise<void>((r) => setImmediate(r))
+              }
+            }
+            await acked
+          })
+        }
         let done = 0
         let wake: (() => void) | null = null
         let wakeAt = 0

@@ -2,9 +2,19 @@
  * @platformatic/kafka: `producer.send({ messages })` per call and no linger/batch.size; like
  * kafkajs, the fastest pipelined use is concurrent sends of `job.chunk` records, bounded to
  * `job.window` records in flight. Latency of a record is that of its chunk's send().
+ * With `job.tasks` (workload 6), each task does `await producer.send({ messages: [record] })`.
  */
 import zlib from 'node:zlib'
-import { emit, type Histogram, importOrUnavailable, importPeer, measure, pace, readJob } from './common.js'
+import {
+  emit,
+  type Histogram,
+  importOrUnavailable,
+  importPeer,
+  measure,
+  pace,
+  readJob,
+  runTasks,
+} from './common.js'
 
 const job = readJob()
 /** The part of @platformatic/kafka 1.x used here (it comes from bench/peers, so its types may be absent). */
@@ -35,9 +45,9 @@ if (job.compression === 'zstd' && !('zstdCompressSync' in zlib)) {
 // 1.35.0), so with idempotence one chunk is in flight at a time.
 const window = job.idempotence ? job.chunk : job.window
 const settings = {
-  api: 'producer.send({ messages: chunk }) without await, bounded window',
-  chunk: job.chunk,
-  window,
+  ...(job.tasks > 0
+    ? { api: `${job.tasks} tasks, each: await producer.send({ messages: [record] }), one at a time` }
+    : { api: 'producer.send({ messages: chunk }) without await, bounded window', chunk: job.chunk, window }),
   ...(job.idempotence
     ? { note: 'idempotent: one send() in flight (concurrent ones fail OUT_OF_ORDER_SEQUENCE_NUMBER)' }
     : {}),
@@ -62,6 +72,8 @@ await measure(job, settings, async () => {
   return {
     warmupRecords: 1,
     body: async (hist: Histogram, fail: (err: unknown) => void) => {
+      if (job.tasks > 0)
+        return runTasks(job, hist, fail, () => producer.send({ messages: [{ topic, value }] }))
       let outstanding = 0
       let wake: (() => void) | null = null
       const start = performance.now()

@@ -1,7 +1,12 @@
-/** Sluice, callback path: `send(record, cb)`, waiting for 'drain' whenever it returns false. */
+/**
+ * Sluice, callback path: `send(record, cb)`, waiting for 'drain' whenever it returns false. With
+ * `job.tasks` (workload 6), each task wraps send(record, cb) in its own wait; a task has one
+ * record in flight, 1,000 of them far below the producer's highWaterMark, so send() does not
+ * return false there.
+ */
 import { once } from 'node:events'
 import { Producer } from '../../src/index.js'
-import { type Histogram, measure, pace, readJob } from './common.js'
+import { type Histogram, measure, pace, readJob, runTasks } from './common.js'
 
 const job = readJob()
 const config = {
@@ -12,13 +17,29 @@ const config = {
   lingerMs: job.lingerMs,
   batchSize: job.batchSize,
 }
-await measure(job, { api: "send(record, cb), honouring false + 'drain'", ...config }, async () => {
+const api =
+  job.tasks > 0
+    ? `${job.tasks} tasks, each: await new Promise(send(record, cb)), one at a time`
+    : "send(record, cb), honouring false + 'drain'"
+await measure(job, { api, ...config }, async () => {
   const producer = new Producer(config)
   const value = Buffer.alloc(job.recordSize, 0x61)
   const topic = job.topic
   await producer.partitionsFor(topic)
   return {
     body: async (hist: Histogram, fail: (err: unknown) => void) => {
+      if (job.tasks > 0) {
+        const record = { topic, value }
+        return runTasks(
+          job,
+          hist,
+          fail,
+          () =>
+            new Promise<void>((resolve, reject) => {
+              producer.send(record, (err) => (err === null ? resolve() : reject(err)))
+            }),
+        )
+      }
       const start = performance.now()
       for (let i = 0; i < job.numRecords; i++) {
         const p = pace(start, i, job.throughput)

@@ -1,10 +1,11 @@
 /**
  * Sluice, promise path: `await`-free `send(record)` promises, waiting for 'drain' whenever the
- * producer sets `needsDrain`, and never more than a window of records in flight.
+ * producer sets `needsDrain`, and never more than a window of records in flight. With
+ * `job.tasks` (workload 6), each task does `await producer.send(record)` instead.
  */
 import { once } from 'node:events'
 import { Producer } from '../../src/index.js'
-import { type Histogram, measure, pace, readJob } from './common.js'
+import { type Histogram, measure, pace, readJob, runTasks } from './common.js'
 
 const job = readJob()
 const config = {
@@ -17,11 +18,13 @@ const config = {
 }
 await measure(
   job,
-  {
-    api: "send(record) -> Promise, waiting for 'drain' when needsDrain, window of in-flight sends",
-    window: job.window,
-    ...config,
-  },
+  job.tasks > 0
+    ? { api: `${job.tasks} tasks, each: await producer.send(record), one at a time`, ...config }
+    : {
+        api: "send(record) -> Promise, waiting for 'drain' when needsDrain, window of in-flight sends",
+        window: job.window,
+        ...config,
+      },
   async () => {
     const producer = new Producer(config)
     const value = Buffer.alloc(job.recordSize, 0x61)
@@ -30,6 +33,7 @@ await measure(
     await producer.partitionsFor(topic)
     return {
       body: async (hist: Histogram, fail: (err: unknown) => void) => {
+        if (job.tasks > 0) return runTasks(job, hist, fail, () => producer.send({ topic, value }))
         let outstanding = 0
         let wake: (() => void) | null = null
         const settle = () => {

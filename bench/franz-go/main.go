@@ -1,5 +1,6 @@
 // franz-go contender for the side-by-side benchmark: reads the same job JSON as the Node
-// runners (bench/contenders/common.ts) and prints one "BENCH_RESULT {json}" line.
+// runners (bench/contenders/common.ts) and prints one "BENCH_RESULT {json}" line. With tasks > 0
+// (workload 6, "web service"), that many goroutines each ProduceSync one record at a time.
 package main
 
 import (
@@ -27,6 +28,7 @@ type job struct {
 	LingerMs    int    `json:"lingerMs"`
 	BatchSize   int    `json:"batchSize"`
 	Throughput  int    `json:"throughput"`
+	Tasks       int    `json:"tasks"`
 }
 
 // Log-linear histogram of microseconds, as in common.ts (128 sub-buckets per power of two).
@@ -123,8 +125,12 @@ func main() {
 	if !j.Idempotence {
 		opts = append(opts, kgo.DisableIdempotentWrite())
 	}
+	api := "client.Produce(ctx, record, promise); blocks when MaxBufferedBytes is full"
+	if j.Tasks > 0 {
+		api = fmt.Sprintf("%d goroutines, each: client.ProduceSync(ctx, record), one at a time", j.Tasks)
+	}
 	settings := map[string]any{
-		"api":                   "client.Produce(ctx, record, promise); blocks when MaxBufferedBytes is full",
+		"api":                   api,
 		"acks":                  j.Acks,
 		"idempotent":            j.Idempotence,
 		"compression":           j.Compression,
@@ -153,7 +159,10 @@ func main() {
 	var failed atomic.Int64
 	var firstErr atomic.Value
 	start := time.Now()
-	for i := 0; i < j.NumRecords; i++ {
+	if j.Tasks > 0 {
+		runTasks(cl, &j, value, &h, &failed, &firstErr)
+	}
+	for i := 0; j.Tasks == 0 && i < j.NumRecords; i++ {
 		if j.Throughput > 0 {
 			due := start.Add(time.Duration(float64(i) * float64(time.Second) / float64(j.Throughput)))
 			if d := time.Until(due); d > time.Millisecond {
@@ -193,4 +202,28 @@ func main() {
 		res["error"] = fmt.Sprintf("%d records failed; first: %v", f, firstErr.Load())
 	}
 	emit(res)
+}
+
+// runTasks sends j.NumRecords records from j.Tasks goroutines, each waiting for its record's
+// acknowledgement (ProduceSync) before taking the next.
+func runTasks(cl *kgo.Client, j *job, value []byte, h *histogram, failed *atomic.Int64, firstErr *atomic.Value) {
+	ctx := context.Background()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for t := 0; t < j.Tasks; t++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(j.NumRecords) {
+				sent := time.Now()
+				if err := cl.ProduceSync(ctx, &kgo.Record{Topic: j.Topic, Value: value}).FirstErr(); err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				h.record(float64(time.Since(sent).Nanoseconds()) / 1e6)
+			}
+		}()
+	}
+	wg.Wait()
 }
