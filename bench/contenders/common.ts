@@ -80,6 +80,23 @@ export interface RunnerResult {
   settings?: Record<string, unknown>
 }
 
+/**
+ * The record value every contender sends: `size` random uppercase letters, made once and sent as
+ * every record's value, as Java's ProducerPerformance makes its payload (so the codecs of w2 get
+ * the same bytes from every client). A fixed seed keeps it the same in every run.
+ */
+export function payload(size: number): Buffer {
+  const out = Buffer.allocUnsafe(size)
+  let x = 0x2545f491
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    out[i] = 65 + ((x >>> 0) % 26)
+  }
+  return out
+}
+
 export function readJob(): Job {
   const arg = process.argv[2]
   if (arg === undefined) throw new Error('usage: runner <job json>')

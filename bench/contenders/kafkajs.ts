@@ -11,6 +11,7 @@ import {
   importPeer,
   measure,
   pace,
+  payload,
   readJob,
   runTasks,
 } from './common.js'
@@ -70,7 +71,7 @@ await measure(job, settings, async () => {
     allowAutoTopicCreation: false,
   })
   await producer.connect()
-  const value = Buffer.alloc(job.recordSize, 0x61)
+  const value = payload(job.recordSize)
   const topic = job.topic
   await producer.send({ topic, acks: job.acks, messages: [{ value }] }) // warm metadata
   return {

@@ -11,6 +11,7 @@ import {
   importPeer,
   measure,
   pace,
+  payload,
   readJob,
   runTasks,
 } from './common.js'
@@ -70,7 +71,7 @@ await measure(
       producer.getMetadata({ topic: job.topic, timeout: 10_000 }, (err) => (err ? rej(err) : res())),
     )
     producer.setPollInterval(pollMs)
-    const value = Buffer.alloc(job.recordSize, 0x61)
+    const value = payload(job.recordSize)
     const topic = job.topic
     return {
       body: async (hist: Histogram, fail: (err: unknown) => void) => {

@@ -12,6 +12,7 @@ import {
   importPeer,
   measure,
   pace,
+  payload,
   readJob,
   runTasks,
 } from './common.js'
@@ -66,7 +67,7 @@ await measure(job, settings, async () => {
     autocreateTopics: false,
     ...(job.compression === 'none' ? {} : { compression: job.compression }),
   })
-  const value = Buffer.alloc(job.recordSize, 0x61)
+  const value = payload(job.recordSize)
   const topic = job.topic
   await producer.send({ messages: [{ topic, value }] }) // warm metadata and the codec
   return {

@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events'
 import { Producer } from '../../src/index.js'
-import { type Histogram, measure, pace, readJob, runTasks } from './common.js'
+import { type Histogram, measure, pace, payload, readJob, runTasks } from './common.js'
 
 const job = readJob()
 const config = {
@@ -23,7 +23,7 @@ const api =
     : "send(record, cb), honouring false + 'drain'"
 await measure(job, { api, ...config }, async () => {
   const producer = new Producer(config)
-  const value = Buffer.alloc(job.recordSize, 0x61)
+  const value = payload(job.recordSize)
   const topic = job.topic
   await producer.partitionsFor(topic)
   return {

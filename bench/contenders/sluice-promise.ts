@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events'
 import { Producer } from '../../src/index.js'
-import { type Histogram, measure, pace, readJob, runTasks } from './common.js'
+import { type Histogram, measure, pace, payload, readJob, runTasks } from './common.js'
 
 const job = readJob()
 const config = {
@@ -27,7 +27,7 @@ await measure(
       },
   async () => {
     const producer = new Producer(config)
-    const value = Buffer.alloc(job.recordSize, 0x61)
+    const value = payload(job.recordSize)
     const topic = job.topic
     // Warm the metadata so the measured part starts with a known topic.
     await producer.partitionsFor(topic)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand"
 	"os"
 	"strings"
 	"sync"
@@ -146,8 +147,9 @@ func main() {
 	defer cl.Close()
 	ctx := context.Background()
 	value := make([]byte, j.RecordSize)
+	// Random uppercase letters, made once, as Java's ProducerPerformance makes its payload.
 	for i := range value {
-		value[i] = 'a'
+		value[i] = byte('A' + rand.Intn(26))
 	}
 	// Warm the topic's metadata and connections outside the measured part (one record, subtracted
 	// by the harness when it counts what was delivered).

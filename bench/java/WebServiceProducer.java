@@ -88,7 +88,9 @@ public final class WebServiceProducer {
             + String.join(",", shown)
             + "]}";
     byte[] value = new byte[recordSize];
-    Arrays.fill(value, (byte) 'a');
+    // Random uppercase letters, made once, as ProducerPerformance's payload.
+    java.util.Random random = new java.util.Random();
+    for (int i = 0; i < recordSize; i++) value[i] = (byte) (random.nextInt(26) + 65);
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       // Warm metadata and connections outside the measured part (the harness subtracts this record).
