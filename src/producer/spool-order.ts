@@ -5,7 +5,8 @@
  *   batch can expire while an older one is still in flight: it waits for that one to end) and
  *   after the records refused before it was made.
  * - A record refused before reaching a batch (the breaker open, the buffer full, its metadata not
- *   coming) waits behind a barrier: every batch made before it, done and in the spool.
+ *   coming) waits behind a barrier: every batch made before it done (delivered, or failed and
+ *   its records in the spool).
  *
  * Every wait is on a promise that settles once what it waits for has been handed to the spool,
  * whose appends keep their call order; no order rests on one promise chain taking fewer
