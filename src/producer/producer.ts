@@ -54,6 +54,7 @@ import type {
 import { checkRecord, describeValue, notABatchError, notARecordError } from './record-fields.js'
 import { Sender } from './sender.js'
 import { resolveSerializer, type Serializer, type SerializerInput, serialize } from './serializers.js'
+import { SpoolOrder } from './spool-order.js'
 import { isReplay, markReplay, type Settle, Spooler } from './spooler.js'
 import type { DefaultTopicChunk } from './streams/chunks.js'
 import { type SendAllOptions, type SendAllResult, sendAll } from './streams/send-all.js'
@@ -121,21 +122,8 @@ export class Producer<
   readonly #breaker: CircuitBreaker | null
   /** The disk spool; null unless `spool` is set. */
   readonly #spooler: Spooler | null
-  /**
-   * Settles once every batch incomplete when it was made is done (delivered, failed or spooled):
-   * records spooled before reaching a batch wait for it, so they enter the spool after the
-   * records sent before them. Null when none is pending.
-   */
-  #spoolBarrier: Promise<void> | null = null
-  /** The accumulator's batchesMade when #spoolBarrier was made: a batch made since is waited for too. */
-  #spoolBarrierAt = 0
-  /**
-   * The barriers not yet settled, oldest first, with their batchesMade: a batch made after one
-   * was (a half-open breaker's probe) is spooled after it, behind the records refused before it.
-   */
-  #barriers: { at: number; promise: Promise<void> }[] = []
-  /** Bytes of the records waiting for #spoolBarrier; at most buffer.memory. */
-  #heldForSpool = 0
+  /** The order in which failed records enter the spool; null unless `spool` is set. */
+  readonly #spoolOrder: SpoolOrder | null
   #closed = false
   #closing: Promise<void> | null = null
   /** Gives up close()'s waits early: a close() signal fired. */
@@ -286,6 +274,16 @@ export class Producer<
             log: this.#log,
             send: (entry, completion) => this.#sendSpooled(entry, completion),
             mayReplay: () => !this.#closed && (this.#breaker === null || this.#breaker.state !== 'open'),
+          })
+    this.#spoolOrder =
+      this.#spooler === null
+        ? null
+        : new SpoolOrder({
+            spooler: this.#spooler,
+            accumulator: this.#accumulator,
+            bufferMemory: c.bufferMemory,
+            settle: this.#settleSpooled,
+            warn: this.#log.warning,
           })
     if (this.#spooler !== null) {
       const spooler = this.#spooler
@@ -578,57 +576,7 @@ export class Producer<
       this.#failRecord(completion, err instanceof Error ? err : new Error(String(err)))
       return
     }
-    this.#spoolAfterBatches(entry, completion, failure)
-  }
-
-  /**
-   * Spools a record that never reached a batch, after the batches queued before it are done (they
-   * may be spooled when they expire: their records go first, keeping the order per partition).
-   * Records waiting so hold at most buffer.memory; past it a record fails with
-   * BufferExhaustedError (not written, not spooled).
-   */
-  #spoolAfterBatches(entry: SpoolRecord, completion: Completion, failure: KafkaError): void {
-    const spooler = this.#spooler!
-    const acc = this.#accumulator
-    // A new barrier when there is none, or when batches were made since (a half-open breaker's
-    // probe, a record that got memory): it waits for the previous one and for every batch now.
-    if (
-      acc.incomplete.size > 0 &&
-      (this.#spoolBarrier === null || acc.batchesMade !== this.#spoolBarrierAt)
-    ) {
-      const previous = this.#spoolBarrier
-      const now = acc.awaitIncomplete()
-      // Records sent from now on make new batches, which are spooled after this barrier.
-      acc.sealAll()
-      const entry = { at: acc.batchesMade, promise: null as unknown as Promise<void> }
-      const barrier: Promise<void> = (previous === null ? now : Promise.all([previous, now])).then(() => {
-        if (this.#spoolBarrier === barrier) this.#spoolBarrier = null
-        const i = this.#barriers.indexOf(entry)
-        if (i >= 0) this.#barriers.splice(0, i + 1)
-      })
-      entry.promise = barrier
-      this.#barriers.push(entry)
-      this.#spoolBarrier = barrier
-      this.#spoolBarrierAt = acc.batchesMade
-    }
-    const barrier = this.#spoolBarrier
-    if (barrier === null) {
-      spooler.spool(entry, completion, failure, this.#settleSpooled)
-      return
-    }
-    const bytes = pendingBytes(entry.key, entry.value, [])
-    if (this.#heldForSpool + bytes > this.config.bufferMemory) {
-      const err = new BufferExhaustedError(
-        `records waiting to be spooled (behind the batches queued before them) hold buffer.memory=${this.config.bufferMemory}: this one was neither written nor spooled; the record failed first with: ${failure.message}`,
-      )
-      settle(completion, err, this.#log.warning)
-      return
-    }
-    this.#heldForSpool += bytes
-    const after = barrier.finally(() => {
-      this.#heldForSpool -= bytes
-    })
-    spooler.spool(entry, completion, failure, this.#settleSpooled, after)
+    this.#spoolOrder!.unsent(entry, completion, failure)
   }
 
   /** Settles a record the spool took (or could not take). */
@@ -639,45 +587,11 @@ export class Producer<
     else completion.resolve(md!)
   }
 
-  /**
-   * A batch failed for good with an error `spool.on` names: its records go to the spool (to the
-   * same partition, in order), except replayed ones, which fail (they are in the spool still).
-   */
+  /** A batch failed for good with an error `spool.on` names: its records go to the spool. */
   #spoolBatch(batch: ProducerBatch, err: Error): boolean {
-    const spooler = this.#spooler
-    if (spooler === null || !spooler.takes(err)) return false
-    const failure = toKafkaError(err)
-    // Made after records were refused and wait for a barrier: it goes after them.
-    let after: Promise<void> | undefined
-    for (let i = this.#barriers.length - 1; i >= 0; i--) {
-      const b = this.#barriers[i]!
-      if (b.at < batch.madeAt) {
-        after = b.promise
-        break
-      }
-    }
-    for (const { record, completion } of batch.takeRecords()) {
-      if (completion === null) continue
-      if (isReplay(completion)) {
-        settle(completion, failure, this.#log.warning)
-        continue
-      }
-      const headers = record.headers.map((h) => [h.key, h.value] as const)
-      spooler.spool(
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          key: record.key,
-          value: record.value,
-          headers,
-          timestamp: record.timestamp,
-        },
-        completion,
-        failure,
-        this.#settleSpooled,
-        after,
-      )
-    }
+    const order = this.#spoolOrder
+    if (order === null || !this.#spooler!.takes(err)) return false
+    order.failed(batch, toKafkaError(err))
     return true
   }
 
@@ -1098,7 +1012,7 @@ export class Producer<
     if (spooler !== null && p?.serialized === true && !isReplay(completion) && spooler.takes(err)) {
       const r = p.record
       const entry = toSpoolRecord(r.topic, r.partition ?? null, p.key, p.value, p.headers, p.timestamp)
-      this.#spoolAfterBatches(entry, completion, toKafkaError(err))
+      this.#spoolOrder!.unsent(entry, completion, toKafkaError(err))
       return
     }
     this.#metrics.failedBeforeBatch(Date.now())
@@ -1231,9 +1145,10 @@ export class Producer<
       })
     }
     await this.#interceptors.close()
-    // Appends under way finish (their records settle as spooled), the commit point is written
-    // and the directory's lock released.
+    // Records waiting for older ones enter the spool, appends under way finish (their records
+    // settle as spooled), the commit point is written and the directory's lock released.
     try {
+      await this.#spoolOrder?.drained()
       await this.#spooler?.close()
     } catch (e) {
       this.#log.warning(`the spool could not be closed cleanly: ${(e as Error)?.message ?? e}`, {

@@ -71,6 +71,8 @@ export class Spooler {
   #openError: KafkaError | null = null
   /** Appends under way (close waits for them). */
   readonly #appending = new Set<Promise<unknown>>()
+  /** Appends waiting for the spool to open: later ones queue behind them. */
+  #waitingForOpen = 0
   #spooledTotal = 0
   #replayedTotal = 0
   #replaying = false
@@ -129,17 +131,11 @@ export class Spooler {
   /**
    * Appends `record` and settles `completion`: spooled (metadata with `spooled: true`, offset
    * -1), or, when it could not be appended, an error that says it was not spooled (SpoolFullError,
-   * SpoolIoError) with `maybeWritten` from `failure`, the error that sent it here. With `after`,
-   * the append waits for it (records refused in send() wait for the batches queued before them).
+   * SpoolIoError) with `maybeWritten` from `failure`, the error that sent it here. Records enter
+   * the spool in the order of these calls, also those made while it is still opening.
    */
-  spool(
-    record: SpoolRecord,
-    completion: Completion,
-    failure: KafkaError,
-    settle: Settle,
-    after?: Promise<void>,
-  ): void {
-    const done = this.#append(record, after).then(
+  spool(record: SpoolRecord, completion: Completion, failure: KafkaError, settle: Settle): void {
+    const done = this.#append(record).then(
       () => {
         this.#spooledTotal++
         this.#later()
@@ -157,12 +153,22 @@ export class Spooler {
     done.finally(() => this.#appending.delete(done))
   }
 
-  /** Appends `record`, after `after` has settled when given (appends keep their call order). */
-  async #append(record: SpoolRecord, after: Promise<void> | undefined): Promise<number> {
-    if (after !== undefined) await after
-    const spool = this.#spool ?? (await this.#opening)
-    if (spool === null) throw this.#openError!
-    return spool.append(record)
+  /** Appends `record` now, or once the spool is open, behind the appends that waited for it. */
+  #append(record: SpoolRecord): Promise<number> {
+    const spool = this.#spool
+    if (spool !== null && this.#waitingForOpen === 0) {
+      try {
+        return spool.append(record)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+    }
+    this.#waitingForOpen++
+    return this.#opening.then((opened) => {
+      this.#waitingForOpen--
+      if (opened === null) throw this.#openError!
+      return opened.append(record)
+    })
   }
 
   /** The cluster may be answering (a batch was acknowledged): replay if there is anything to. */

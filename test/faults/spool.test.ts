@@ -43,6 +43,19 @@ function firstSeen(list: string[]): string[] {
   return [...new Set(list)]
 }
 
+/** The values in a closed producer's spool directory, in append order. */
+async function spooledValues(dir: string): Promise<string[]> {
+  const spool = await Spool.open({ dir, maxBytes: 64 * 1024 * 1024, fsync: 'never' })
+  try {
+    const out: string[] = []
+    for (let got = await spool.read(5000); got.length > 0; got = await spool.read(5000))
+      for (const e of got) out.push(Buffer.from(e.record.value!).toString())
+    return out
+  } finally {
+    await spool.close()
+  }
+}
+
 const SHORT = { ...QUICK, requestTimeoutMs: 300, deliveryTimeoutMs: 600 }
 
 describe('disk spool against the fake broker', () => {
@@ -192,6 +205,86 @@ describe('disk spool against the fake broker', () => {
     } finally {
       await spool.close()
     }
+  })
+
+  test('a newer batch that expires while an older one of its partition is still in flight is spooled after it', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1 }] })
+    const dir = await tempDir()
+    // The older batch's first attempt times out at 1 s and it is sent again; the newer one waits
+    // behind it (one request in flight) and expires at 1.5 s, while that second attempt is out.
+    const producer = new Producer({
+      ...QUICK,
+      requestTimeoutMs: 1_000,
+      deliveryTimeoutMs: 1_500,
+      maxInFlightRequestsPerConnection: 1,
+      bootstrapServers: cluster.bootstrapServers,
+      spool: { dir, maxBytes: 8 * 1024 * 1024, on: ['delivery-timeout'] },
+    })
+    const produces = () => cluster.requests.filter((r) => r.apiKey === ApiKey.Produce).length
+    try {
+      await producer.send({ topic: 't', value: 'warm' })
+      cluster.addRule({ apiKey: ApiKey.Produce, noResponse: true })
+      const before = produces()
+      const older = producer.send({ topic: 't', value: 'a-0' })
+      await until(() => produces() > before)
+      const newer = [0, 1, 2].map((i) => producer.send({ topic: 't', value: `b-${i}` }))
+      const outcomes = await Promise.all([older, ...newer])
+      assert.ok(outcomes.every((md) => md.spooled === true))
+    } finally {
+      await producer.close()
+      await cluster.close()
+    }
+    assert.deepEqual(await spooledValues(dir), ['a-0', 'b-0', 'b-1', 'b-2'])
+  })
+
+  test('a probe batch that fails while records refused before it still wait for an older batch is spooled after them', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 2 }] })
+    const dir = await tempDir()
+    const producer = new Producer({
+      ...QUICK,
+      acks: 1,
+      enableIdempotence: false,
+      retries: 0,
+      maxBlockMs: 200,
+      requestTimeoutMs: 10_000,
+      deliveryTimeoutMs: 10_000,
+      circuitBreaker: { failureThreshold: 1, cooldownMs: 200 },
+      bootstrapServers: cluster.bootstrapServers,
+      spool: { dir, maxBytes: 8 * 1024 * 1024 },
+    })
+    const produces = () => cluster.requests.filter((r) => r.apiKey === ApiKey.Produce).length
+    try {
+      await producer.send({ topic: 't', value: 'warm' })
+      // The older batch's request gets no answer: the records refused below wait for it.
+      cluster.addRule({ apiKey: ApiKey.Produce, times: 1, noResponse: true })
+      const before = produces()
+      const sent = [producer.send({ topic: 't', partition: 0, value: 'a-0' })]
+      await until(() => produces() > before)
+      // A metadata wait that runs out opens the breaker (its record is spooled too).
+      sent.push(producer.send({ topic: 'nowhere', value: 'n-0' }))
+      await until(() => producer.health().circuit?.state === 'open')
+      for (let i = 0; i < 5; i++) sent.push(producer.send({ topic: 't', partition: 1, value: `r-${i}` }))
+      await until(() => producer.health().circuit?.state === 'half-open')
+      // The probe's batch, made after those refusals, fails at once; its connection's loss fails
+      // the older batch too.
+      cluster.addRule({ apiKey: ApiKey.Produce, topic: 't', partition: 1, dropConnection: 'before' })
+      sent.push(producer.send({ topic: 't', partition: 1, value: 'b-0' }))
+      const outcomes = await Promise.all(sent)
+      assert.ok(outcomes.every((md) => md.spooled === true))
+    } finally {
+      await producer.close()
+      await cluster.close()
+    }
+    const order = await spooledValues(dir)
+    assert.deepEqual(
+      order.filter((v) => v !== 'a-0' && v !== 'n-0'),
+      ['r-0', 'r-1', 'r-2', 'r-3', 'r-4', 'b-0'],
+    )
+    assert.ok(order.indexOf('a-0') < order.indexOf('r-0'), order.join(' '))
   })
 
   test('a second producer on the same dir is refused at construction; a new one replays what the first left', {
