@@ -60,6 +60,7 @@ export type WorkerProducerConfig<K extends SerializerSetting, V extends Serializ
 interface TopicInfo {
   count: number
   available: number[]
+  partitions: readonly MetaPartition[]
 }
 
 /** A record waiting for its topic's partition count. */
@@ -325,7 +326,7 @@ export class WorkerProducer<
     const available: number[] = []
     for (const p of partitions) if (p.leader >= 0) available.push(p.partition)
     available.sort((a, b) => a - b)
-    this.#topics.set(topic, { count: partitions.length, available })
+    this.#topics.set(topic, { count: partitions.length, available, partitions })
   }
 
   #release(topic: string, err: KafkaError | null): void {
@@ -415,11 +416,7 @@ export class WorkerProducer<
   async partitionsFor(topic: string): Promise<readonly MetaPartition[]> {
     const err = await this.#fetchTopic(topic)
     if (err !== null) throw err
-    const info = this.#topics.get(topic)!
-    return Array.from({ length: info.count }, (_, partition) => ({
-      partition,
-      leader: info.available.includes(partition) ? 0 : -1,
-    }))
+    return this.#topics.get(topic)!.partitions
   }
 
   /** Hands over what is pending and resolves once every record sent before the call has settled. */
@@ -495,6 +492,17 @@ export class WorkerProducer<
         if (answer === null) return
         await lane.ended
       }),
+    )
+  }
+
+  /**
+   * Each worker thread's event-loop utilization since it started (0..1, Node's
+   * eventLoopUtilization()): near 1, that worker is the bottleneck; all low while send() is
+   * busy, the caller's thread is.
+   */
+  threadUtilization(): number[] {
+    return this.#lanes.map((lane) =>
+      lane.exited === null ? lane.worker.performance.eventLoopUtilization().utilization : 0,
     )
   }
 
