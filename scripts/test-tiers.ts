@@ -128,6 +128,7 @@ export const TIERS = {
     'test/workers/completions.test.ts',
     'test/workers/config.test.ts',
     'test/workers/handover.test.ts',
+    'test/workers/producer.test.ts',
   ],
   integration: [
     'test/package/tarball.test.ts',

@@ -98,6 +98,9 @@ function writeBytes(b: Buffer, p: number, bytes: Uint8Array | null): number {
   return p + 4 + bytes.length
 }
 
+/** Shared by every record without headers: not to be modified. */
+const NO_HEADERS: [string, Buffer | null][] = []
+
 /** One record read back from a chunk; key, value and header values are views of the chunk. */
 export interface HandedRecord {
   topicId: number
@@ -130,7 +133,7 @@ export function readChunk(
     p += 4 + Math.max(vl, 0)
     const hc = b.readUInt32LE(p)
     p += 4
-    const headers: [string, Buffer | null][] = []
+    const headers: [string, Buffer | null][] = hc === 0 ? NO_HEADERS : []
     for (let h = 0; h < hc; h++) {
       const n = b.readUInt32LE(p)
       const hk = b.toString('utf8', p + 4, p + 4 + n)

@@ -25,6 +25,7 @@ import type {
 } from '../producer/config/index.js'
 import { normalizeHeaders } from '../producer/headers.js'
 import { BuiltInPartitioner, callCustomPartitioner } from '../producer/partitioner.js'
+import { abortError } from '../producer/pending-sends.js'
 import {
   type ProducerEvents,
   type RecordFor,
@@ -38,6 +39,7 @@ import type {
   ProducerRecord,
   RecordMetadata,
   SendCallback,
+  SendOptions,
 } from '../producer/record.js'
 import { checkRecord, describeValue, notARecordError } from '../producer/record-fields.js'
 import { resolveSerializer, type Serializer, serialize } from '../producer/serializers.js'
@@ -147,15 +149,31 @@ export class WorkerProducer<
     this.#refresh = setInterval(() => this.#refreshTopics(), Math.max(1000, c.metadataMaxAgeMs)).unref()
   }
 
-  send(record: RecordFor<KeySerializer, ValueSerializer>, callback: SendCallback): boolean
-  send(record: RecordFor<KeySerializer, ValueSerializer>): Promise<RecordMetadata>
-  send(record: ProducerRecord, callback?: SendCallback): Promise<RecordMetadata> | boolean {
-    if (typeof callback === 'function') {
-      this.#send(record, callback)
+  /**
+   * As Producer.send(). `options.signal` takes a record back only if it has fired before the
+   * call: the record is handed to its worker in the same tick, where Producer's signal no longer
+   * applies either once a record is in a batch.
+   */
+  send(
+    record: RecordFor<KeySerializer, ValueSerializer>,
+    callback: SendCallback,
+    options?: SendOptions,
+  ): boolean
+  send(record: RecordFor<KeySerializer, ValueSerializer>, options?: SendOptions): Promise<RecordMetadata>
+  send(
+    record: ProducerRecord,
+    callbackOrOptions?: SendCallback | SendOptions,
+    options?: SendOptions,
+  ): Promise<RecordMetadata> | boolean {
+    if (typeof callbackOrOptions === 'function') {
+      if (options?.signal?.aborted === true) this.#fail(callbackOrOptions, abortError(options.signal))
+      else this.#send(record, callbackOrOptions)
       return this.#hasRoom()
     }
+    const signal = callbackOrOptions?.signal
     const promise = new Promise<RecordMetadata>((resolve, reject) => {
-      this.#send(record, { resolve, reject })
+      if (signal?.aborted === true) reject(abortError(signal))
+      else this.#send(record, { resolve, reject })
     })
     this.#hasRoom()
     return promise
@@ -168,7 +186,8 @@ export class WorkerProducer<
 
   #heldBytes(): number {
     let n = this.#waitingBytes
-    for (const lane of this.#lanes) n += lane.table.bytes
+    const lanes = this.#lanes
+    for (let i = 0; i < lanes.length; i++) n += lanes[i]!.table.bytes
     return n
   }
 
