@@ -11,7 +11,7 @@
  *   node --import tsx bench/workers.ts [--records 2000000] [--reps 3] [--modes 0,1,2,4] [--bootstrap-server B]
  */
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -211,6 +211,9 @@ const md = [
   '',
 ].join('\n')
 const outDir = new URL('./results/', import.meta.url).pathname
+// The hand-written reading of the figures (from "## How it scales" on) is kept across runs.
+const previous = existsSync(join(outDir, 'workers.md')) ? readFileSync(join(outDir, 'workers.md'), 'utf8') : ''
+const reading = previous.includes('\n## How it scales') ? previous.slice(previous.indexOf('\n## How it scales')) : ''
 writeFileSync(join(outDir, 'workers.json'), `${JSON.stringify(result, null, 2)}\n`)
-writeFileSync(join(outDir, 'workers.md'), md)
+writeFileSync(join(outDir, 'workers.md'), md + reading)
 console.log(md)
