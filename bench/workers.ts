@@ -212,8 +212,12 @@ const md = [
 ].join('\n')
 const outDir = new URL('./results/', import.meta.url).pathname
 // The hand-written reading of the figures (from "## How it scales" on) is kept across runs.
-const previous = existsSync(join(outDir, 'workers.md')) ? readFileSync(join(outDir, 'workers.md'), 'utf8') : ''
-const reading = previous.includes('\n## How it scales') ? previous.slice(previous.indexOf('\n## How it scales')) : ''
+const previous = existsSync(join(outDir, 'workers.md'))
+  ? readFileSync(join(outDir, 'workers.md'), 'utf8')
+  : ''
+const reading = previous.includes('\n## How it scales')
+  ? previous.slice(previous.indexOf('\n## How it scales'))
+  : ''
 writeFileSync(join(outDir, 'workers.json'), `${JSON.stringify(result, null, 2)}\n`)
 writeFileSync(join(outDir, 'workers.md'), md + reading)
 console.log(md)
