@@ -129,6 +129,7 @@ export const TIERS = {
     'test/workers/config.test.ts',
     'test/workers/handover.test.ts',
     'test/workers/producer.test.ts',
+    'test/workers/topics.test.ts',
   ],
   integration: [
     'test/package/tarball.test.ts',

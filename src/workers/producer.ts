@@ -51,6 +51,7 @@ import { receivedError } from './errors.js'
 import { encodedSize } from './handover.js'
 import { Lane } from './lane.js'
 import type { FromWorker, MetaPartition } from './messages.js'
+import { type TopicInfo, Topics } from './topics.js'
 
 /** A chunk is handed over at once when it reaches this size, else at the end of the tick. */
 const CHUNK_BYTES = 256 * 1024
@@ -58,12 +59,6 @@ const CHUNK_BYTES = 256 * 1024
 export type WorkerProducerConfig<K extends SerializerSetting, V extends SerializerSetting> =
   | (ProducerConfigInput & SerializerChoice<K, V> & { workers: number })
   | (ProducerProperties & { workers: number | string })
-
-interface TopicInfo {
-  count: number
-  available: number[]
-  partitions: readonly MetaPartition[]
-}
 
 /** A record waiting for its topic's partition count. */
 interface Waiting {
@@ -95,11 +90,7 @@ export class WorkerProducer<
   readonly #partitioner: BuiltInPartitioner
   readonly #topicIds = new Map<string, number>()
   readonly #topicNames: string[] = []
-  readonly #topics = new Map<string, TopicInfo>()
-  /** Records per topic waiting for its first partition count, in send order. */
-  readonly #waiting = new Map<string, Waiting[]>()
-  readonly #metaWaits = new Map<string, Promise<void>>()
-  #waitingBytes = 0
+  readonly #topics: Topics<Waiting>
   #req = 0
   #handOverScheduled = false
   #needDrain = false
@@ -146,7 +137,11 @@ export class WorkerProducer<
       }
       throw err
     }
-    this.#refresh = setInterval(() => this.#refreshTopics(), Math.max(1000, c.metadataMaxAgeMs)).unref()
+    this.#topics = new Topics<Waiting>({
+      ask: (topic) => this.#askPartitions(topic),
+      release: (topic, waiting, info, err) => this.#release(topic, waiting, info, err),
+    })
+    this.#refresh = setInterval(() => this.#topics.refresh(), Math.max(1000, c.metadataMaxAgeMs)).unref()
   }
 
   /**
@@ -185,7 +180,7 @@ export class WorkerProducer<
   }
 
   #heldBytes(): number {
-    let n = this.#waitingBytes
+    let n = this.#topics.waitingBytes
     const lanes = this.#lanes
     for (let i = 0; i < lanes.length; i++) n += lanes[i]!.table.bytes
     return n
@@ -214,9 +209,9 @@ export class WorkerProducer<
           `worker mode: the records handed over and not yet settled hold buffer.memory (${this.config.bufferMemory} bytes); wait for 'drain' when send() returns false`,
         )
       }
-      const info = this.#topics.get(topic)
-      if (info === undefined || this.#waiting.has(topic)) {
-        this.#wait(topic, { record, key, value, headers, timestamp, size, completion })
+      const info = this.#topics.ready(topic)
+      if (info === undefined) {
+        this.#topics.wait(topic, { record, key, value, headers, timestamp, size, completion })
         return
       }
       this.#route(topic, info, record, key, value, headers, timestamp, size, completion)
@@ -312,48 +307,19 @@ export class WorkerProducer<
     lane.post({ t: 'records', topics, first: lane.chunkFirst, buffer, length }, [buffer])
   }
 
-  #wait(topic: string, w: Waiting): void {
-    let list = this.#waiting.get(topic)
-    if (list === undefined) {
-      list = []
-      this.#waiting.set(topic, list)
-    }
-    list.push(w)
-    this.#waitingBytes += w.size
-    if (!this.#metaWaits.has(topic)) {
-      const done = this.#fetchTopic(topic).then((err) => this.#release(topic, err))
-      this.#metaWaits.set(topic, done)
-      void done.finally(() => this.#metaWaits.delete(topic))
-    }
-  }
-
-  /** Asks a live worker for the topic's partitions (it waits up to max.block.ms); the error, or null. */
-  async #fetchTopic(topic: string): Promise<KafkaError | null> {
+  /** Asks a live worker for the topic's partitions (it waits up to max.block.ms). */
+  async #askPartitions(topic: string): Promise<readonly MetaPartition[] | KafkaError> {
     for (;;) {
       const lane = this.#lanes.find((l) => l.exited === null)
       if (lane === undefined) return new ProducerClosedError('no worker thread is running')
       const m = await lane.request({ t: 'meta', req: ++this.#req, topic })
-      if (m === null) continue // that worker ended; ask another
-      if (m.t !== 'meta') continue
-      if (m.error !== null) return receivedError(m.error)
-      this.#setTopic(topic, m.partitions!)
-      return null
+      if (m === null || m.t !== 'meta') continue // that worker ended; ask another
+      return m.error !== null ? receivedError(m.error) : m.partitions!
     }
   }
 
-  #setTopic(topic: string, partitions: readonly MetaPartition[]): void {
-    const available: number[] = []
-    for (const p of partitions) if (p.leader >= 0) available.push(p.partition)
-    available.sort((a, b) => a - b)
-    this.#topics.set(topic, { count: partitions.length, available, partitions })
-  }
-
-  #release(topic: string, err: KafkaError | null): void {
-    const list = this.#waiting.get(topic) ?? []
-    this.#waiting.delete(topic)
-    const info = this.#topics.get(topic)
-    for (const w of list) {
-      this.#waitingBytes -= w.size
+  #release(topic: string, waiting: Waiting[], info: TopicInfo | undefined, err: KafkaError | null): void {
+    for (const w of waiting) {
       try {
         if (err !== null || info === undefined) throw err ?? new ProducerClosedError()
         this.#route(topic, info, w.record, w.key, w.value, w.headers, w.timestamp, w.size, w.completion)
@@ -362,16 +328,6 @@ export class WorkerProducer<
       }
     }
     this.#maybeDrain()
-  }
-
-  #refreshTopics(): void {
-    for (const topic of this.#topics.keys()) {
-      const lane = this.#lanes.find((l) => l.exited === null)
-      if (lane === undefined) return
-      void lane.request({ t: 'meta', req: ++this.#req, topic }).then((m) => {
-        if (m?.t === 'meta' && m.partitions !== null) this.#setTopic(topic, m.partitions)
-      })
-    }
   }
 
   #onMessage(lane: Lane, m: FromWorker): void {
@@ -433,9 +389,9 @@ export class WorkerProducer<
 
   /** The partitions of `topic` with their leaders (asked of a worker; waits up to max.block.ms). */
   async partitionsFor(topic: string): Promise<readonly MetaPartition[]> {
-    const err = await this.#fetchTopic(topic)
+    const err = await this.#topics.fetch(topic)
     if (err !== null) throw err
-    return this.#topics.get(topic)!.partitions
+    return this.#topics.info(topic)!.partitions
   }
 
   /** Hands over what is pending and resolves once every record sent before the call has settled. */
@@ -457,7 +413,7 @@ export class WorkerProducer<
   }
 
   async #flush(): Promise<void> {
-    while (this.#metaWaits.size > 0) await Promise.all(this.#metaWaits.values())
+    await this.#topics.settled()
     this.#handOverAll()
     await Promise.all(this.#lanes.map((lane) => lane.request({ t: 'flush', req: ++this.#req })))
   }
@@ -487,22 +443,20 @@ export class WorkerProducer<
     this.#closed = true
     clearInterval(this.#refresh)
     const start = Date.now()
-    const metaWaits = Promise.all(this.#metaWaits.values())
+    const metaWaits = this.#topics.settled()
     if (timeoutMs === Number.POSITIVE_INFINITY) await metaWaits
     else {
       let timer: NodeJS.Timeout | undefined
       await Promise.race([metaWaits, new Promise((r) => (timer = setTimeout(r, timerDelay(timeoutMs))))])
       clearTimeout(timer)
     }
-    for (const [topic] of this.#waiting) {
-      this.#release(
-        topic,
+    this.#topics.releaseAll(
+      (topic) =>
         new TimeoutError(
           `the producer closed after ${timeoutMs} ms while these records waited for topic '${topic}'`,
           'ERR_CLOSE_TIMEOUT',
         ),
-      )
-    }
+    )
     this.#handOverAll()
     const left = timeoutMs === Number.POSITIVE_INFINITY ? -1 : Math.max(0, timeoutMs - (Date.now() - start))
     await Promise.all(
