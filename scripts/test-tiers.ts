@@ -130,6 +130,11 @@ export const TIERS = {
     'test/security/tls.test.ts',
     'test/security/tls/tls-errors.test.ts',
     'test/tiers.test.ts',
+    'test/workers/completions.test.ts',
+    'test/workers/config.test.ts',
+    'test/workers/handover.test.ts',
+    'test/workers/producer.test.ts',
+    'test/workers/topics.test.ts',
   ],
   integration: [
     'test/package/tarball.test.ts',
@@ -185,6 +190,7 @@ export const TIERS = {
     'test/integration/memory.test.ts', // 10M records through the shared broker, RSS measured
     'test/integration/spool-outage.test.ts', // 3-broker cluster, every broker stopped
     'test/integration/spool-crash.test.ts', // a broker of its own, stopped; SIGKILLs a child producer
+    'test/integration/workers.test.ts', // 700k records through 1, 2 and 4 worker threads
   ],
   soak: [
     'test/faults/idempotent-proxy-failover.test.ts',

@@ -34,6 +34,7 @@ export type ClientErrorCode =
   | 'ERR_TLS'
   | 'ERR_COMPRESSION_UNAVAILABLE'
   | 'ERR_INTERNAL'
+  | 'ERR_WORKER_EXITED'
   | 'RECORD_TOO_LARGE'
   | SchemaRegistryErrorCode
 
@@ -271,6 +272,17 @@ export class SpoolIoError extends KafkaError {
 export class ProducerClosedError extends KafkaError {
   constructor(message = 'the producer is closed') {
     super(message, 'ERR_PRODUCER_CLOSED')
+  }
+}
+
+/**
+ * Worker mode (sluice/workers): the worker thread that held the record ended (it crashed or was
+ * terminated) before reporting the record's outcome. The record may have been sent, so
+ * `maybeWritten` is true.
+ */
+export class WorkerExitedError extends KafkaError {
+  constructor(message: string, cause?: unknown) {
+    super(message, 'ERR_WORKER_EXITED', { maybeWritten: true, ...(cause === undefined ? {} : { cause }) })
   }
 }
 

@@ -170,3 +170,23 @@ describe("import 'sluice/schema-registry'", () => {
     for (const path of ours) assert.match(path, /^dist\//, `${path} is outside dist/`)
   })
 })
+
+describe("import 'sluice/workers'", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-surface-workers-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+  const { urls, exports, resolved } = loadedBy('sluice/workers', join(dir, 'loaded.txt'))
+
+  test('resolves to dist/workers/index.js, exports WorkerProducer and loads only dist/ (no thread started on import)', () => {
+    assert.equal(fileURLToPath(resolved), join(ROOT, 'dist', 'workers', 'index.js'))
+    for (const name of ['WorkerProducer', 'WorkerExitedError', 'MAX_WORKERS'])
+      assert.ok(exports.includes(name), name)
+    assert.deepEqual(
+      urls.filter((u) => u.includes('/node_modules/')),
+      [],
+    )
+    const ours = urls.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u).slice(ROOT.length))
+    for (const path of ours)
+      assert.match(path, /^dist\/(?!local-kafka|cli)/, `${path} is outside the library`)
+    assert.ok(!ours.includes('dist/workers/worker.js'), 'the worker script loads only in a worker thread')
+  })
+})

@@ -1186,7 +1186,7 @@ function toSpoolRecord(
   return { topic, partition, key, value, headers: headers.map((h) => [h.key, h.value] as const), timestamp }
 }
 
-function toTimestamp(t: number | Date | undefined, now: number): number {
+export function toTimestamp(t: number | Date | undefined, now: number): number {
   if (t === undefined || t === null) return now
   const ms = t instanceof Date ? t.getTime() : t
   if (typeof ms === 'number' && Number.isSafeInteger(ms) && ms >= 0) return ms

@@ -47,6 +47,19 @@ function kafkajsExample(bootstrap: string, topic: string): string {
   return code.replaceAll('localhost:9092', bootstrap).replaceAll("'orders'", `'${topic}'`)
 }
 
+/** The README's js block under "### Worker threads", pointed at the test broker and `topic`. */
+function workersExample(bootstrap: string, topic: string): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('\n### Worker threads'))
+  const m = /```js\n([\s\S]*?)```/.exec(section)
+  assert.ok(m !== null, 'README has a js block under ### Worker threads')
+  const code = m[1]!
+  assert.match(code, /from 'sluice\/workers'/, 'the example imports sluice/workers')
+  assert.match(code, /localhost:9092/, 'the example names a broker to replace')
+  assert.match(code, /'orders'/, 'the example names a topic to replace')
+  return code.replaceAll('localhost:9092', bootstrap).replaceAll("'orders'", `'${topic}'`)
+}
+
 /** A fresh project with the tarball installed (npm, from the local cache where it can). */
 function project(name: string, type: 'module' | 'commonjs'): string {
   const dir = join(work, name)
@@ -337,5 +350,33 @@ describe('the packed tarball', () => {
         file,
       )
     }
+  })
+
+  test("sluice/workers: the README's worker example runs from ESM and from CommonJS (require), its worker threads loaded from the installed package", {
+    timeout: TIMEOUT,
+  }, async () => {
+    const bootstrap = testBootstrap()
+    const topic = uniqueTopic('tarball-workers')
+    await createTopic(topic, 1)
+    const example = workersExample(bootstrap, topic)
+    const show = 'console.log(JSON.stringify({ offset: String(md.offset), partition: md.partition }))\n'
+    const esm = project('workers-esm', 'module')
+    writeFileSync(join(esm, 'main.mjs'), `${example}\n${show}`)
+    assert.deepEqual(JSON.parse(node(esm, 'main.mjs')), { offset: '1000', partition: 0 })
+
+    const cjs = project('workers-cjs', 'commonjs')
+    const required = example.replace(
+      /import \{ ([^}]+) \} from 'sluice\/workers'\n/,
+      "const { $1 } = require('sluice/workers')\n",
+    )
+    assert.notEqual(required, example)
+    writeFileSync(
+      join(cjs, 'main.cjs'),
+      `async function main() {\n${required}\n${show}}\nmain().catch((e) => { console.error(e); process.exit(1) })\n`,
+    )
+    assert.deepEqual(JSON.parse(node(cjs, 'main.cjs')), { offset: '2001', partition: 0 })
+    const written = await readTopic(bootstrap, topic)
+    assert.equal(written.length, 2002, 'every record of both runs, once')
+    assert.deepEqual(written.map((r) => r.key?.toString()).slice(0, 3), ['o-0', 'o-1', 'o-2'])
   })
 })
