@@ -36,6 +36,7 @@ import { Producer } from '../src/producer/producer.js'
 import { crc32c } from '../src/protocol/crc32c.js'
 import { RecordBatchBuilder } from '../src/records/record-batch-builder.js'
 import { endOffsetTotals } from './end-offsets.js'
+import { sendAllCallbacks } from './send-all.js'
 
 const { values } = parseArgs({
   options: {
@@ -221,38 +222,17 @@ async function runOnce(
     bufferMemory: 64 * 1024 * 1024,
   })
   await producer.send({ topic, value: payloads[0]! })
-  let acked = 0
-  let failed = 0
-  let first = ''
   const h = monitorEventLoopDelay({ resolution: 1 })
   h.enable()
   const t0 = performance.now()
-  await new Promise<void>((resolve) => {
-    const cb = (err: Error | null) => {
-      if (err === null) acked++
-      else {
-        failed++
-        first ||= err.message
-      }
-      if (acked + failed === RECORDS) resolve()
-    }
-    // Full speed, but yielding every 256 records as an application fed by I/O would: a loop that
-    // sends until 'drain' would itself hold the event loop for ~2 MiB of records (highWaterMark).
-    let i = 0
-    const pump = () => {
-      const stop = Math.min(RECORDS, i + 256)
-      while (i < stop) {
-        const ok = producer.send({ topic, value: payloads[i % payloads.length]! }, cb)
-        i++
-        if (!ok) {
-          producer.once('drain', pump)
-          return
-        }
-      }
-      if (i < RECORDS) setImmediate(pump)
-    }
-    pump()
-  })
+  // Full speed, but yielding every 256 records as an application fed by I/O would: a loop that
+  // sends until 'drain' would itself hold the event loop for ~2 MiB of records (highWaterMark).
+  const { failed, first } = await sendAllCallbacks(
+    producer,
+    RECORDS,
+    (i) => ({ topic, value: payloads[i % payloads.length]! }),
+    256,
+  )
   const secs = (performance.now() - t0) / 1000
   h.disable()
   await producer.close()

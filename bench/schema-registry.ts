@@ -25,6 +25,7 @@ import { ProtobufSerializer } from '../src/schema-registry/protobuf.js'
 import { Order_Status, OrderSchema } from '../test/fixtures/protobuf/gen/sluice/test/order_pb.js'
 import { startSchemaRegistry } from '../test/helpers/schema-registry.js'
 import { endOffsetTotals } from './end-offsets.js'
+import { sendAllCallbacks } from './send-all.js'
 
 const { values } = parseArgs({
   options: {
@@ -146,33 +147,11 @@ async function runOnce(mode: Mode, rep: number): Promise<number> {
   })
   // Metadata and the registry's answer come before the clock starts.
   await producer.send({ topic, value: mode.value(0) })
-  let acked = 0
-  let failed = 0
-  let first = ''
   const t0 = performance.now()
-  const done = new Promise<void>((resolve) => {
-    const cb = (err: Error | null) => {
-      if (err === null) acked++
-      else {
-        failed++
-        first ||= err.message
-      }
-      if (acked + failed === RECORDS) resolve()
-    }
-    let i = 0
-    const pump = () => {
-      while (i < RECORDS) {
-        const ok = producer.send({ topic, value: mode.value(i) }, cb)
-        i++
-        if (!ok) {
-          producer.once('drain', pump)
-          return
-        }
-      }
-    }
-    pump()
-  })
-  await done
+  const { failed, first } = await sendAllCallbacks(producer, RECORDS, (i) => ({
+    topic,
+    value: mode.value(i),
+  }))
   const secs = (performance.now() - t0) / 1000
   await producer.close()
   if (failed > 0) throw new Error(`${mode.name}: ${failed} records failed: ${first}`)

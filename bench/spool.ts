@@ -19,6 +19,7 @@ import { ensureKafka } from '../src/local-kafka/distribution.js'
 import { Producer } from '../src/producer/producer.js'
 import { type FsyncMode, Spool } from '../src/spool/spool.js'
 import { endOffsetTotals } from './end-offsets.js'
+import { sendAllCallbacks } from './send-all.js'
 
 const { values } = parseArgs({
   options: {
@@ -49,32 +50,11 @@ async function runOnce(mode: Mode, rep: number): Promise<{ rate: number; spooled
     ...(mode === 'no-spool' ? {} : { spool: { dir, maxBytes: 1024 ** 3, fsync: 'interval' as const } }),
   })
   await producer.send({ topic, value: payloads[0]! })
-  let acked = 0
-  let failed = 0
-  let first = ''
   const t0 = performance.now()
-  await new Promise<void>((resolve) => {
-    const cb = (err: Error | null) => {
-      if (err === null) acked++
-      else {
-        failed++
-        first ||= err.message
-      }
-      if (acked + failed === RECORDS) resolve()
-    }
-    let i = 0
-    const pump = () => {
-      while (i < RECORDS) {
-        const ok = producer.send({ topic, value: payloads[i % 1000]! }, cb)
-        i++
-        if (!ok) {
-          producer.once('drain', pump)
-          return
-        }
-      }
-    }
-    pump()
-  })
+  const { failed, first } = await sendAllCallbacks(producer, RECORDS, (i) => ({
+    topic,
+    value: payloads[i % 1000]!,
+  }))
   const secs = (performance.now() - t0) / 1000
   const spooled = producer.health().spool?.spooledTotal ?? 0
   await producer.close()

@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { endOffsetTotals } from './end-offsets.js'
+import { sendAllCallbacks } from './send-all.js'
 
 const { values } = parseArgs({
   options: {
@@ -75,33 +76,10 @@ async function child(workers: number, bootstrap: string, topic: string): Promise
   }
   await producer.partitionsFor(topic)
   const value = Buffer.alloc(100, 0x61)
-  let acked = 0
-  let failed = 0
-  let first = ''
   const elu0 = performance.eventLoopUtilization()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
-  await new Promise<void>((resolve) => {
-    const cb = (err: Error | null) => {
-      if (err === null) acked++
-      else {
-        failed++
-        first ||= err.message
-      }
-      if (acked + failed === RECORDS) resolve()
-    }
-    let i = 0
-    const pump = () => {
-      while (i < RECORDS) {
-        i++
-        if (!producer.send({ topic, value }, cb)) {
-          producer.once('drain', pump)
-          return
-        }
-      }
-    }
-    pump()
-  })
+  const { failed, first } = await sendAllCallbacks(producer, RECORDS, () => ({ topic, value }))
   const secs = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
   const callerElu = performance.eventLoopUtilization(elu0).utilization
