@@ -1,6 +1,7 @@
 /**
  * A local Apache Kafka for development, outliving this script:
  *   node --import tsx scripts/kafka.ts start [--brokers 1|3] [--name N] [--auto-create-topics] [--heap-mb M]
+ *                                            [--kafka-version V]
  *   node --import tsx scripts/kafka.ts stop [--name N] [--keep-logs]
  *   node --import tsx scripts/kafka.ts status
  * `start` prints the bootstrap servers on stdout (and is harmless when that name already runs).
@@ -9,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { findKafka, listKafka, startKafka, stopKafka } from '../src/local-kafka/cluster.js'
 
 const DEFAULT_NAME = 'sluice-dev'
-const USAGE = `usage: kafka.ts start [--brokers 1|3] [--name N] [--auto-create-topics] [--heap-mb M]
+const USAGE = `usage: kafka.ts start [--brokers 1|3] [--name N] [--auto-create-topics] [--heap-mb M] [--kafka-version V]
        kafka.ts stop [--name N] [--keep-logs]
        kafka.ts status
 `
@@ -23,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string', default: DEFAULT_NAME },
       'auto-create-topics': { type: 'boolean', default: false },
       'heap-mb': { type: 'string' },
+      'kafka-version': { type: 'string' },
       'keep-logs': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -45,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
           autoCreateTopics: values['auto-create-topics'],
           detached: true,
           ...(values['heap-mb'] === undefined ? {} : { heapMb: Number(values['heap-mb']) }),
+          ...(values['kafka-version'] === undefined ? {} : { kafkaVersion: values['kafka-version'] }),
         }))
       process.stderr.write(
         `${already ? 'already running' : 'started'}: ${cluster.name} (${cluster.brokers.length} broker(s), data in ${cluster.dir})\n`,

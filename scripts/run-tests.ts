@@ -10,6 +10,7 @@
  *   soak         the million-record failover runs and the launcher's own tests: one at a time
  *
  *   node --import tsx scripts/run-tests.ts [--tier unit|integration|soak[,...]] [path filter...]
+ *   node --import tsx scripts/run-tests.ts --compat [--kafka-version V] [path filter...]
  *
  * Without --tier: unit and integration (what `npm test` runs), or every tier when path filters
  * are given (`run-tests.ts connection` runs each test file whose path contains "connection").
@@ -17,14 +18,20 @@
  * run. Each phase prints the spec reporter's summary; the output ends with one line
  * `N passed, N failed` over all phases, and the exit status is non-zero if any phase failed.
  * Broker logs are kept under .kafka-logs/ when a test fails.
+ *
+ * `--kafka-version V` runs the brokers the tests start at Apache Kafka V (SLUICE_KAFKA_VERSION);
+ * Kafka's tools and the tests' Java programs keep the newest version's jars. `--compat` runs the
+ * compatibility subset (COMPAT in scripts/test-tiers.ts) and writes its counts beside the
+ * coverage the tests record under .compat/ (scripts/compat-table.ts makes the docs table).
  */
 import { spawn } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, relative, sep } from 'node:path'
 import { type KafkaCluster, startKafka } from '../src/local-kafka/cluster.js'
+import { brokerKafkaVersion } from '../src/local-kafka/distribution.js'
 import { compileJava, javaSourcesIn, testJavaClasses } from '../test/helpers/java.js'
-import { type Group, TIER_OF_GROUP, TIERS, type Tier, tierProblems } from './test-tiers.js'
+import { COMPAT, type Group, TIER_OF_GROUP, TIERS, type Tier, tierProblems } from './test-tiers.js'
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..')
 
@@ -39,13 +46,14 @@ function findTests(dir: string, out: string[] = []): string[] {
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: run-tests.ts [--tier unit|integration|soak[,...]] [path filter...]\n`,
+    `${message}\nusage: run-tests.ts [--tier unit|integration|soak[,...]] [--compat] [--kafka-version V] [path filter...]\n`,
   )
   process.exit(2)
 }
 
 const argv = process.argv.slice(2)
 let tiers: Set<Tier> | undefined
+let compat = false
 const filters: string[] = []
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i]!
@@ -57,10 +65,19 @@ for (let i = 0; i < argv.length; i++) {
       if (t !== 'unit' && t !== 'integration' && t !== 'soak') usage(`unknown tier '${t}'`)
       tiers.add(t)
     }
+  } else if (a === '--compat') {
+    compat = true
+  } else if (a === '--kafka-version' || a.startsWith('--kafka-version=')) {
+    const value = a === '--kafka-version' ? argv[++i] : a.slice('--kafka-version='.length)
+    if (value === undefined) usage('--kafka-version needs a value')
+    process.env.SLUICE_KAFKA_VERSION = value // for startKafka here and in every test process
   } else if (a.startsWith('-')) usage(`unknown option ${a}`)
   else filters.push(a)
 }
+if (compat && tiers !== undefined) usage('--compat and --tier do not go together')
+if (compat) tiers = new Set<Tier>(['integration'])
 tiers ??= new Set<Tier>(filters.length > 0 ? ['unit', 'integration', 'soak'] : ['unit', 'integration'])
+const kafkaVersion = brokerKafkaVersion()
 
 const problems = tierProblems(findTests(join(root, 'test')))
 if (problems.length > 0) {
@@ -106,7 +123,9 @@ const PHASES: Phase[] = [
 const plan = PHASES.filter((p) => tiers.has(TIER_OF_GROUP[p.group]))
   .map((p) => ({
     ...p,
-    files: TIERS[p.group].filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))),
+    files: TIERS[p.group].filter(
+      (f) => (!compat || COMPAT.includes(f)) && (filters.length === 0 || filters.some((x) => f.includes(x))),
+    ),
   }))
   .filter((p) => p.files.length > 0)
 if (plan.length === 0) usage(`no test file matches ${filters.join(' ')} in tier ${[...tiers].join(',')}`)
@@ -167,7 +186,7 @@ let cluster: KafkaCluster | undefined
 const brokerPromise: Promise<KafkaCluster> | undefined = plan.some((p) => p.needsBroker)
   ? startKafka({ name: `sluice-test-${process.pid}` }).then((c) => {
       cluster = c
-      process.stderr.write(`Apache Kafka for tests: ${c.bootstrapServers}\n`)
+      process.stderr.write(`Apache Kafka ${kafkaVersion} for tests: ${c.bootstrapServers}\n`)
       return c
     })
   : undefined
@@ -215,5 +234,22 @@ try {
 }
 timings.push(`total: ${((performance.now() - started) / 1000).toFixed(1)} s`)
 process.stdout.write(`\n${timings.join('\n')}\n`)
+if (compat) {
+  const dir = join(
+    process.env.SLUICE_COMPAT_OUT ?? join(root, '.compat'),
+    `kafka-${kafkaVersion}`,
+    `node${process.versions.node.split('.')[0]}`,
+  )
+  mkdirSync(dir, { recursive: true })
+  const files = plan.flatMap((p) => p.files)
+  const summary = {
+    kafka: kafkaVersion,
+    node: process.version,
+    files,
+    passed: total.pass,
+    failed: total.fail + total.cancelled,
+  }
+  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
+}
 process.stdout.write(`${total.pass} passed, ${total.fail + total.cancelled} failed\n`)
 process.exitCode = failedPhases > 0 ? 1 : 0

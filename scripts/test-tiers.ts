@@ -184,8 +184,11 @@ export const TIERS = {
     'test/protocol/messages/fixtures-java.test.ts',
     'test/protocol/murmur2.test.ts',
     'test/records/record-batch-builder.test.ts',
+    'test/compat/protocol-versions.test.ts',
+    'test/compat/fallbacks.test.ts',
   ],
   integrationAlone: [
+    'test/compat/leader-change.test.ts', // 3-broker cluster, stops a leader
     'test/integration/cluster-failover.test.ts', // 3-broker cluster, SIGKILLs a broker
     'test/integration/memory.test.ts', // 10M records through the shared broker, RSS measured
     'test/integration/spool-outage.test.ts', // 3-broker cluster, every broker stopped
@@ -200,6 +203,23 @@ export const TIERS = {
     'test/local-kafka/three-brokers.test.ts',
   ],
 } as const
+
+/**
+ * The compatibility subset (`run-tests.ts --compat`), which CI runs on every Kafka version of
+ * SUPPORTED_KAFKA_VERSIONS besides the newest, and on Node 24: produce with every codec, acks
+ * 0/1/all, idempotence, transactions (classic, and v2 where the broker has it), a leader change
+ * with and without KIP-951 hints, metadata and ApiVersions negotiation, and every Produce,
+ * Metadata and InitProducerId version the broker offers. Integration files only.
+ */
+export const COMPAT: readonly string[] = [
+  'test/compat/protocol-versions.test.ts',
+  'test/compat/fallbacks.test.ts',
+  'test/compat/leader-change.test.ts',
+  'test/integration/produce.test.ts',
+  'test/integration/compression.test.ts',
+  'test/integration/transactions.test.ts',
+  'test/integration/cluster-failover.test.ts',
+]
 
 export type Group = keyof typeof TIERS
 export type Tier = 'unit' | 'integration' | 'soak'
@@ -240,6 +260,12 @@ export function tierProblems(filesOnDisk: readonly string[]): string[] {
   }
   for (const f of groupsOf.keys()) {
     if (!onDisk.has(f)) problems.push(`${f} is listed in scripts/test-tiers.ts but does not exist`)
+  }
+  for (const f of COMPAT) {
+    const groups = groupsOf.get(f) ?? []
+    if (!groups.every((g) => TIER_OF_GROUP[g] === 'integration') || groups.length === 0) {
+      problems.push(`${f} is in COMPAT but not an integration file`)
+    }
   }
   return problems
 }

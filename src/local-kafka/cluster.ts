@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { ensureKafka } from './distribution.js'
+import { brokerKafkaVersion, ensureKafka } from './distribution.js'
 import { keepLogs, repoRoot } from './logs.js'
 import type { ListenerSpec } from './node-config.js'
 import { atExit, isRunning, launchJava, stopProcess } from './processes.js'
@@ -55,6 +55,8 @@ export interface KafkaClusterOptions {
   formatArgs?: readonly string[]
   /** Open JMX on a free loopback port of each node (no authentication); see LocalBroker.jmxPort. */
   jmx?: boolean
+  /** Apache Kafka version of the brokers, e.g. '3.9.2'; default `SLUICE_KAFKA_VERSION`, else the newest tested. */
+  kafkaVersion?: string
 }
 
 export interface LocalBroker {
@@ -265,7 +267,7 @@ function validName(name: string): string {
 
 /** Starts (or finds the running) local Kafka cluster and waits until all its brokers are ready. */
 export async function startKafka(options: KafkaClusterOptions = {}): Promise<KafkaCluster> {
-  const dist = await ensureKafka()
+  const dist = await ensureKafka(options.kafkaVersion ?? brokerKafkaVersion())
   const name = validName(options.name ?? `sluice-${process.pid}-${randomBytes(3).toString('hex')}`)
   const brokers = options.brokers ?? 1
   return withNameLock(name, LOCK_TIMEOUT_MS, async () => {

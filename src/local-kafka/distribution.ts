@@ -13,6 +13,31 @@ const run = promisify(execFile)
 
 /** The newest Kafka 4.x whose jars resolve from Maven Central when this was written. */
 export const DEFAULT_KAFKA_VERSION = '4.4.0'
+
+/**
+ * The Kafka versions CI runs the integration tests against (docs/COMPATIBILITY.md): the full
+ * suite on the newest, a compatibility subset on the others.
+ */
+export const SUPPORTED_KAFKA_VERSIONS = ['3.6.2', '3.9.2', '4.0.2', DEFAULT_KAFKA_VERSION] as const
+
+/**
+ * The version of the brokers a local cluster runs: `SLUICE_KAFKA_VERSION`, else the default.
+ * Kafka's tools and the tests' Java programs (readers, parity probes) always use the default
+ * version's jars, whose clients speak to every broker version here.
+ */
+export function brokerKafkaVersion(): string {
+  const v = process.env.SLUICE_KAFKA_VERSION
+  if (v === undefined || v === '') return DEFAULT_KAFKA_VERSION
+  if (!/^\d+\.\d+\.\d+$/.test(v))
+    throw new Error(`SLUICE_KAFKA_VERSION '${v}' is not a Kafka version like 3.9.2`)
+  return v
+}
+
+/** The major and minor of a Kafka version, e.g. [3, 9] for '3.9.2'. */
+export function kafkaMajorMinor(version: string): [number, number] {
+  const [major, minor] = version.split('.').map(Number)
+  return [major ?? 0, minor ?? 0]
+}
 /** log4j's binding for slf4j 1.7, which the broker logs through. */
 const LOG4J_VERSION = '2.25.5'
 
@@ -30,10 +55,12 @@ export function kafkaCacheRoot(): string {
 
 function pom(version: string): string {
   // Jetty comes in only for Connect's REST server, which we never run; its newest versions are
-  // not always on Maven Central, so it is left out.
+  // not always on Maven Central, so it is left out. Kafka 3.x binds slf4j to reload4j: that
+  // binding is left out so that every version logs through log4j 2 (LOG4J2_CONFIG).
   const exclusions = `<exclusions>
         <exclusion><groupId>org.eclipse.jetty</groupId><artifactId>*</artifactId></exclusion>
         <exclusion><groupId>org.eclipse.jetty.ee10</groupId><artifactId>*</artifactId></exclusion>
+        <exclusion><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId></exclusion>
       </exclusions>`
   const dep = (g: string, a: string, v: string, ex = '') =>
     `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version>${ex}</dependency>`
@@ -54,7 +81,7 @@ ${dep('org.apache.logging.log4j', 'log4j-slf4j-impl', LOG4J_VERSION)}
 const pending = new Map<string, Promise<KafkaDistribution>>()
 
 /** Resolves (downloading once) the Kafka jars of `version`. Safe to call concurrently. */
-export function ensureKafka(version = process.env.SLUICE_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION) {
+export function ensureKafka(version: string = DEFAULT_KAFKA_VERSION) {
   let p = pending.get(version)
   if (p === undefined) {
     p = resolve(version).catch((err) => {

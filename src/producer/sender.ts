@@ -371,7 +371,16 @@ export class Sender {
 
   #send(conn: BrokerConnection, version: number, batches: ProducerBatch[], node: NodeKey, now: number): void {
     const acks = this.#config.acks
-    const useTopicIds = version >= 13
+    // Produce v13 names topics by id only. As Java's Sender, a request with a topic whose id the
+    // metadata did not give (Metadata before v10, or the all-zero id) goes out at v12 at most.
+    if (version >= PRODUCE_FIRST_TOPIC_ID && !this.#topicIdsKnown(batches)) {
+      try {
+        version = conn.versionOf(Produce, PRODUCE_FIRST_TOPIC_ID - 1)
+      } catch {
+        // The broker speaks only v13+: the request names the topic by an id it can't resolve.
+      }
+    }
+    const useTopicIds = version >= PRODUCE_FIRST_TOPIC_ID
     let response: Promise<ProduceResponse>
     try {
       response = conn.sendAt(Produce, version, this.#request(batches, useTopicIds), acks !== 0)
@@ -440,6 +449,18 @@ export class Sender {
         this.wakeup()
       },
     )
+  }
+
+  #topicIdsKnown(batches: readonly ProducerBatch[]): boolean {
+    const snapshot = this.#metadata.snapshot
+    let last = ''
+    for (const b of batches) {
+      if (b.topic === last) continue
+      last = b.topic
+      const id = snapshot.topic(b.topic)?.topicId ?? null
+      if (id === null || sameId(id, ZERO_UUID)) return false
+    }
+    return true
   }
 
   #request(batches: readonly ProducerBatch[], useTopicIds: boolean): ProduceRequest {
@@ -746,6 +767,8 @@ export class Sender {
 }
 
 const ZERO_UUID = new Uint8Array(16)
+/** Produce v13 (KIP-516) names topics by id instead of by name. */
+const PRODUCE_FIRST_TOPIC_ID = 13
 
 function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err))

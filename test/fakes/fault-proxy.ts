@@ -8,25 +8,32 @@
  *   proxy.pause() / resume()    // hold all bytes in both directions / let them through, in order
  *   proxy.dropNextResponse(n=1) // swallow the next n response frames (any connection)
  *   proxy.cutMidResponse(apiKey?) // the next response (to that API) arrives half, then its connection is cut
- *   proxy.delayResponses(ms)    // deliver each response ms after it arrived; 0 turns it off
+ *   proxy.delayResponses(ms, apiKey?) // deliver each response (to that API) ms after it arrived; 0 turns it off
  *   proxy.connections           // open client connections; connectionCount: accepted so far
  *   proxy.requestsSeen(apiKey)  // requests of that API forwarded so far (all connections)
+ *   proxy.versionsSeen(apiKey)  // the versions those requests were sent at
  *   proxy.listeners             // proxy port per upstream 'host:port'
  *   await proxy.close()         // no handle left open
  *
  * A real broker advertises its own host:port in Metadata, so a plain proxy only sees the
- * bootstrap connection. With `rewriteMetadata`, Metadata responses (and Produce v10+
- * NodeEndpoints, KIP-951) are decoded with the project's codec and every broker address is
+ * bootstrap connection. With `rewriteMetadata`, Metadata and FindCoordinator responses (and
+ * Produce v10+ NodeEndpoints, KIP-951) are decoded with the project's codec and every broker address is
  * replaced by a proxy listener for that broker, opened on first sight: all traffic then flows
  * through the proxy. To decode a response the proxy tracks, per connection, the API key and
  * version of each request by correlation id. Requests are forwarded as the bytes arrived;
  * responses frame by frame (re-encoded only when rewritten).
+ *
+ * With `capVersions` ({ [apiKey]: max }), ApiVersions responses offer at most that version of
+ * each listed API, as an older broker would: the client's fallbacks then run against a real
+ * broker, which still accepts the lower versions.
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net'
 import { FrameDecoder } from '../../src/network/frame-decoder.js'
 import { ApiKey } from '../../src/protocol/api-keys.js'
 import { type ApiDescriptor, decodeResponse, encodeResponse } from '../../src/protocol/codec.js'
 import { peekRequestHeader, readRequestHeader } from '../../src/protocol/header.js'
+import { ApiVersions } from '../../src/protocol/messages/api-versions.js'
+import { FindCoordinator } from '../../src/protocol/messages/find-coordinator.js'
 import { Metadata } from '../../src/protocol/messages/metadata.js'
 import { Produce } from '../../src/protocol/messages/produce.js'
 import { Reader } from '../../src/protocol/reader.js'
@@ -39,6 +46,8 @@ export interface FaultProxyOptions {
   rewriteMetadata?: boolean
   /** Where the listeners bind; default 127.0.0.1. */
   host?: string
+  /** The highest version of an API (by key) that ApiVersions responses offer. */
+  capVersions?: Readonly<Record<number, number>>
 }
 
 export interface FaultProxy {
@@ -54,6 +63,8 @@ export interface FaultProxy {
   readonly listeners: ReadonlyMap<string, number>
   /** Requests of `apiKey` seen so far, on every connection. */
   requestsSeen(apiKey: number): number
+  /** The versions requests of `apiKey` were sent at so far. */
+  versionsSeen(apiKey: number): ReadonlySet<number>
   cutAll(): void
   pause(): void
   resume(): void
@@ -65,7 +76,8 @@ export interface FaultProxy {
   cutMidResponse(apiKey?: number): void
   /** Responses cut in the middle so far. */
   readonly midResponseCuts: number
-  delayResponses(ms: number): void
+  /** Holds each response (to requests of `apiKey`; all when omitted) for `ms` after it arrived. */
+  delayResponses(ms: number, apiKey?: number): void
   close(): Promise<void>
 }
 
@@ -94,6 +106,7 @@ class TcpFaultProxy implements FaultProxy {
   readonly host: string
   port = 0
   readonly #rewrite: boolean
+  readonly #caps: ReadonlyMap<number, number>
   readonly #servers: Server[] = []
   readonly #listeners = new Map<string, Promise<number>>()
   readonly #ports = new Map<string, number>()
@@ -101,17 +114,21 @@ class TcpFaultProxy implements FaultProxy {
   readonly #timers = new Set<{ timer: NodeJS.Timeout; done: () => void }>()
   #accepted = 0
   readonly #requestsSeen = new Map<number, number>()
+  readonly #versionsSeen = new Map<number, Set<number>>()
   #paused = false
   #dropCount = 0
   /** The API whose next response is cut in the middle; -1 any, null none. */
   #cutMid: number | null = null
   #midResponseCuts = 0
   #delayMs = 0
+  /** The API whose responses are delayed; -1 all. */
+  #delayApi = -1
   #closed = false
 
   constructor(options: FaultProxyOptions) {
     this.host = options.host ?? '127.0.0.1'
     this.#rewrite = options.rewriteMetadata ?? false
+    this.#caps = new Map(Object.entries(options.capVersions ?? {}).map(([k, v]) => [Number(k), v]))
   }
 
   get bootstrapServers(): string {
@@ -132,6 +149,10 @@ class TcpFaultProxy implements FaultProxy {
 
   requestsSeen(apiKey: number): number {
     return this.#requestsSeen.get(apiKey) ?? 0
+  }
+
+  versionsSeen(apiKey: number): ReadonlySet<number> {
+    return this.#versionsSeen.get(apiKey) ?? new Set()
   }
 
   cutAll(): void {
@@ -162,8 +183,9 @@ class TcpFaultProxy implements FaultProxy {
     return this.#midResponseCuts
   }
 
-  delayResponses(ms: number): void {
+  delayResponses(ms: number, apiKey = -1): void {
     this.#delayMs = Math.max(0, ms)
+    this.#delayApi = apiKey
   }
 
   async close(): Promise<void> {
@@ -234,8 +256,8 @@ class TcpFaultProxy implements FaultProxy {
       try {
         responses.push(chunk, (frame) => {
           const copy = Buffer.from(frame)
-          const due = Date.now() + this.#delayMs
-          pipe.down = pipe.down.then(() => this.#respond(pipe, copy, due)).catch(() => this.#end(pipe))
+          const arrived = Date.now()
+          pipe.down = pipe.down.then(() => this.#respond(pipe, copy, arrived)).catch(() => this.#end(pipe))
         })
       } catch {
         this.#end(pipe)
@@ -250,11 +272,13 @@ class TcpFaultProxy implements FaultProxy {
   #track(pipe: Pipe, frame: Buffer): void {
     const head = peekRequestHeader(frame)
     this.#requestsSeen.set(head.apiKey, (this.#requestsSeen.get(head.apiKey) ?? 0) + 1)
+    const versions = this.#versionsSeen.get(head.apiKey) ?? new Set<number>()
+    this.#versionsSeen.set(head.apiKey, versions.add(head.apiVersion))
     if (head.apiKey === ApiKey.Produce && produceAcks(frame) === 0) return // no response comes
     pipe.pending.set(head.correlationId, { apiKey: head.apiKey, apiVersion: head.apiVersion })
   }
 
-  async #respond(pipe: Pipe, frame: Buffer, due: number): Promise<void> {
+  async #respond(pipe: Pipe, frame: Buffer, arrived: number): Promise<void> {
     const correlationId = frame.readInt32BE(0)
     const request = pipe.pending.get(correlationId)
     pipe.pending.delete(correlationId)
@@ -262,11 +286,12 @@ class TcpFaultProxy implements FaultProxy {
       this.#dropCount--
       return
     }
-    const wait = due - Date.now()
+    const delayed = this.#delayApi === -1 || this.#delayApi === request?.apiKey
+    const wait = delayed ? arrived + this.#delayMs - Date.now() : 0
     if (wait > 0) await this.#sleep(wait)
     let out: Buffer | null = null
     // A response the codec cannot read is forwarded as it is: the client will say what is wrong.
-    if (this.#rewrite && request !== undefined) {
+    if ((this.#rewrite || this.#caps.size > 0) && request !== undefined) {
       out = await this.#rewritten(frame, correlationId, request).catch(() => null)
     }
     if (out === null) {
@@ -292,6 +317,15 @@ class TcpFaultProxy implements FaultProxy {
     request: { apiKey: number; apiVersion: number },
   ): Promise<Buffer | null> {
     const { apiKey, apiVersion } = request
+    if (apiKey === ApiKey.ApiVersions && this.#caps.size > 0) {
+      const body = decodeResponse(ApiVersions, apiVersion, frame)
+      for (const k of body.apiKeys) {
+        const cap = this.#caps.get(k.apiKey)
+        if (cap !== undefined && k.maxVersion > cap) k.maxVersion = Math.max(cap, k.minVersion)
+      }
+      return encode(ApiVersions, apiVersion, correlationId, body)
+    }
+    if (!this.#rewrite) return null
     if (apiKey === ApiKey.Metadata) {
       const body = decodeResponse(Metadata, apiVersion, frame)
       for (const b of body.brokers) {
@@ -299,6 +333,19 @@ class TcpFaultProxy implements FaultProxy {
         b.host = this.host
       }
       return encode(Metadata, apiVersion, correlationId, body)
+    }
+    if (apiKey === ApiKey.FindCoordinator) {
+      const body = decodeResponse(FindCoordinator, apiVersion, frame)
+      if (body.host !== '' && body.port > 0) {
+        body.port = await this.listenerFor(body.host, body.port)
+        body.host = this.host
+      }
+      for (const c of body.coordinators) {
+        if (c.host === '' || c.port <= 0) continue
+        c.port = await this.listenerFor(c.host, c.port)
+        c.host = this.host
+      }
+      return encode(FindCoordinator, apiVersion, correlationId, body)
     }
     if (apiKey === ApiKey.Produce && apiVersion >= 10) {
       const body = decodeResponse(Produce, apiVersion, frame)
