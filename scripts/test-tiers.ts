@@ -178,12 +178,15 @@ export const TIERS = {
     'test/local-kafka/secure-broker.test.ts', // its own secure broker
     'test/network/connection.test.ts',
     'test/producer/config-java.test.ts',
+    'test/producer/config-javadef.test.ts', // ProducerConfig's ConfigDef read from Kafka's jar
+    'test/producer/partitioner-java.test.ts',
     'test/producer/properties.test.ts',
     'test/protocol/crc32c.test.ts',
     'test/protocol/error-codes.test.ts',
     'test/protocol/messages/fixtures-java.test.ts',
     'test/protocol/murmur2.test.ts',
     'test/records/record-batch-builder.test.ts',
+    'test/records/batch-java.test.ts', // random batches against Kafka's MemoryRecordsBuilder
     'test/compat/protocol-versions.test.ts',
     'test/compat/fallbacks.test.ts',
   ],

@@ -34,3 +34,40 @@ export async function javaMurmur2ForKeys(
     return { murmur2: Number(h), partition: Number(p) }
   })
 }
+
+/**
+ * A key before serialization, as JavaPartitioner.java's "typed" mode reads it: Kafka's own
+ * serializer for the kind (ByteArray, String, Integer, Long) makes its bytes on the Java side.
+ */
+export type TypedKey =
+  | { kind: 'bytes'; key: Uint8Array }
+  | { kind: 'string'; key: string }
+  | { kind: 'int'; key: number }
+  | { kind: 'long'; key: bigint | number }
+
+function typedLine(k: TypedKey): string {
+  switch (k.kind) {
+    case 'bytes':
+      return `b ${Buffer.from(k.key.buffer, k.key.byteOffset, k.key.byteLength).toString('base64')}`
+    case 'string': {
+      // UTF-16 code units, so Java sees the same string whatever it holds.
+      const units = Buffer.alloc(k.key.length * 2)
+      for (let i = 0; i < k.key.length; i++) units.writeUInt16BE(k.key.charCodeAt(i), i * 2)
+      return `s ${units.toString('base64')}`
+    }
+    case 'int':
+      return `i ${k.key}`
+    case 'long':
+      return `l ${k.key}`
+  }
+}
+
+/** For each key, serialized by Kafka's serializer for its kind, the partition among each of `counts`. */
+export async function javaPartitionsForTypedKeys(
+  keys: readonly TypedKey[],
+  counts: readonly number[],
+): Promise<number[][]> {
+  const input = `${keys.map(typedLine).join('\n')}\n`
+  const { stdout } = await runJava('JavaPartitioner.java', ['typed', ...counts.map(String)], input)
+  return lines(stdout, keys.length).map((l) => l.split(' ').map(Number))
+}

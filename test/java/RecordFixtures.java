@@ -11,7 +11,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.TimestampType;
@@ -28,6 +33,14 @@ import org.apache.kafka.common.utils.internals.Crc32C;
  *   prints each sample's inputs next to the bytes Kafka wrote, as hex. Deterministic.
  * Usage: java -cp <kafka libs>/* RecordFixtures.java crc
  *   reads one base64 buffer per line on stdin, prints Kafka's Crc32C of each (unsigned decimal).
+ * Usage: java -cp <kafka libs>/* RecordFixtures.java build <none|gzip|snappy|lz4|zstd>
+ *   reads one batch per line on stdin as JSON ({producerId: "<long>", producerEpoch, baseSequence,
+ *   transactional, records: [{timestamp, key, value, headers: [{key, value}]}]}, bytes in base64)
+ *   and prints, per line, the base64 of the batch the Java producer's MemoryRecordsBuilder writes
+ *   for it with that codec at its default level (built as RecordAccumulator and ProducerBatch do).
+ * Usage: java -cp <kafka libs>/* RecordFixtures.java read
+ *   reads one base64 record set per line, checks each batch (ensureValid: CRC and sizes) and
+ *   prints one JSON line per record set: its batches' header fields and decompressed records.
  */
 public class RecordFixtures {
     static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -37,7 +50,9 @@ public class RecordFixtures {
         switch (mode) {
             case "crc" -> crc();
             case "batches" -> batches();
-            default -> throw new IllegalArgumentException("usage: RecordFixtures.java crc|batches");
+            case "build" -> build(args[1]);
+            case "read" -> read();
+            default -> throw new IllegalArgumentException("usage: RecordFixtures.java crc|batches|build <codec>|read");
         }
     }
 
@@ -178,5 +193,83 @@ public class RecordFixtures {
         }
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         System.out.println(mapper.writeValueAsString(root));
+    }
+
+    static byte[] bytesOrNull(JsonNode n) {
+        return n == null || n.isNull() ? null : Base64.getDecoder().decode(n.asText());
+    }
+
+    static void build(String codec) throws Exception {
+        Compression compression = Compression.of(CompressionType.forName(codec)).build();
+        ObjectMapper mapper = new ObjectMapper();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        StringBuilder out = new StringBuilder();
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.isBlank()) continue;
+            JsonNode c = mapper.readTree(line);
+            // RecordAccumulator: MemoryRecords.builder(buffer, CURRENT_MAGIC_VALUE, compression, CREATE_TIME, 0L)
+            MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(1024), RecordBatch.CURRENT_MAGIC_VALUE,
+                compression, TimestampType.CREATE_TIME, 0L);
+            for (JsonNode r : c.get("records")) {
+                List<Header> headers = new ArrayList<>();
+                for (JsonNode h : r.get("headers")) headers.add(new RecordHeader(h.get("key").asText(), bytesOrNull(h.get("value"))));
+                b.append(r.get("timestamp").asLong(), bytesOrNull(r.get("key")), bytesOrNull(r.get("value")),
+                    headers.toArray(new Header[0]));
+            }
+            // ProducerBatch.setProducerState when the Sender drains it, then close().
+            b.setProducerState(Long.parseLong(c.get("producerId").asText()), (short) c.get("producerEpoch").asInt(),
+                c.get("baseSequence").asInt(), c.get("transactional").asBoolean());
+            b.close();
+            out.append(b64(b.build().buffer())).append('\n');
+        }
+        System.out.print(out);
+    }
+
+    static void read() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        StringBuilder out = new StringBuilder();
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.isBlank()) continue;
+            MemoryRecords records = MemoryRecords.readableRecords(ByteBuffer.wrap(Base64.getDecoder().decode(line.trim())));
+            ArrayNode batches = NODES.arrayNode();
+            for (RecordBatch batch : records.batches()) {
+                batch.ensureValid();
+                ObjectNode bn = batches.addObject();
+                bn.put("baseOffset", Long.toString(batch.baseOffset()));
+                bn.put("partitionLeaderEpoch", batch.partitionLeaderEpoch());
+                bn.put("magic", batch.magic());
+                bn.put("compression", batch.compressionType().name);
+                bn.put("timestampType", batch.timestampType().name);
+                bn.put("transactional", batch.isTransactional());
+                bn.put("control", batch.isControlBatch());
+                bn.put("producerId", Long.toString(batch.producerId()));
+                bn.put("producerEpoch", batch.producerEpoch());
+                bn.put("baseSequence", batch.baseSequence());
+                bn.put("lastOffsetDelta", (int) (batch.lastOffset() - batch.baseOffset()));
+                bn.put("baseTimestamp", ((DefaultRecordBatch) batch).baseTimestamp());
+                bn.put("maxTimestamp", batch.maxTimestamp());
+                bn.put("count", batch.countOrNull());
+                ArrayNode recs = bn.putArray("records");
+                for (Record r : batch) {
+                    r.ensureValid();
+                    ObjectNode rn = recs.addObject();
+                    rn.put("offset", r.offset());
+                    rn.put("timestamp", r.timestamp());
+                    rn.put("key", b64(r.key()));
+                    rn.put("value", b64(r.value()));
+                    ArrayNode hs = rn.putArray("headers");
+                    for (Header h : r.headers()) {
+                        ObjectNode hn = hs.addObject();
+                        hn.put("key", h.key());
+                        hn.put("value", h.value() == null ? null : Base64.getEncoder().encodeToString(h.value()));
+                    }
+                }
+            }
+            out.append(mapper.writeValueAsString(batches)).append('\n');
+        }
+        System.out.print(out);
     }
 }
