@@ -21,8 +21,9 @@
  *
  * `--kafka-version V` runs the brokers the tests start at Apache Kafka V (SLUICE_KAFKA_VERSION);
  * Kafka's tools and the tests' Java programs keep the newest version's jars. `--compat` runs the
- * compatibility subset (COMPAT in scripts/test-tiers.ts) and writes its counts beside the
- * coverage the tests record under .compat/ (scripts/compat-table.ts makes the docs table).
+ * compatibility subset (COMPAT in scripts/test-tiers.ts). A compatibility run and a whole
+ * `npm test` write their counts beside the coverage the tests record under .compat/
+ * (scripts/compat-table.ts makes the docs table from them).
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
@@ -234,7 +235,10 @@ try {
 }
 timings.push(`total: ${((performance.now() - started) / 1000).toFixed(1)} s`)
 process.stdout.write(`\n${timings.join('\n')}\n`)
-if (compat) {
+// What the docs table (scripts/compat-table.ts) reports of this run: a compatibility run, or
+// the whole of `npm test`.
+const whole = tiers.has('unit') && tiers.has('integration') && filters.length === 0
+if (compat || whole) {
   const dir = join(
     process.env.SLUICE_COMPAT_OUT ?? join(root, '.compat'),
     `kafka-${kafkaVersion}`,
@@ -245,6 +249,7 @@ if (compat) {
   const summary = {
     kafka: kafkaVersion,
     node: process.version,
+    suite: compat ? 'compatibility subset' : 'full (unit and integration)',
     files,
     passed: total.pass,
     failed: total.fail + total.cancelled,

@@ -16,8 +16,8 @@ import { Metadata } from '../../src/protocol/messages/metadata.js'
 import { Produce } from '../../src/protocol/messages/produce.js'
 import { type FaultProxy, startFaultProxy } from '../fakes/fault-proxy.js'
 import { readTopic } from '../helpers/independent-reader.js'
-import { waitUntil } from '../helpers/wait-until.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
+import { waitUntil } from '../helpers/wait-until.js'
 import { type BrokerApis, brokerApis, commonVersions, recordCoverage, testKafkaVersion } from './support.js'
 
 const PER_VERSION = 12
@@ -93,7 +93,11 @@ async function sendAtEachVersion(
       await Promise.all(batch)
       await producer.flush()
       // acks=0 completes once written: the proxy may not have read the request yet.
-      await waitUntil(() => proxy.requestsSeen(api.apiKey) > 0, () => `a ${api.name} request`, 10_000)
+      await waitUntil(
+        () => proxy.requestsSeen(api.apiKey) > 0,
+        () => `a ${api.name} request`,
+        10_000,
+      )
       const seen = [...proxy.versionsSeen(api.apiKey)]
       assert.deepEqual(seen, [v], `${api.name} requests went out at v${v} only (saw ${seen})`)
       used.push(v)

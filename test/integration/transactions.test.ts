@@ -4,7 +4,9 @@
  * coordinator aborting the transaction of a producer killed mid-way, and consumer offsets
  * committed atomically with the output (checked with Kafka's Admin client). Each scenario runs on
  * the suite's broker (transaction.version 2, KIP-890) and on one formatted with
- * transaction.version 0 (the classic protocol with AddPartitionsToTxn / AddOffsetsToTxn).
+ * transaction.version 0 (the classic protocol with AddPartitionsToTxn / AddOffsetsToTxn); on
+ * Kafka 3.x (run-tests.ts --compat --kafka-version), whose brokers have the classic protocol
+ * only, on the suite's broker alone.
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -19,6 +21,7 @@ import {
 } from '../../src/errors.js'
 import { type KafkaCluster, startKafka } from '../../src/local-kafka/cluster.js'
 import { Producer } from '../../src/producer/producer.js'
+import { kafkaAtLeast, testKafkaVersion } from '../compat/support.js'
 import { readTopic } from '../helpers/independent-reader.js'
 import { runJava } from '../helpers/java.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
@@ -263,15 +266,20 @@ function scenarios(label: string, bootstrap: () => string) {
   })
 }
 
-scenarios('transaction.version 2, KIP-890', testBootstrap)
+if (kafkaAtLeast(4, 0)) {
+  scenarios('transaction.version 2, KIP-890', testBootstrap)
 
-let classic: KafkaCluster | null = null
-describe('classic transaction protocol broker', () => {
-  before(async () => {
-    classic = await startKafka({ name: `txn-v0-${process.pid}`, features: { 'transaction.version': 0 } })
+  let classic: KafkaCluster | null = null
+  describe('classic transaction protocol broker', () => {
+    before(async () => {
+      classic = await startKafka({ name: `txn-v0-${process.pid}`, features: { 'transaction.version': 0 } })
+    })
+    after(async () => {
+      await classic?.stop()
+    })
+    scenarios('transaction.version 0, AddPartitionsToTxn', () => classic!.bootstrapServers)
   })
-  after(async () => {
-    await classic?.stop()
-  })
-  scenarios('transaction.version 0, AddPartitionsToTxn', () => classic!.bootstrapServers)
-})
+} else {
+  // Kafka 3.x has no transaction.version: its coordinators speak the classic protocol only.
+  scenarios(`Kafka ${testKafkaVersion()}, classic protocol, AddPartitionsToTxn`, testBootstrap)
+}

@@ -611,6 +611,9 @@ export class TransactionManager implements Idempotence {
           this.#resetSequences()
         }
       }
+      // The sender may have found the transaction's fate unresolvable while EndTxn was out
+      // (an unanswered batch and no KIP-360): that fatal error is the answer, not a transition.
+      if (this.#state === 'FATAL_ERROR') this.#failIfError(commit ? 'commitTransaction' : 'abortTransaction')
       this.#finishTransaction()
       if (this.#state === 'INITIALIZING') await this.#initProducerId(true)
     })
