@@ -21,6 +21,11 @@ export interface MetadataManagerOptions {
   retryBackoffMs: number
   retryBackoffMaxMs: number
   allowAutoCreateTopics: boolean
+  /**
+   * `metadata.recovery.strategy`: 'rebootstrap' (the default) goes back to the bootstrap
+   * servers when no known broker answers; 'none' uses them only until the cluster is known.
+   */
+  recoveryStrategy?: 'none' | 'rebootstrap'
   log?: Log
 }
 
@@ -234,7 +239,8 @@ export class MetadataManager {
   }
 
   // Known brokers with an open connection first, then the other known brokers, then the
-  // bootstrap servers (which are also how the producer finds its way back after losing them all).
+  // bootstrap servers (which are also how the producer finds its way back after losing them all,
+  // unless metadata.recovery.strategy is 'none', as in Java).
   #candidates(): BrokerAddress[] {
     const open: BrokerAddress[] = []
     const rest: BrokerAddress[] = []
@@ -242,7 +248,9 @@ export class MetadataManager {
       ;(this.#pool.peek(b) !== null ? open : rest).push(b)
     }
     shuffle(rest)
-    const bootstrap = [...this.#options.bootstrapServers]
+    const known = this.#snapshot.brokers.size > 0
+    const bootstrap =
+      known && this.#options.recoveryStrategy === 'none' ? [] : [...this.#options.bootstrapServers]
     shuffle(bootstrap)
     // A failing broker is tried again only after its backoff; skip it when others are ready.
     const ready = (a: BrokerAddress) => this.#pool.readyAt(a) <= Date.now()

@@ -1,5 +1,6 @@
 import { SerializationError } from '../errors.js'
 import type { RecordHeader } from '../records/record-batch-builder.js'
+import { javaString, javaUtf8 } from './java-utf8.js'
 import type { HeaderValue, RecordHeaders } from './record.js'
 
 const EMPTY: readonly RecordHeader[] = []
@@ -15,7 +16,7 @@ export function normalizeHeaders(headers: RecordHeaders | undefined, topic: stri
           `headers for topic '${topic}' must be [key, value] pairs with string keys (use null for a header without a value)`,
         )
       }
-      out.push({ key: pair[0], value: headerBytes(pair[1], pair[0], topic) })
+      out.push({ key: javaString(pair[0]), value: headerBytes(pair[1], pair[0], topic) })
     }
     return out
   }
@@ -24,8 +25,9 @@ export function normalizeHeaders(headers: RecordHeaders | undefined, topic: stri
       `headers for topic '${topic}' must be an object or an array of [key, value] pairs`,
     )
   }
-  for (const key of Object.keys(headers)) {
-    const v = (headers as Record<string, HeaderValue | readonly HeaderValue[]>)[key]
+  for (const name of Object.keys(headers)) {
+    const v = (headers as Record<string, HeaderValue | readonly HeaderValue[]>)[name]
+    const key = javaString(name)
     if (Array.isArray(v)) for (const item of v) out.push({ key, value: headerBytes(item, key, topic) })
     else out.push({ key, value: headerBytes(v as HeaderValue, key, topic) })
   }
@@ -38,7 +40,7 @@ function headerBytes(v: HeaderValue | undefined, key: string, topic: string): Ui
     throw new SerializationError(
       `header '${key}' for topic '${topic}' is undefined: give a string, a Uint8Array, or null for a header without a value`,
     )
-  if (typeof v === 'string') return Buffer.from(v, 'utf8')
+  if (typeof v === 'string') return javaUtf8(v)
   if (v instanceof Uint8Array) return v
   throw new SerializationError(`header '${key}' for topic '${topic}' must be a string, Uint8Array or null`)
 }

@@ -39,6 +39,7 @@ import { DeliveryMonitor } from './delivery-monitor.js'
 import { normalizeHeaders } from './headers.js'
 import { assess, type ProducerHealth } from './health.js'
 import { ProducerInterceptors, setInterceptedPartition } from './interceptors.js'
+import { javaString, javaUtf8 } from './java-utf8.js'
 import { MemoryBudget } from './memory.js'
 import { BuiltInPartitioner, type CustomPartitioner, callCustomPartitioner } from './partitioner.js'
 import { abortError, type PendingSend, PendingSends, pendingBytes, settle } from './pending-sends.js'
@@ -183,6 +184,7 @@ export class Producer<
       retryBackoffMs: c.retryBackoffMs,
       retryBackoffMaxMs: c.retryBackoffMaxMs,
       allowAutoCreateTopics: c.allowAutoCreateTopics,
+      recoveryStrategy: c.metadataRecoveryStrategy,
       log: this.#log,
     })
     this.#memory = new MemoryBudget(c.bufferMemory)
@@ -454,7 +456,7 @@ export class Producer<
       clientId: this.config.clientId,
       ...(this.#batchSize === undefined ? {} : { batchSize: this.#batchSize }),
       addHeader: (key, value) => {
-        extra.push({ key, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value })
+        extra.push({ key: javaString(key), value: typeof value === 'string' ? javaUtf8(value) : value })
       },
     }
     // Bound to the caller's async context, so the callback (and asyncStart's subscribers) see

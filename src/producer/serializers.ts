@@ -1,4 +1,5 @@
 import { SerializationError } from '../errors.js'
+import { javaUtf8 } from './java-utf8.js'
 
 /**
  * Turns a key or value into bytes; null stays null (a null key or a tombstone value). Called
@@ -37,14 +38,14 @@ export type SerializerInput<S> = S extends SerializerName
 const bufferSerializer: Serializer = (data) => {
   if (data === null || data === undefined) return null
   if (data instanceof Uint8Array) return data
-  if (typeof data === 'string') return Buffer.from(data, 'utf8')
+  if (typeof data === 'string') return javaUtf8(data)
   throw new TypeError(`expected a Buffer, Uint8Array or string, got ${describe(data)}`)
 }
 
 const stringSerializer: Serializer = (data) => {
   if (data === null || data === undefined) return null
   if (typeof data !== 'string') throw new TypeError(`expected a string, got ${describe(data)}`)
-  return Buffer.from(data, 'utf8')
+  return javaUtf8(data)
 }
 
 const jsonSerializer: Serializer = (data) => {

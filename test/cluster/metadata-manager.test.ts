@@ -221,3 +221,53 @@ describe('MetadataManager', () => {
     m.close()
   })
 })
+
+describe('metadata.recovery.strategy', () => {
+  /** Bootstrap 127.0.0.1:9092 names one broker, node 2 on port 9093, which can't be reached. */
+  function lostCluster() {
+    const asked: number[] = []
+    const pool = {
+      get: async (addr: BrokerAddress) => {
+        asked.push(addr.port)
+        if (addr.port === 9093) throw new NetworkError('node 2 is down')
+        return {
+          send: async () => ({
+            ...response([]),
+            brokers: [{ nodeId: 2, host: '127.0.0.1', port: 9093, rack: null }],
+          }),
+        }
+      },
+      peek: () => null,
+      readyAt: () => 0,
+    } as unknown as ConnectionPool
+    return { asked, pool }
+  }
+
+  for (const strategy of ['rebootstrap', 'none'] as const) {
+    test(`${strategy}: with every known broker down, the bootstrap servers are ${strategy === 'none' ? 'not ' : ''}asked again`, async () => {
+      const { asked, pool } = lostCluster()
+      const m = new MetadataManager(pool, {
+        bootstrapServers: [{ host: '127.0.0.1', port: 9092 }],
+        metadataMaxAgeMs: 300_000,
+        retryBackoffMs: 5,
+        retryBackoffMaxMs: 20,
+        allowAutoCreateTopics: false,
+        recoveryStrategy: strategy,
+      })
+      try {
+        await m.refresh()
+        assert.deepEqual(asked, [9092], 'the first answer comes from the bootstrap server')
+        const second = m.refresh()
+        if (strategy === 'none') {
+          await assert.rejects(second, NetworkError)
+          assert.deepEqual(asked, [9092, 9093])
+        } else {
+          await second
+          assert.deepEqual(asked, [9092, 9093, 9092])
+        }
+      } finally {
+        m.close()
+      }
+    })
+  }
+})

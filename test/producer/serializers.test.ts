@@ -62,3 +62,25 @@ test('headers keep order and repeated keys, from pairs or an object', () => {
   assert.deepEqual(normalizeHeaders(undefined, 't'), [])
   assert.throws(() => normalizeHeaders({ bad: 5 as unknown as string }, 't'), SerializationError)
 })
+
+test("strings encode as Java's String.getBytes(UTF_8): a lone surrogate becomes '?', pairs stay", () => {
+  const cases: [string, number[]][] = [
+    ['a\ud800b', [0x61, 0x3f, 0x62]],
+    ['\udc00', [0x3f]],
+    ['x\udbff', [0x78, 0x3f]],
+    ['\udc00\ud800', [0x3f, 0x3f]],
+    ['\ud83d\ude00', [0xf0, 0x9f, 0x98, 0x80]],
+    ['é', [0xc3, 0xa9]],
+  ]
+  for (const [s, bytes] of cases) {
+    for (const name of ['buffer', 'string'] as const) {
+      assert.deepEqual(
+        [...serialize(SERIALIZERS[name], s, 't', 'key')!],
+        bytes,
+        `${name} ${JSON.stringify(s)}`,
+      )
+    }
+  }
+  assert.deepEqual(normalizeHeaders({ 'k\ud800': 'v\udfff' }, 't'), [{ key: 'k?', value: Buffer.from('v?') }])
+  assert.deepEqual(normalizeHeaders([['\udc00', 'w']], 't'), [{ key: '?', value: Buffer.from('w') }])
+})
