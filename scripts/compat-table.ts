@@ -101,6 +101,11 @@ function ranges(vs: readonly number[] | undefined): string {
   return parts.join(', ')
 }
 
+/** The highest version seen: a request may go lower for a moment (a topic id not yet known). */
+function highest(vs: readonly number[] | undefined): string {
+  return vs === undefined || vs.length === 0 ? '-' : `v${Math.max(...vs)}`
+}
+
 export function render(runs: readonly Run[]): string {
   const out: string[] = [START, '']
   out.push('### Test runs', '')
@@ -151,8 +156,8 @@ export function render(runs: readonly Run[]): string {
     ['transactions', (r) => r.fallbacks?.transactions?.protocol ?? '-'],
     ['epoch bump (KIP-360), InitProducerId', (r) => ranges(r.fallbacks?.kip360?.initProducerIdVersions)],
     ['no KIP-360: fatal, InitProducerId', (r) => ranges(r.fallbacks?.withoutKip360?.initProducerIdVersions)],
-    ['leader change, Produce', (r) => ranges(r.leader?.negotiated?.produceVersions)],
-    ['leader change without KIP-951, Produce', (r) => ranges(r.leader?.produceV9?.produceVersions)],
+    ['leader change, Produce', (r) => highest(r.leader?.negotiated?.produceVersions)],
+    ['leader change without KIP-951, Produce', (r) => highest(r.leader?.produceV9?.produceVersions)],
   ]
   out.push(`| | ${kafkas.map((r) => r.kafka).join(' | ')} |`, `| --- |${kafkas.map(() => ' --- |').join('')}`)
   for (const [label, cell] of rows) out.push(`| ${label} | ${kafkas.map(cell).join(' | ')} |`)

@@ -17,7 +17,6 @@ import { Produce } from '../../src/protocol/messages/produce.js'
 import { type FaultProxy, startFaultProxy } from '../fakes/fault-proxy.js'
 import { readTopic } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
-import { waitUntil } from '../helpers/wait-until.js'
 import { type BrokerApis, brokerApis, commonVersions, recordCoverage, testKafkaVersion } from './support.js'
 
 const PER_VERSION = 12
@@ -92,12 +91,6 @@ async function sendAtEachVersion(
       }
       await Promise.all(batch)
       await producer.flush()
-      // acks=0 completes once written: the proxy may not have read the request yet.
-      await waitUntil(
-        () => proxy.requestsSeen(api.apiKey) > 0,
-        () => `a ${api.name} request`,
-        10_000,
-      )
       const seen = [...proxy.versionsSeen(api.apiKey)]
       assert.deepEqual(seen, [v], `${api.name} requests went out at v${v} only (saw ${seen})`)
       used.push(v)
@@ -142,13 +135,12 @@ describe('each request version the broker offers, used for real', () => {
     await assertReadBack(topic, sent)
   })
 
-  test('Produce: every shared version with acks=1 and acks=0, idempotence off', async () => {
-    const topic = uniqueTopic('compat-produce-acks')
+  // acks=0 is in produce.test.ts, without the proxy: a record the proxy holds when it closes is
+  // lost with no one told, which acks=0 allows but a read-back can't tell from a bug.
+  test('Produce: every shared version with acks=1, idempotence off', async () => {
+    const topic = uniqueTopic('compat-produce-acks1')
     await createTopic(topic, 2)
-    const sent = await sendAtEachVersion(Produce, topic, (v) => ({
-      acks: v % 2 === 0 ? 1 : 0,
-      enableIdempotence: false,
-    }))
+    const sent = await sendAtEachVersion(Produce, topic, () => ({ acks: 1, enableIdempotence: false }))
     await assertReadBack(topic, sent)
   })
 
