@@ -6,7 +6,9 @@
  *   node --import tsx scripts/compat-table.ts           rewrite the table in the docs
  *   node --import tsx scripts/compat-table.ts --check   fail if the docs differ from the runs
  *
- * CI runs the matrix, then --check: the table in the docs is the one those runs produce.
+ * CI runs the matrix, then --check: the tables in the docs are the ones those runs produce, but
+ * for the test files and tests passed of each run, which change whenever a test is added (the
+ * committed counts are those of the run that wrote the tables; every run must have 0 failed).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -110,6 +112,10 @@ export function render(runs: readonly Run[]): string {
   const out: string[] = [START, '']
   out.push('### Test runs', '')
   out.push(
+    'The counts are those of the runs that wrote these tables; CI checks the rest against its own.',
+    '',
+  )
+  out.push(
     '| Apache Kafka | Node | suite | test files | passed | failed |',
     '| --- | --- | --- | --- | --- | --- |',
   )
@@ -165,6 +171,17 @@ export function render(runs: readonly Run[]): string {
   return out.join('\n')
 }
 
+/** The section without the counts that move whenever a test is added. */
+function withoutCounts(section: string): string {
+  return section.replace(/^(\| [\d.]+ \| \d+ \| [^|]+ \|) \d+ \| \d+ (\| \d+ \|)$/gm, '$1 # | # $2')
+}
+
+function generatedOf(doc: string): string {
+  const a = doc.indexOf(START)
+  const b = doc.indexOf(END)
+  return a < 0 || b < a ? '' : doc.slice(a, b + END.length)
+}
+
 function replaceGenerated(doc: string, generated: string): string {
   const a = doc.indexOf(START)
   const b = doc.indexOf(END)
@@ -184,7 +201,7 @@ if (missing.length > 0) {
 const doc = readFileSync(DOC, 'utf8')
 const next = replaceGenerated(doc, render(runs))
 if (check) {
-  if (next !== doc) {
+  if (withoutCounts(generatedOf(next)) !== withoutCounts(generatedOf(doc)) || next.length === 0) {
     process.stderr.write(
       'docs/COMPATIBILITY.md does not match these runs. Expected generated section:\n' +
         `${render(runs)}\n(rewrite it with: node --import tsx scripts/compat-table.ts)\n`,

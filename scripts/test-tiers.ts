@@ -56,6 +56,7 @@ export const TIERS = {
     'test/faults/timeouts.test.ts',
     'test/faults/bounds.test.ts',
     'test/faults/transactions.test.ts',
+    'test/faults/topic-id-answer.test.ts',
     'test/helpers-selftest/sequence-ledger.test.ts',
     'test/integration/leader-hint.test.ts',
     'test/kafkajs/config.test.ts',

@@ -382,8 +382,10 @@ export class Sender {
     }
     const useTopicIds = version >= PRODUCE_FIRST_TOPIC_ID
     let response: Promise<ProduceResponse>
+    let request: ProduceRequest
     try {
-      response = conn.sendAt(Produce, version, this.#request(batches, useTopicIds), acks !== 0)
+      request = this.#request(batches, useTopicIds)
+      response = conn.sendAt(Produce, version, request, acks !== 0)
     } catch (err) {
       this.#failUndispatched(batches, toError(err))
       return
@@ -432,7 +434,7 @@ export class Sender {
             }
           }
           if (acks === 0) for (const b of batches) this.#complete(b, -1n, -1)
-          else this.#onResponse(res, batches, useTopicIds)
+          else this.#onResponse(res, batches, useTopicIds ? request : null)
         } catch (err) {
           this.#failUnsettled(batches, toError(err))
         }
@@ -485,16 +487,17 @@ export class Sender {
     }
   }
 
-  #onResponse(res: ProduceResponse, batches: ProducerBatch[], useTopicIds: boolean): void {
-    const snapshot = this.#metadata.snapshot
+  /**
+   * `byId`: the request, when it named topics by id (Produce v13+). The answer's ids are those the
+   * request sent, whatever the metadata says by now (a topic recreated meanwhile has a new id).
+   */
+  #onResponse(res: ProduceResponse, batches: ProducerBatch[], byId: ProduceRequest | null): void {
     const answered = new Set<ProducerBatch>()
     for (const t of res.responses) {
+      const name =
+        byId === null ? t.name : byId.topicData.find((r) => sameId(r.topicId ?? null, t.topicId))?.name
       for (const p of t.partitionResponses) {
-        const batch = batches.find(
-          (b) =>
-            b.partition === p.index &&
-            (useTopicIds ? sameId(snapshot.topic(b.topic)?.topicId ?? null, t.topicId) : b.topic === t.name),
-        )
+        const batch = batches.find((b) => b.partition === p.index && b.topic === name)
         if (batch === undefined || answered.has(batch)) continue
         answered.add(batch)
         this.#onPartitionResult(batch, p, res.nodeEndpoints)

@@ -9,6 +9,7 @@
  *   proxy.dropNextResponse(n=1) // swallow the next n response frames (any connection)
  *   proxy.cutMidResponse(apiKey?) // the next response (to that API) arrives half, then its connection is cut
  *   proxy.delayResponses(ms, apiKey?) // deliver each response (to that API) ms after it arrived; 0 turns it off
+ *   proxy.releaseDelayed()      // deliver the responses being delayed now
  *   proxy.connections           // open client connections; connectionCount: accepted so far
  *   proxy.requestsSeen(apiKey)  // requests of that API forwarded so far (all connections)
  *   proxy.versionsSeen(apiKey)  // the versions those requests were sent at
@@ -78,6 +79,8 @@ export interface FaultProxy {
   readonly midResponseCuts: number
   /** Holds each response (to requests of `apiKey`; all when omitted) for `ms` after it arrived. */
   delayResponses(ms: number, apiKey?: number): void
+  /** Delivers at once the responses delayResponses holds now (later ones wait as set). */
+  releaseDelayed(): void
   close(): Promise<void>
 }
 
@@ -186,6 +189,14 @@ class TcpFaultProxy implements FaultProxy {
   delayResponses(ms: number, apiKey = -1): void {
     this.#delayMs = Math.max(0, ms)
     this.#delayApi = apiKey
+  }
+
+  releaseDelayed(): void {
+    for (const t of this.#timers) {
+      clearTimeout(t.timer)
+      t.done()
+    }
+    this.#timers.clear()
   }
 
   async close(): Promise<void> {
