@@ -237,7 +237,7 @@ timings.push(`total: ${((performance.now() - started) / 1000).toFixed(1)} s`)
 process.stdout.write(`\n${timings.join('\n')}\n`)
 // What the docs table (scripts/compat-table.ts) reports of this run: a compatibility run, or
 // the whole of `npm test`.
-const whole = tiers.has('unit') && tiers.has('integration') && filters.length === 0
+const whole = tiers.has('unit') && tiers.has('integration')
 if ((compat || whole) && filters.length === 0) {
   const dir = join(
     process.env.SLUICE_COMPAT_OUT ?? join(root, '.compat'),

@@ -32,12 +32,6 @@ export function brokerKafkaVersion(): string {
     throw new Error(`SLUICE_KAFKA_VERSION '${v}' is not a Kafka version like 3.9.2`)
   return v
 }
-
-/** The major and minor of a Kafka version, e.g. [3, 9] for '3.9.2'. */
-export function kafkaMajorMinor(version: string): [number, number] {
-  const [major, minor] = version.split('.').map(Number)
-  return [major ?? 0, minor ?? 0]
-}
 /** log4j's binding for slf4j 1.7, which the broker logs through. */
 const LOG4J_VERSION = '2.25.5'
 

@@ -11,5 +11,5 @@ export function javaString(s: string): string {
 }
 
 export function javaUtf8(s: string): Buffer {
-  return Buffer.from(s.isWellFormed() ? s : s.replace(LONE_SURROGATE, '?'), 'utf8')
+  return Buffer.from(javaString(s), 'utf8')
 }

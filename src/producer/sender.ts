@@ -371,20 +371,23 @@ export class Sender {
 
   #send(conn: BrokerConnection, version: number, batches: ProducerBatch[], node: NodeKey, now: number): void {
     const acks = this.#config.acks
-    // Produce v13 names topics by id only. As Java's Sender, a request with a topic whose id the
-    // metadata did not give (Metadata before v10, or the all-zero id) goes out at v12 at most.
-    if (version >= PRODUCE_FIRST_TOPIC_ID && !this.#topicIdsKnown(batches)) {
-      try {
-        version = conn.versionOf(Produce, PRODUCE_FIRST_TOPIC_ID - 1)
-      } catch {
-        // The broker speaks only v13+: the request names the topic by an id it can't resolve.
-      }
-    }
-    const useTopicIds = version >= PRODUCE_FIRST_TOPIC_ID
     let response: Promise<ProduceResponse>
     let request: ProduceRequest
     try {
-      request = this.#request(batches, useTopicIds)
+      request = this.#request(batches, version >= PRODUCE_FIRST_TOPIC_ID)
+      // Produce v13 names topics by id only. As Java's Sender, a request with a topic whose id the
+      // metadata did not give (Metadata before v10, or the all-zero id) goes out at v12 at most,
+      // which names them (the request carries both).
+      if (
+        version >= PRODUCE_FIRST_TOPIC_ID &&
+        request.topicData.some((t) => sameId(t.topicId ?? null, ZERO_UUID))
+      ) {
+        try {
+          version = conn.versionOf(Produce, PRODUCE_FIRST_TOPIC_ID - 1)
+        } catch {
+          // The broker speaks only v13+: the request names the topic by an id it can't resolve.
+        }
+      }
       response = conn.sendAt(Produce, version, request, acks !== 0)
     } catch (err) {
       this.#failUndispatched(batches, toError(err))
@@ -434,7 +437,7 @@ export class Sender {
             }
           }
           if (acks === 0) for (const b of batches) this.#complete(b, -1n, -1)
-          else this.#onResponse(res, batches, useTopicIds ? request : null)
+          else this.#onResponse(res, batches, version >= PRODUCE_FIRST_TOPIC_ID ? request : null)
         } catch (err) {
           this.#failUnsettled(batches, toError(err))
         }
@@ -451,18 +454,6 @@ export class Sender {
         this.wakeup()
       },
     )
-  }
-
-  #topicIdsKnown(batches: readonly ProducerBatch[]): boolean {
-    const snapshot = this.#metadata.snapshot
-    let last = ''
-    for (const b of batches) {
-      if (b.topic === last) continue
-      last = b.topic
-      const id = snapshot.topic(b.topic)?.topicId ?? null
-      if (id === null || sameId(id, ZERO_UUID)) return false
-    }
-    return true
   }
 
   #request(batches: readonly ProducerBatch[], useTopicIds: boolean): ProduceRequest {

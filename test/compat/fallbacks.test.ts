@@ -15,15 +15,9 @@ import { after, test } from 'node:test'
 import { FatalProducerError, TransactionAbortableError } from '../../src/errors.js'
 import { Producer } from '../../src/producer/producer.js'
 import { ApiKey } from '../../src/protocol/api-keys.js'
-import { type FaultProxy, startFaultProxy } from '../fakes/fault-proxy.js'
 import { readTopic } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
-import { brokerApis, recordCoverage } from './support.js'
-
-async function proxyToBroker(capVersions: Record<number, number> = {}): Promise<FaultProxy> {
-  const [host, port] = testBootstrap().split(',')[0]!.split(':') as [string, string]
-  return startFaultProxy({ targetHost: host, targetPort: Number(port), rewriteMetadata: true, capVersions })
-}
+import { brokerApis, proxyTo, recordCoverage } from './support.js'
 
 const covered: Record<string, unknown> = {}
 after(() => recordCoverage('fallbacks', covered))
@@ -35,7 +29,7 @@ after(() => recordCoverage('fallbacks', covered))
 async function unansweredBatch(capVersions: Record<number, number>) {
   const topic = uniqueTopic('compat-kip360')
   await createTopic(topic, 1)
-  const proxy = await proxyToBroker(capVersions)
+  const proxy = await proxyTo(testBootstrap(), capVersions)
   const producer = new Producer({
     bootstrapServers: proxy.bootstrapServers,
     transactionalId: uniqueTopic('tid'),
@@ -115,7 +109,7 @@ test('transactions take the protocol the broker has: KIP-890 (v2) or AddPartitio
   const v2 = (broker.features.get('transaction.version') ?? 0) >= 2
   const topic = uniqueTopic('compat-txn-protocol')
   await createTopic(topic, 2)
-  const proxy = await proxyToBroker()
+  const proxy = await proxyTo(testBootstrap())
   const producer = new Producer({
     bootstrapServers: proxy.bootstrapServers,
     transactionalId: uniqueTopic('tid'),

@@ -10,10 +10,9 @@ import { after, before, test } from 'node:test'
 import { type KafkaCluster, startKafka } from '../../src/local-kafka/cluster.js'
 import { Producer } from '../../src/producer/producer.js'
 import { ApiKey } from '../../src/protocol/api-keys.js'
-import { startFaultProxy } from '../fakes/fault-proxy.js'
 import { readTopic } from '../helpers/independent-reader.js'
 import { createTopic, uniqueTopic } from '../helpers/kafka.js'
-import { brokerApis, recordCoverage } from './support.js'
+import { brokerApis, proxyTo, recordCoverage } from './support.js'
 
 let cluster: KafkaCluster
 const covered: Record<string, unknown> = {}
@@ -29,13 +28,7 @@ async function leaderChange(label: string, capProduce: number | undefined) {
   const bootstrap = cluster.bootstrapServers
   const topic = uniqueTopic('compat-leader')
   await createTopic(topic, 2, { bootstrap, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } })
-  const [host, port] = bootstrap.split(',')[0]!.split(':') as [string, string]
-  const proxy = await startFaultProxy({
-    targetHost: host,
-    targetPort: Number(port),
-    rewriteMetadata: true,
-    ...(capProduce === undefined ? {} : { capVersions: { [ApiKey.Produce]: capProduce } }),
-  })
+  const proxy = await proxyTo(bootstrap, capProduce === undefined ? {} : { [ApiKey.Produce]: capProduce })
   const producer = new Producer({
     bootstrapServers: proxy.bootstrapServers,
     acks: 'all',

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { brokerKafkaVersion } from '../../src/local-kafka/distribution.js'
 import { Producer } from '../../src/producer/producer.js'
 import { ApiKey } from '../../src/protocol/api-keys.js'
 import { APIS } from '../../src/protocol/apis.js'
@@ -14,10 +15,10 @@ import type { ApiDescriptor } from '../../src/protocol/codec.js'
 import { InitProducerId } from '../../src/protocol/messages/init-producer-id.js'
 import { Metadata } from '../../src/protocol/messages/metadata.js'
 import { Produce } from '../../src/protocol/messages/produce.js'
-import { type FaultProxy, startFaultProxy } from '../fakes/fault-proxy.js'
+import type { FaultProxy } from '../fakes/fault-proxy.js'
 import { readTopic } from '../helpers/independent-reader.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
-import { type BrokerApis, brokerApis, commonVersions, recordCoverage, testKafkaVersion } from './support.js'
+import { type BrokerApis, brokerApis, commonVersions, proxyTo, recordCoverage } from './support.js'
 
 const PER_VERSION = 12
 let broker: BrokerApis
@@ -40,7 +41,7 @@ after(() => {
     }
   }
   recordCoverage('protocol-versions', {
-    kafka: testKafkaVersion(),
+    kafka: brokerKafkaVersion(),
     features: Object.fromEntries(broker.features),
     negotiated,
     exercised,
@@ -53,13 +54,7 @@ async function capped(
   version: number,
   config: Record<string, unknown>,
 ): Promise<{ proxy: FaultProxy; producer: Producer }> {
-  const [host, port] = testBootstrap().split(',')[0]!.split(':') as [string, string]
-  const proxy = await startFaultProxy({
-    targetHost: host,
-    targetPort: Number(port),
-    rewriteMetadata: true,
-    capVersions: { [api.apiKey]: version },
-  })
+  const proxy = await proxyTo(testBootstrap(), { [api.apiKey]: version })
   const producer = new Producer({ bootstrapServers: proxy.bootstrapServers, lingerMs: 2, ...config })
   return { proxy, producer }
 }
@@ -159,8 +154,7 @@ describe('each request version the broker offers, used for real', () => {
   })
 
   test('without a cap, each API goes out at the highest version both speak', async () => {
-    const [host, port] = testBootstrap().split(',')[0]!.split(':') as [string, string]
-    const proxy = await startFaultProxy({ targetHost: host, targetPort: Number(port), rewriteMetadata: true })
+    const proxy = await proxyTo(testBootstrap())
     const topic = uniqueTopic('compat-negotiated')
     await createTopic(topic, 1)
     const producer = new Producer({

@@ -7,9 +7,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { brokerKafkaVersion, kafkaMajorMinor } from '../../src/local-kafka/distribution.js'
+import { brokerKafkaVersion } from '../../src/local-kafka/distribution.js'
 import { Connection } from '../../src/network/connection.js'
 import { ApiVersions } from '../../src/protocol/messages/api-versions.js'
+import { type FaultProxy, startFaultProxy } from '../fakes/fault-proxy.js'
 
 export interface BrokerApis {
   /** apiKey -> the broker's [min, max]. */
@@ -18,15 +19,19 @@ export interface BrokerApis {
   readonly features: ReadonlyMap<string, number>
 }
 
-/** The Kafka version of the suite's broker (`SLUICE_KAFKA_VERSION`, else the newest tested). */
-export function testKafkaVersion(): string {
-  return brokerKafkaVersion()
+/** The suite's broker (`SLUICE_KAFKA_VERSION`, else the newest tested) is at least `major.minor`. */
+export function kafkaAtLeast(major: number, minor: number): boolean {
+  const [a = 0, b = 0] = brokerKafkaVersion().split('.').map(Number)
+  return a > major || (a === major && b >= minor)
 }
 
-/** The suite's broker is at least `major.minor`. */
-export function kafkaAtLeast(major: number, minor: number): boolean {
-  const [a, b] = kafkaMajorMinor(testKafkaVersion())
-  return a > major || (a === major && b >= minor)
+/**
+ * A proxy in front of the first broker of `bootstrap` that every connection of a client goes
+ * through (broker addresses rewritten), offering at most `capVersions` ({ [apiKey]: max }).
+ */
+export function proxyTo(bootstrap: string, capVersions: Record<number, number> = {}): Promise<FaultProxy> {
+  const [host, port] = bootstrap.split(',')[0]!.split(':') as [string, string]
+  return startFaultProxy({ targetHost: host, targetPort: Number(port), rewriteMetadata: true, capVersions })
 }
 
 /** The broker's own answer to ApiVersions v3, on a connection of our own. */
@@ -67,7 +72,7 @@ export function commonVersions(
 /** The folder this run's coverage files go in. */
 export function coverageDir(): string {
   const root = process.env.SLUICE_COMPAT_OUT ?? join(import.meta.dirname, '..', '..', '.compat')
-  return join(root, `kafka-${testKafkaVersion()}`, `node${process.versions.node.split('.')[0]}`)
+  return join(root, `kafka-${brokerKafkaVersion()}`, `node${process.versions.node.split('.')[0]}`)
 }
 
 /** Writes `data` as `<name>.json` in this run's coverage folder. */

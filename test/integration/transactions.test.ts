@@ -20,8 +20,9 @@ import {
   TransactionStateError,
 } from '../../src/errors.js'
 import { type KafkaCluster, startKafka } from '../../src/local-kafka/cluster.js'
+import { brokerKafkaVersion } from '../../src/local-kafka/distribution.js'
 import { Producer } from '../../src/producer/producer.js'
-import { kafkaAtLeast, testKafkaVersion } from '../compat/support.js'
+import { kafkaAtLeast } from '../compat/support.js'
 import { readTopic } from '../helpers/independent-reader.js'
 import { runJava } from '../helpers/java.js'
 import { createTopic, testBootstrap, uniqueTopic } from '../helpers/kafka.js'
@@ -281,5 +282,5 @@ if (kafkaAtLeast(4, 0)) {
   })
 } else {
   // Kafka 3.x has no transaction.version: its coordinators speak the classic protocol only.
-  scenarios(`Kafka ${testKafkaVersion()}, classic protocol, AddPartitionsToTxn`, testBootstrap)
+  scenarios(`Kafka ${brokerKafkaVersion()}, classic protocol, AddPartitionsToTxn`, testBootstrap)
 }

@@ -152,6 +152,15 @@ public class RecordFixtures {
         return out;
     }
 
+    static void putHeaders(ObjectNode record, Header[] headers) {
+        ArrayNode hs = record.putArray("headers");
+        for (Header h : headers) {
+            ObjectNode hn = hs.addObject();
+            hn.put("key", h.key());
+            hn.put("value", h.value() == null ? null : Base64.getEncoder().encodeToString(h.value()));
+        }
+    }
+
     static String b64(ByteBuffer b) {
         if (b == null) return null;
         byte[] a = new byte[b.remaining()];
@@ -182,12 +191,7 @@ public class RecordFixtures {
                 rn.put("timestamp", r.timestamp());
                 rn.put("key", b64(r.key()));
                 rn.put("value", b64(r.value()));
-                ArrayNode hs = rn.putArray("headers");
-                for (Header h : r.headers()) {
-                    ObjectNode hn = hs.addObject();
-                    hn.put("key", h.key());
-                    hn.put("value", h.value() == null ? null : Base64.getEncoder().encodeToString(h.value()));
-                }
+                putHeaders(rn, r.headers());
             }
             node.put("hex", HexFormat.of().formatHex(bytes));
         }
@@ -260,12 +264,7 @@ public class RecordFixtures {
                     rn.put("timestamp", r.timestamp());
                     rn.put("key", b64(r.key()));
                     rn.put("value", b64(r.value()));
-                    ArrayNode hs = rn.putArray("headers");
-                    for (Header h : r.headers()) {
-                        ObjectNode hn = hs.addObject();
-                        hn.put("key", h.key());
-                        hn.put("value", h.value() == null ? null : Base64.getEncoder().encodeToString(h.value()));
-                    }
+                    putHeaders(rn, r.headers());
                 }
             }
             out.append(mapper.writeValueAsString(batches)).append('\n');

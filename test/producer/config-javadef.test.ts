@@ -139,6 +139,19 @@ describe("producer settings against Kafka's ProducerConfig.configDef()", () => {
     return out.map((l) => l === 'ok')
   }
 
+  /** The probes Java and Sluice give different verdicts on, one line each. */
+  async function verdictsDiffering(probes: readonly [string, string][]): Promise<string[]> {
+    const javaVerdicts = await javaAccepts(probes)
+    return probes.flatMap(([name, value], i) => {
+      const ours = sluiceAccepts(name, value)
+      return ours === javaVerdicts[i]
+        ? []
+        : [
+            `${name}=${JSON.stringify(value)}: Java ${javaVerdicts[i] ? 'accepts' : 'refuses'}, Sluice ${ours ? 'accepts' : 'refuses'}`,
+          ]
+    })
+  }
+
   const implemented = () => java.filter((k) => sluiceNames.has(k.name))
 
   test("Kafka's settings are exactly the implemented ones and NOT_IMPLEMENTED", () => {
@@ -287,16 +300,7 @@ describe("producer settings against Kafka's ProducerConfig.configDef()", () => {
         for (const x of [v, v.toLowerCase(), v.toUpperCase(), ` ${v} `]) values.add(x)
       for (const v of values) probes.push([k.name, v])
     }
-    const javaVerdicts = await javaAccepts(probes)
-    const problems = probes.flatMap(([name, value], i) => {
-      const ours = sluiceAccepts(name, value)
-      return ours === javaVerdicts[i]
-        ? []
-        : [
-            `${name}=${JSON.stringify(value)}: Java ${javaVerdicts[i] ? 'accepts' : 'refuses'}, Sluice ${ours ? 'accepts' : 'refuses'}`,
-          ]
-    })
-    assert.deepEqual(problems, [])
+    assert.deepEqual(await verdictsDiffering(probes), [])
   })
 
   test('boolean settings accept what Java accepts', async () => {
@@ -306,15 +310,6 @@ describe("producer settings against Kafka's ProducerConfig.configDef()", () => {
         (v) => [k.name, v] as [string, string],
       ),
     )
-    const javaVerdicts = await javaAccepts(probes)
-    const problems = probes.flatMap(([name, value], i) => {
-      const ours = sluiceAccepts(name, value)
-      return ours === javaVerdicts[i]
-        ? []
-        : [
-            `${name}=${JSON.stringify(value)}: Java ${javaVerdicts[i] ? 'accepts' : 'refuses'}, Sluice ${ours ? 'accepts' : 'refuses'}`,
-          ]
-    })
-    assert.deepEqual(problems, [])
+    assert.deepEqual(await verdictsDiffering(probes), [])
   })
 })
