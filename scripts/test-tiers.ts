@@ -58,6 +58,7 @@ export const TIERS = {
     'test/faults/transactions.test.ts',
     'test/faults/topic-id-answer.test.ts',
     'test/helpers-selftest/sequence-ledger.test.ts',
+    'test/timers.test.ts',
     'test/integration/leader-hint.test.ts',
     'test/kafkajs/config.test.ts',
     'test/kafkajs/errors.test.ts',

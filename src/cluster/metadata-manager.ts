@@ -5,7 +5,7 @@ import { backoffMs } from '../network/backoff.js'
 import type { BrokerAddress, ConnectionPool } from '../network/connection-pool.js'
 import { ErrorCode, errorForCode } from '../protocol/error-codes.js'
 import { Metadata, type MetadataResponse } from '../protocol/messages/metadata.js'
-import { timerDelay } from '../timers.js'
+import { timerDelay, untilDeadline } from '../timers.js'
 import {
   type BrokerMetadata,
   ClusterSnapshot,
@@ -358,24 +358,6 @@ export class MetadataManager {
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
   }
-}
-
-/** Waits for `p`, but not past `deadline` (epoch ms) nor once `signal` aborts; never rejects. */
-async function untilDeadline(p: Promise<unknown>, deadline: number, signal: AbortSignal): Promise<void> {
-  const ms = deadline - Date.now()
-  if (ms <= 0 || signal.aborted) return
-  let timer: NodeJS.Timeout | undefined
-  let onAbort: (() => void) | undefined
-  await Promise.race([
-    p.catch(() => {}),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timerDelay(ms))
-      onAbort = resolve
-      signal.addEventListener('abort', onAbort, { once: true })
-    }),
-  ])
-  clearTimeout(timer)
-  signal.removeEventListener('abort', onAbort!)
 }
 
 function shuffle<T>(a: T[]): void {
