@@ -69,6 +69,7 @@ export const TIERS = {
     'test/local-kafka/secure-certs.test.ts', // runs openssl, not Java
     'test/producer/accumulator.test.ts',
     'test/producer/compression-ratio.test.ts',
+    'test/producer/blocking-calls.test.ts',
     'test/producer/circuit-breaker.test.ts',
     'test/producer/health.test.ts', // node:http servers on loopback stand in for probes
     'test/producer/streams/send-all.test.ts',
@@ -97,6 +98,7 @@ export const TIERS = {
     'test/schema-registry/protobuf.test.ts', // a node:http server on loopback stands in for the registry
     'test/schema-registry/proto-printer.test.ts', // runs the buf CLI (node_modules/.bin/buf)
     'test/producer/txn-sequences.test.ts',
+    'test/producer/unhandled-rejections.test.ts',
     'test/spool/format.test.ts',
     'test/spool/spool.test.ts', // temp directories
     'test/spool/crash.test.ts', // SIGKILLs a child process (test/helpers/spool-child.ts) mid-append

@@ -211,7 +211,7 @@ export class Producer<
         if (this.#needDrain && this.#mayGoOn()) {
           this.#needDrain = false
           this.#accumulator.exhausted = false
-          this.emit('drain')
+          this.#emitDrain()
         }
       },
     })
@@ -691,12 +691,31 @@ export class Producer<
     return pendingBytes(w.key, w.value, w.headers)
   }
 
-  /** Neither serializer needs preparing for `topic` now (checked per record when one can). */
+  /**
+   * Neither serializer needs preparing for `topic` now (checked per record when one can). A
+   * preparation this starts is awaited later through #prepareSerializers, which gets the same
+   * promise; when the send fails before that, nobody would: it is marked handled here.
+   */
   #serializersReady(topic: string): boolean {
-    return (
-      (this.#keySerializer.prepare?.(topic) ?? null) === null &&
-      (this.#valueSerializer.prepare?.(topic) ?? null) === null
-    )
+    for (const s of [this.#keySerializer, this.#valueSerializer]) {
+      const p = s.prepare?.(topic)
+      if (p !== undefined && p !== null) {
+        p.catch(() => {})
+        return false
+      }
+    }
+    return true
+  }
+
+  /** 'drain', a listener's throw told as a warning: it must not break the producer's bookkeeping. */
+  #emitDrain(): void {
+    try {
+      this.emit('drain')
+    } catch (err) {
+      this.#log.warning(`a 'drain' listener threw: ${(err as Error)?.stack ?? err}`, {
+        type: 'SluiceListenerWarning',
+      })
+    }
   }
 
   /** The topic's metadata, once known and once its serializers are prepared. */
@@ -714,7 +733,9 @@ export class Producer<
     const waits: Promise<void>[] = []
     for (const s of [this.#keySerializer, this.#valueSerializer]) {
       const p = s.prepare?.(topic)
-      if (p !== undefined && p !== null) waits.push(p)
+      if (p === undefined || p === null) continue
+      p.catch(() => {}) // handled even if the other serializer's prepare() throws before the wait
+      waits.push(p)
     }
     if (waits.length === 0) return
     let timer: NodeJS.Timeout | undefined

@@ -150,7 +150,7 @@ export class Spooler {
       (err: unknown) => settle(completion, notSpooled(err, failure), null),
     )
     this.#appending.add(done)
-    done.finally(() => this.#appending.delete(done))
+    done.finally(() => this.#appending.delete(done)).catch(() => {})
   }
 
   /** Appends `record` now, or once the spool is open, behind the appends that waited for it. */

@@ -13,6 +13,7 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import type { ConnectionOptions } from 'node:tls'
 import { certificateProblem } from '../security/tls/tls-errors.js'
+import { timerDelay } from '../timers.js'
 import { codeFor, isRetriableStatus, SchemaRegistryError } from './errors.js'
 
 export const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json'
@@ -130,7 +131,7 @@ function exchange(
     }
     const timer = setTimeout(
       () => settle(new RequestTimeout(settings.requestTimeoutMs)),
-      settings.requestTimeoutMs,
+      timerDelay(settings.requestTimeoutMs),
     )
     stopListening = onAnyAbort(signals, (reason) => settle(reason ?? new Error('aborted')))
     if (settled) stopListening()

@@ -383,7 +383,13 @@ export class WorkerProducer<
   #maybeDrain(): void {
     if (this.#needDrain && this.#heldBytes() < this.highWaterMark) {
       this.#needDrain = false
-      this.emit('drain')
+      try {
+        this.emit('drain')
+      } catch (err) {
+        this.#log.warning(`a 'drain' listener threw: ${(err as Error)?.stack ?? err}`, {
+          type: 'SluiceListenerWarning',
+        })
+      }
     }
   }
 
@@ -433,7 +439,7 @@ export class WorkerProducer<
       if (signal.aborted) stop()
       else {
         signal.addEventListener('abort', stop, { once: true })
-        void this.#closing.finally(() => signal.removeEventListener('abort', stop))
+        this.#closing.finally(() => signal.removeEventListener('abort', stop)).catch(() => {})
       }
     }
     return this.#closing

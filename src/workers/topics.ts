@@ -3,7 +3,7 @@
  * leader (asked of a worker, refreshed every metadata.max.age.ms), and the records waiting for
  * the first answer, per topic in send order, with their bytes.
  */
-import type { KafkaError } from '../errors.js'
+import { type KafkaError, toKafkaError } from '../errors.js'
 import type { MetaPartition } from './messages.js'
 
 export interface TopicInfo {
@@ -46,9 +46,12 @@ export class Topics<W extends { size: number }> {
     list.push(w)
     this.waitingBytes += w.size
     if (!this.#fetches.has(topic)) {
-      const done = this.fetch(topic).then((err) => this.release(topic, err))
+      const done = this.fetch(topic).then(
+        (err) => this.release(topic, err),
+        (err: unknown) => this.release(topic, toKafkaError(err)),
+      )
       this.#fetches.set(topic, done)
-      void done.finally(() => this.#fetches.delete(topic))
+      done.finally(() => this.#fetches.delete(topic)).catch(() => {})
     }
   }
 
@@ -82,9 +85,12 @@ export class Topics<W extends { size: number }> {
   /** Asks again for every known topic (a partition count may have grown). */
   refresh(): void {
     for (const topic of this.#known.keys()) {
-      void this.#options.ask(topic).then((answer) => {
-        if (Array.isArray(answer)) this.#set(topic, answer)
-      })
+      this.#options.ask(topic).then(
+        (answer) => {
+          if (Array.isArray(answer)) this.#set(topic, answer)
+        },
+        () => {}, // the next refresh asks again
+      )
     }
   }
 

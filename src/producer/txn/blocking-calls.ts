@@ -1,4 +1,5 @@
 import { TimeoutError, TransactionStateError } from '../../errors.js'
+import { timerDelay } from '../../timers.js'
 import type { TxnState } from './states.js'
 
 interface Pending {
@@ -81,7 +82,7 @@ export class BlockingCalls {
               `${operation}() did not finish within max.block.ms=${limit}; it goes on in the background: call ${operation}() again to wait for it`,
             ),
           ),
-        limit,
+        timerDelay(limit),
       )
     })
     return Promise.race([result, timeout]).finally(() => clearTimeout(timer))

@@ -20,6 +20,7 @@ import { readFile } from 'node:fs/promises'
 import http from 'node:http'
 import https from 'node:https'
 import { AuthenticationError } from '../../errors.js'
+import { timerDelay } from '../../timers.js'
 import { Secret } from '../secret.js'
 import { claimTimeMs, decodeJwtClaims, stringClaim } from './jwt.js'
 import { bearerTokenProblem, type OAuthToken, type TokenSource } from './token.js'
@@ -328,7 +329,7 @@ function post(
               req.destroy(
                 new Error(`no connection within sasl.login.connect.timeout.ms (${connectTimeoutMs} ms)`),
               ),
-            connectTimeoutMs,
+            timerDelay(connectTimeoutMs),
           )
         }
         socket.once('connect', connected)
