@@ -312,7 +312,8 @@ describe('fake transaction coordinator (transactions v1)', () => {
   })
 
   test('a finite completion delay finishes on its own; close() stops a pending one', async () => {
-    const c = await start({ transactionCompletionDelayMs: 20 })
+    // Long enough that PrepareCommit is still there when the commit's answer is read, under load.
+    const c = await start({ transactionCompletionDelayMs: 1_000 })
     const id = await identity(c, 'tx')
     await addPartitions(c, 'tx', id, [{ name: 't', partitions: [0] }])
     await endTxn(c, 'tx', id, false, 4)

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import {
   BufferExhaustedError,
   InvalidRecordError,
@@ -203,8 +202,8 @@ describe('producer metrics on a known workload', () => {
       await producer.send({ topic: 'm', partition: 0, value: 'warm-up' })
       // The next batch's answer takes 300 ms; until then its memory is taken.
       cluster.addRule({ apiKey: ApiKey.Produce, times: 1, delayMs: 300 })
+      // Its batch takes the memory at once (the topic is known); the second send waits for it.
       const first = producer.send({ topic: 'm', partition: 0, value: 'x' })
-      await sleep(20) // the first batch is in flight, its answer delayed
       const second = producer.send({ topic: 'm', partition: 1, value: 'y' })
       assert.equal(producer.metrics()['waiting-threads'], 1)
       await Promise.all([first, second])
@@ -228,7 +227,6 @@ describe('producer metrics on a known workload', () => {
       await short.send({ topic: 'm', partition: 0, value: 'warm-up' })
       cluster.addRule({ apiKey: ApiKey.Produce, times: 1, delayMs: 1000 })
       const first = short.send({ topic: 'm', partition: 0, value: 'x' })
-      await sleep(20)
       await assert.rejects(short.send({ topic: 'm', partition: 1, value: 'y' }), BufferExhaustedError)
       assert.equal(short.metrics()['buffer-exhausted-total'], 1)
       await first
@@ -258,7 +256,6 @@ describe('producer metrics on a known workload', () => {
       await assert.rejects(producer.send({ topic: 'e', partition: 7, value: 1 }), InvalidRecordError)
       cluster.addRule({ apiKey: ApiKey.Produce, times: 1, delayMs: 1000 })
       const first = producer.send({ topic: 'e', partition: 0, value: 'x' })
-      await sleep(20)
       await assert.rejects(producer.send({ topic: 'e', partition: 1, value: 'y' }), BufferExhaustedError)
       await first
       const m = producer.metrics()
