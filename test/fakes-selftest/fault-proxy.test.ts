@@ -129,7 +129,7 @@ describe('fault proxy', () => {
     assert.equal(partitionResult(await pending, 0).errorCode, 0)
     assert.deepEqual(values(cluster.log('t', 0)), ['held'])
 
-    const impatient = await connect(proxy.port, 100)
+    const impatient = await connect(proxy.port, 1_000)
     proxy.dropNextResponse()
     await assert.rejects(metadata(impatient, ['t']), RequestTimeoutError)
     assert.equal((await metadata(c, ['t'])).topics[0]!.errorCode, 0)
@@ -176,7 +176,7 @@ describe('fault proxy', () => {
   test('delayResponses holds each response; a request timeout shorter than the delay fires', async () => {
     cluster = await startFakeCluster({ topics: [{ name: 't' }] })
     proxy = await startFaultProxy({ targetHost: '127.0.0.1', targetPort: cluster.broker(0).port })
-    const c = await connect(proxy.port, 100)
+    const c = await connect(proxy.port, 1_000)
     proxy.delayResponses(10_000)
     await assert.rejects(metadata(c, ['t']), RequestTimeoutError)
     proxy.delayResponses(0)

@@ -156,14 +156,14 @@ describe('fault rules', () => {
 
     // With a request timeout shorter than the delay, the client gives up on the connection.
     cluster.broker(0).addRule({ apiKey: ApiKey.Metadata, delayMs: 10_000 })
-    const impatient = await connect(0, 50)
+    const impatient = await connect(0, 1_000)
     await assert.rejects(metadata(impatient, ['t']), RequestTimeoutError)
   })
 
   test('noResponse keeps the connection open, applies the request and never answers', async () => {
     cluster = await startFakeCluster({ topics: [{ name: 't' }] })
     cluster.broker(0).addRule({ apiKey: ApiKey.Produce, times: 1, noResponse: true })
-    const c = await connect(0, 100)
+    const c = await connect(0, 1_000)
     await assert.rejects(produce(c, 't', [{ partition: 0, batch: one('silent') }]), RequestTimeoutError)
     assert.deepEqual(values(cluster.log('t', 0)), ['silent'])
   })

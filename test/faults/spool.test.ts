@@ -56,7 +56,9 @@ async function spooledValues(dir: string): Promise<string[]> {
   }
 }
 
-const SHORT = { ...QUICK, requestTimeoutMs: 300, deliveryTimeoutMs: 600 }
+// Short, so that records expire into the spool soon; long enough that a warm-up send is delivered
+// on a loaded machine (an expired warm-up would be spooled too and spoil the counts).
+const SHORT = { ...QUICK, requestTimeoutMs: 1_000, deliveryTimeoutMs: 2_000 }
 
 describe('disk spool against the fake broker', () => {
   test('records whose batches expire are spooled, then replayed in order per partition once the broker answers', {
@@ -249,10 +251,12 @@ describe('disk spool against the fake broker', () => {
       acks: 1,
       enableIdempotence: false,
       retries: 0,
-      maxBlockMs: 200,
-      requestTimeoutMs: 10_000,
-      deliveryTimeoutMs: 10_000,
-      circuitBreaker: { failureThreshold: 1, cooldownMs: 200 },
+      // Long enough for a loaded machine: the warm-up's metadata comes within max.block.ms, and the
+      // refusals below are sent before the cooldown ends; a-0's request outlasts both.
+      maxBlockMs: 2_000,
+      requestTimeoutMs: 15_000,
+      deliveryTimeoutMs: 15_000,
+      circuitBreaker: { failureThreshold: 1, cooldownMs: 3_000 },
       bootstrapServers: cluster.bootstrapServers,
       spool: { dir, maxBytes: 8 * 1024 * 1024 },
     })

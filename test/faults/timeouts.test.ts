@@ -100,7 +100,7 @@ describe('slow and silent brokers', () => {
     const producer = new Producer({
       ...QUICK,
       bootstrapServers: cluster.bootstrapServers,
-      requestTimeoutMs: 300,
+      requestTimeoutMs: 1_000,
       enableIdempotence: false,
       acks: 1,
     })
@@ -179,8 +179,8 @@ describe('slow and silent brokers', () => {
     const producer = new Producer({
       ...QUICK,
       bootstrapServers: cluster.bootstrapServers,
-      requestTimeoutMs: 200,
-      deliveryTimeoutMs: 600,
+      requestTimeoutMs: 1_000,
+      deliveryTimeoutMs: 3_000,
     })
     try {
       const warm = await sendAll(producer, records('t', 'warm', 3, [0]))
@@ -211,8 +211,8 @@ describe('slow and silent brokers', () => {
     const producer = new Producer({
       ...QUICK,
       bootstrapServers: cluster.bootstrapServers,
-      requestTimeoutMs: 200,
-      deliveryTimeoutMs: 600,
+      requestTimeoutMs: 1_000,
+      deliveryTimeoutMs: 3_000,
     })
     try {
       const warm = await sendAll(producer, records('t', 'warm', 3, [0]))

@@ -137,14 +137,15 @@ describe('backpressure', () => {
       bufferMemory: 32 * 1024,
       batchSize: 16 * 1024,
       lingerMs: 0,
-      maxBlockMs: 500,
-      requestTimeoutMs: 1500,
-      deliveryTimeoutMs: 3000,
+      // The third send's wait for memory ends (2 s) well before the first two expire (8 s).
+      maxBlockMs: 2_000,
+      requestTimeoutMs: 3_000,
+      deliveryTimeoutMs: 8_000,
     })
     try {
+      await p.partitionsFor('stuck') // known: the sends below take their memory at once
       const first = p.send({ topic: 'stuck', partition: 0, value: 'a' })
       const second = p.send({ topic: 'stuck', partition: 1, value: 'b' })
-      await new Promise((r) => setTimeout(r, 200))
       const third = p.send({ topic: 'stuck', partition: 2, value: 'c' })
       await assert.rejects(third, (err: unknown) => {
         assert.ok(err instanceof BufferExhaustedError, `got ${err}`)

@@ -33,7 +33,9 @@ test('close({ timeoutMs }) fails what is still undelivered with a clear error', 
   const p = new Producer({ bootstrapServers: cluster.bootstrapServers, requestTimeoutMs: 60_000 })
   try {
     const pending = p.send({ topic: 'hung', value: 'never acknowledged' })
-    await new Promise((r) => setTimeout(r, 200)) // let it go out
+    // Until it has gone out (a cold producer first fetches metadata and a producer id).
+    while (!cluster.requests.some((r) => r.apiKey === ApiKey.Produce))
+      await new Promise((r) => setTimeout(r, 10))
     await p.close({ timeoutMs: 300 })
     await assert.rejects(pending, (err: unknown) => {
       assert.equal((err as { code?: string }).code, 'ERR_CLOSE_TIMEOUT', `got ${err}`)

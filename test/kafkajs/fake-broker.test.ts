@@ -214,7 +214,7 @@ describe('sluice/kafkajs on the fake broker', () => {
       ...quiet,
       clientId: 'kjs-timeout',
       brokers: [cluster.bootstrapServers],
-      requestTimeout: 500,
+      requestTimeout: 2_000,
     }).producer()
     const timeouts: InstrumentationEvent[] = []
     const requests: InstrumentationEvent[] = []

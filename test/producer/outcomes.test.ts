@@ -73,8 +73,8 @@ describe('maybeWritten', () => {
     const p = new Producer({
       ...QUICK,
       bootstrapServers: cluster.bootstrapServers,
-      requestTimeoutMs: 300,
-      deliveryTimeoutMs: 1000,
+      requestTimeoutMs: 1_000,
+      deliveryTimeoutMs: 4_000,
     })
     try {
       const err = await failure(p.send({ topic: 'slow', partition: 0, value: 'v' }))

@@ -144,9 +144,10 @@ describe('Sender', () => {
     const h = await harness(cluster, { maxInFlightRequestsPerConnection: 1 })
     try {
       await h.metadata.waitForTopic('t', Date.now() + 5000)
-      cluster.addRule({ apiKey: ApiKey.Produce, times: 1, delayMs: 200 })
+      // Long enough that the checks below run while the first answer is held, even under load.
+      cluster.addRule({ apiKey: ApiKey.Produce, times: 1, delayMs: 3_000 })
       const first = h.append('t', 0, 'a')
-      await new Promise((r) => setTimeout(r, 50)) // the first request is out, its answer delayed
+      while (produces(cluster).length === 0) await new Promise((r) => setTimeout(r, 5))
       const second = h.append('t', 1, 'b')
       await new Promise((r) => setTimeout(r, 50))
       // The broker handles a connection's requests in order, so count on our side.

@@ -329,22 +329,20 @@ describe('requests over TLS', () => {
       json(res, 200, ['late'])
     }
     assert.deepEqual(
-      await client(r, { ca: certs.caPem }, { requestTimeoutMs: 200, retries: 1 }).getSubjects(),
+      await client(r, { ca: certs.caPem }, { requestTimeoutMs: 1_000, retries: 1 }).getSubjects(),
       ['late'],
     )
     assert.equal(r.seen.length, 2)
 
     r.handler = () => {}
     r.seen.length = 0
-    const started = Date.now()
     const err = await rejection(
-      client(r, { ca: certs.caPem }, { requestTimeoutMs: 150, retries: 1 }).getSubjects(),
+      client(r, { ca: certs.caPem }, { requestTimeoutMs: 1_000, retries: 1 }).getSubjects(),
     )
     assert.equal(err.code, 'ERR_SCHEMA_REGISTRY_UNREACHABLE')
     assert.equal(err.retriable, true)
-    assert.match(err.message, /unreachable \(no answer within requestTimeoutMs \(150 ms\)\)/)
+    assert.match(err.message, /unreachable \(no answer within requestTimeoutMs \(1000 ms\)\)/)
     assert.equal(r.seen.length, 2)
-    assert.ok(Date.now() - started < 5000)
   })
 
   test('a dropped connection is retried on a new one', async () => {

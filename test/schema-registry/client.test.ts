@@ -294,7 +294,7 @@ describe('SchemaRegistryClient retries and errors', () => {
       if (seen.length === 1) return // never answers
       json(res, 200, ['s'])
     }
-    assert.deepEqual(await client({ requestTimeoutMs: 200, retries: 1 }).getSubjects(), ['s'])
+    assert.deepEqual(await client({ requestTimeoutMs: 1_000, retries: 1 }).getSubjects(), ['s'])
     assert.equal(seen.length, 2)
   })
 

@@ -39,10 +39,11 @@ describe('OAUTHBEARER with the fake broker', () => {
       bootstrapServers: cluster.bootstrapServers,
       securityProtocol: 'SASL_PLAINTEXT',
       saslMechanism: 'OAUTHBEARER',
-      // Tokens of 1.5 s: refreshed at 80-85% of that (the lifetime is below min period + buffer).
+      // Tokens of 6 s: refreshed at 80-85% of that (the lifetime is below min period + buffer), so
+      // the re-authentications before the refresh still have ~1 s of tok-1 left on a loaded machine.
       saslLoginCallbackHandlerClass: async () => {
         const value = `tok-${++issued}`
-        const lifetimeMs = Date.now() + 1500
+        const lifetimeMs = Date.now() + 6_000
         expiry.set(value, lifetimeMs)
         return { value, lifetimeMs, extensions: { traceId: 'e2e' } }
       },
@@ -53,7 +54,7 @@ describe('OAUTHBEARER with the fake broker', () => {
       assert.deepEqual(sasl.oauthTokens, ['tok-1'])
       assert.equal(sasl.authentications, 1)
       // Keep producing until a re-authentication has used a refreshed token.
-      const deadline = Date.now() + 10_000
+      const deadline = Date.now() + 20_000
       let n = 0
       while (!(sasl.reauthentications > 0 && sasl.oauthTokens.slice(1).some((t) => t !== 'tok-1'))) {
         assert.ok(

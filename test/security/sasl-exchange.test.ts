@@ -354,7 +354,7 @@ describe('SASL/PLAIN through the Producer', () => {
   }, async () => {
     await withCluster(
       {
-        sasl: { users: USERS, sessionLifetimeMs: 50 },
+        sasl: { users: USERS, sessionLifetimeMs: 1_000 },
         apiVersions: { [SaslAuthenticate.apiKey]: { min: 0, max: 0 } },
       },
       async (cluster) => {

@@ -405,7 +405,7 @@ describe('mTLS: the client identity', () => {
       async (cluster) => {
         const producer = new Producer({
           ...QUICK,
-          maxBlockMs: 1_000,
+          maxBlockMs: 5_000,
           ...base(cluster),
           sslKeystoreLocation: certs.clientKeystoreFile,
         })
