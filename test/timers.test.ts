@@ -5,22 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { setImmediate as tick } from 'node:timers/promises'
 import { untilDeadline } from '../src/timers.js'
-
-/** Runs `body`, then reports the unhandled rejections seen until a few turns of the loop later. */
-async function unhandledDuring(body: () => Promise<void>): Promise<unknown[]> {
-  const seen: unknown[] = []
-  const listener = (reason: unknown) => seen.push(reason)
-  process.on('unhandledRejection', listener)
-  try {
-    await body()
-    for (let i = 0; i < 5; i++) await tick()
-  } finally {
-    process.off('unhandledRejection', listener)
-  }
-  return seen
-}
+import { unhandledDuring } from './helpers/unhandled.js'
 
 function rejectLater(): { p: Promise<never>; reject: (err: Error) => void } {
   let reject!: (err: Error) => void
@@ -35,7 +21,7 @@ test('a deadline already past: returns at once, and the promise rejecting afterw
     const { p, reject } = rejectLater()
     await untilDeadline(p, Date.now() - 1, new AbortController().signal)
     reject(new Error('refused after the deadline'))
-  })
+  }, 20)
   assert.deepEqual(seen, [])
 })
 
@@ -46,7 +32,7 @@ test('an aborted signal: returns at once, and the promise rejecting afterwards i
     const { p, reject } = rejectLater()
     await untilDeadline(p, Date.now() + 60_000, ac.signal)
     reject(new Error('refused after the abort'))
-  })
+  }, 20)
   assert.deepEqual(seen, [])
 })
 
@@ -55,7 +41,7 @@ test('the deadline passing first, then the promise rejecting: handled', async ()
     const { p, reject } = rejectLater()
     await untilDeadline(p, Date.now() + 5, new AbortController().signal)
     reject(new Error('refused late'))
-  })
+  }, 20)
   assert.deepEqual(seen, [])
 })
 

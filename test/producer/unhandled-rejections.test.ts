@@ -10,20 +10,7 @@ import { Producer } from '../../src/producer/producer.js'
 import type { Serializer } from '../../src/producer/serializers.js'
 import { startFakeCluster } from '../fakes/fake-broker.js'
 import { QUICK, TEST_TIMEOUT } from '../faults/support.js'
-
-/** Runs `body`, then reports the unhandled rejections seen until `settleMs` later. */
-async function unhandledDuring(body: () => Promise<void>, settleMs: number): Promise<unknown[]> {
-  const seen: unknown[] = []
-  const listener = (reason: unknown) => seen.push(reason)
-  process.on('unhandledRejection', listener)
-  try {
-    await body()
-    await sleep(settleMs)
-  } finally {
-    process.off('unhandledRejection', listener)
-  }
-  return seen
-}
+import { unhandledDuring } from '../helpers/unhandled.js'
 
 /** A serializer whose prepare() fails `afterMs` later (a registry that refuses), every time. */
 function refusingLater(afterMs: number): Serializer {
