@@ -222,10 +222,13 @@ describe('producer metrics on a known workload', () => {
       batchSize: 1024,
       bufferMemory: 1024,
       maxBlockMs: 1_000,
+      // The held answer (3 s) comes within the request timeout: the memory stays taken until then.
+      requestTimeoutMs: 10_000,
+      deliveryTimeoutMs: 20_000,
     })
     try {
       await short.send({ topic: 'm', partition: 0, value: 'warm-up' })
-      cluster.addRule({ apiKey: ApiKey.Produce, times: 1, delayMs: 5_000 })
+      cluster.addRule({ apiKey: ApiKey.Produce, times: 1, delayMs: 3_000 })
       const first = short.send({ topic: 'm', partition: 0, value: 'x' })
       await assert.rejects(short.send({ topic: 'm', partition: 1, value: 'y' }), BufferExhaustedError)
       assert.equal(short.metrics()['buffer-exhausted-total'], 1)
@@ -246,6 +249,9 @@ describe('producer metrics on a known workload', () => {
       batchSize: 1024,
       bufferMemory: 1024,
       maxBlockMs: 1_000,
+      // The held answer (3 s) comes within the request timeout: the memory stays taken until then.
+      requestTimeoutMs: 10_000,
+      deliveryTimeoutMs: 20_000,
       valueSerializer: 'json',
     })
     try {
@@ -254,7 +260,7 @@ describe('producer metrics on a known workload', () => {
       await assert.rejects(producer.send({ topic: 'e', value: 'x'.repeat(2000) }), RecordTooLargeError)
       await assert.rejects(producer.send({ topic: 'e', value: 10n }), SerializationError)
       await assert.rejects(producer.send({ topic: 'e', partition: 7, value: 1 }), InvalidRecordError)
-      cluster.addRule({ apiKey: ApiKey.Produce, times: 1, delayMs: 5_000 })
+      cluster.addRule({ apiKey: ApiKey.Produce, times: 1, delayMs: 3_000 })
       const first = producer.send({ topic: 'e', partition: 0, value: 'x' })
       await assert.rejects(producer.send({ topic: 'e', partition: 1, value: 'y' }), BufferExhaustedError)
       await first

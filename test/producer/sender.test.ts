@@ -141,7 +141,12 @@ describe('Sender', () => {
     timeout: TEST_TIMEOUT,
   }, async () => {
     const cluster = await startFakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 2 }] })
-    const h = await harness(cluster, { maxInFlightRequestsPerConnection: 1 })
+    // The answer is held for 3 s, within the request timeout: it comes, it does not time out.
+    const h = await harness(cluster, {
+      maxInFlightRequestsPerConnection: 1,
+      requestTimeoutMs: 10_000,
+      deliveryTimeoutMs: 20_000,
+    })
     try {
       await h.metadata.waitForTopic('t', Date.now() + 5000)
       // Long enough that the checks below run while the first answer is held, even under load.
