@@ -29,7 +29,7 @@ export interface DeliveryMonitorOptions {
   readonly circuitBreaker: CircuitBreakerSettings | null
   readonly metrics: ProducerMetrics
   readonly log: Log
-  /** Emits the producer's 'circuit' event. */
+  /** Emits the producer's 'circuit' event; a listener's throw does not come back (emitGuarded). */
   readonly emit: (event: CircuitEvent) => void
   readonly clock?: BreakerClock
   /** A batch was acknowledged (after the breaker heard of it). */
@@ -64,13 +64,7 @@ export class DeliveryMonitor implements DeliveryObserver {
           if (e.state === 'open') metrics?.opened(e.at)
           if (e.state === 'closed') log.info({ previous: e.previous }, `circuit breaker closed: ${e.reason}`)
           else log.warn({ previous: e.previous }, `circuit breaker ${e.state}: ${e.reason}`)
-          try {
-            o.emit(e)
-          } catch (err) {
-            log.warning(`a 'circuit' listener threw: ${(err as Error)?.stack ?? err}`, {
-              type: 'SluiceListenerWarning',
-            })
-          }
+          o.emit(e)
         },
         rejected: (now) => metrics?.rejected(now),
       },

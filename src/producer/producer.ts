@@ -17,6 +17,7 @@ import {
   TransactionStateError,
   toKafkaError,
 } from '../errors.js'
+import { emitGuarded } from '../listeners.js'
 import { errorFields, Log } from '../logging.js'
 import { toOpenMetrics } from '../metrics/openmetrics.js'
 import { ProducerMetrics } from '../metrics/producer-metrics.js'
@@ -156,7 +157,7 @@ export class Producer<
       log: this.#log,
       emit: (e) => {
         if (e.state !== 'open') this.#spooler?.kick()
-        this.emit('circuit', e)
+        emitGuarded(this, 'circuit', this.#log.warning, e)
       },
       onDelivered: () => this.#spooler?.kick(),
     })
@@ -211,7 +212,7 @@ export class Producer<
         if (this.#needDrain && this.#mayGoOn()) {
           this.#needDrain = false
           this.#accumulator.exhausted = false
-          this.#emitDrain()
+          emitGuarded(this, 'drain', this.#log.warning)
         }
       },
     })
@@ -691,31 +692,9 @@ export class Producer<
     return pendingBytes(w.key, w.value, w.headers)
   }
 
-  /**
-   * Neither serializer needs preparing for `topic` now (checked per record when one can). A
-   * preparation this starts is awaited later through #prepareSerializers, which gets the same
-   * promise; when the send fails before that, nobody would: it is marked handled here.
-   */
+  /** Neither serializer needs preparing for `topic` now (checked per record when one can). */
   #serializersReady(topic: string): boolean {
-    for (const s of [this.#keySerializer, this.#valueSerializer]) {
-      const p = s.prepare?.(topic)
-      if (p !== undefined && p !== null) {
-        p.catch(() => {})
-        return false
-      }
-    }
-    return true
-  }
-
-  /** 'drain', a listener's throw told as a warning: it must not break the producer's bookkeeping. */
-  #emitDrain(): void {
-    try {
-      this.emit('drain')
-    } catch (err) {
-      this.#log.warning(`a 'drain' listener threw: ${(err as Error)?.stack ?? err}`, {
-        type: 'SluiceListenerWarning',
-      })
-    }
+    return !startsPreparing(this.#keySerializer, topic) && !startsPreparing(this.#valueSerializer, topic)
   }
 
   /** The topic's metadata, once known and once its serializers are prepared. */
@@ -1184,6 +1163,18 @@ export class Producer<
 /** close() was aborted through a signal, for `reason`. */
 interface CloseAborted {
   reason: unknown
+}
+
+/**
+ * Whether `s` has to prepare for `topic` first. A preparation this starts is awaited later
+ * through #prepareSerializers, which gets the same promise; when the send fails before that,
+ * nobody would: it is marked handled here.
+ */
+function startsPreparing(s: Serializer, topic: string): boolean {
+  const p = s.prepare?.(topic)
+  if (p === undefined || p === null) return false
+  p.catch(() => {})
+  return true
 }
 
 /** `p`, or nothing once `ms` have passed or `gaveUp` has settled. */

@@ -16,6 +16,7 @@ import {
   ProducerClosedError,
   TimeoutError,
 } from '../errors.js'
+import { emitGuarded } from '../listeners.js'
 import { Log, type LogLevel } from '../logging.js'
 import type {
   ProducerConfig,
@@ -383,13 +384,7 @@ export class WorkerProducer<
   #maybeDrain(): void {
     if (this.#needDrain && this.#heldBytes() < this.highWaterMark) {
       this.#needDrain = false
-      try {
-        this.emit('drain')
-      } catch (err) {
-        this.#log.warning(`a 'drain' listener threw: ${(err as Error)?.stack ?? err}`, {
-          type: 'SluiceListenerWarning',
-        })
-      }
+      emitGuarded(this, 'drain', this.#log.warning)
     }
   }
 
